@@ -1,0 +1,34 @@
+#pragma once
+// The control plane under /_emulator/ (CONTRACT §5): plain JSON, apart from the AWS wire.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "server/http_types.hpp"
+#include "state/service.hpp"
+
+namespace athena {
+
+struct AdminOptions {
+    bool enabled{true};
+    std::optional<std::string> token;  // --admin-token: Authorization: Bearer <token>
+};
+
+class AdminApi {
+public:
+    AdminApi(Service& service, AdminOptions opts);
+
+    // `path` is the request path after "/_emulator/", query string included.
+    HttpResponse handle(const HttpRequest& req, std::string_view path);
+
+private:
+    Service& service_;
+    AdminOptions opts_;
+    std::chrono::steady_clock::time_point started_;
+};
+
+// Percent-decodes one URL path segment or query value; nullopt when malformed.
+std::optional<std::string> url_decode(std::string_view s);
+
+}  // namespace athena

@@ -1,0 +1,34 @@
+#pragma once
+// AWS JSON 1.1 errors: the one place where domain errors become HTTP status + __type.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "server/http_types.hpp"
+#include "state/result.hpp"
+
+namespace athena {
+
+struct AwsError {
+    unsigned status;
+    std::string code;     // the __type, e.g. "ResourceNotFoundException"
+    std::string message;
+    std::vector<std::pair<std::string, std::string>> members;  // modelled string members
+
+    static AwsError invalid_request(std::string message);  // AthenaErrorCode INVALID_INPUT
+    static AwsError serialization(std::string message);
+    static AwsError unknown_operation(unsigned status, std::string message);
+    static AwsError internal(std::string message);
+};
+
+// The AWS error for a domain error. Every ErrorKind is mapped here and only here.
+AwsError to_aws_error(const Error& e);
+
+// A complete AWS JSON 1.1 error response: status, body {"__type","Message",members...},
+// X-Amzn-ErrorType, x-amzn-RequestId.
+HttpResponse aws_error_response(const AwsError& e, const std::string& request_id);
+
+// A success response with an already-encoded JSON body.
+HttpResponse aws_success_response(std::string body, const std::string& request_id);
+
+}  // namespace athena

@@ -1,0 +1,201 @@
+#include "server/config.hpp"
+
+#include <boost/program_options.hpp>
+#include <boost/regex.hpp>
+
+#include <sstream>
+
+#include "server/time_format.hpp"
+
+namespace athena {
+
+namespace po = boost::program_options;
+
+namespace {
+
+std::string env_name(const std::string& flag) {
+    std::string s = "ATHENA_EMU_";
+    for (char c : flag) s += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+}
+
+po::options_description describe() {
+    po::options_description d(
+        "Usage: athena-emu [options]\n\n"
+        "A local emulator of the Amazon Athena session API (AWS JSON 1.1).\n"
+        "Every option also reads ATHENA_EMU_<OPTION> (upper case, '-' -> '_'); the flag wins.\n\n"
+        "Options");
+    d.add_options()
+        ("help", "print this help and exit")
+        ("version", "print the version and exit")
+        ("host", po::value<std::string>(), "address to bind (default 127.0.0.1; 0.0.0.0 for all interfaces)")
+        ("port", po::value<std::string>(), "TCP port (default 4599); 0 picks a free one, logged and written to --ready-file")
+        ("ready-file", po::value<std::string>(), "once listening, write {\"port\":N,\"pid\":N} to this file (atomically)")
+        ("db", po::value<std::string>(), "SQLite database (default :memory:); a file keeps all state across restarts")
+        ("fixtures", po::value<std::vector<std::string>>(),
+         "fixture file, or directory of *.json; repeatable; 'none' for none (default: the built-in "
+         "fixtures/default.json). ATHENA_EMU_FIXTURES takes a ':'-separated list")
+        ("clock", po::value<std::string>(), "system (default) or manual: time stands still until POST /_emulator/clock moves it")
+        ("start-time", po::value<std::string>(), "manual clock's initial time (RFC 3339 or epoch seconds; default now); a new database only")
+        ("seed", po::value<std::string>(), "seed for generated ids (default random, logged)")
+        ("account-id", po::value<std::string>(), "account for requests whose credentials name none (default 123456789012)")
+        ("region", po::value<std::string>(), "region for requests whose credentials name none (default us-east-1)")
+        ("threads", po::value<std::string>(), "I/O threads (default 1)")
+        ("log-format", po::value<std::string>(), "text (default) or json")
+        ("log-level", po::value<std::string>(), "debug, info (default; one line per AWS request), warn or error")
+        ("admin", po::value<std::string>(), "on (default) or off: the /_emulator/ API (health always answers)")
+        ("admin-token", po::value<std::string>(), "require 'Authorization: Bearer <token>' on the admin API (not health)");
+    return d;
+}
+
+[[noreturn]] void bad(const std::string& source, const std::string& value, const std::string& expected) {
+    throw ConfigError(source + ": invalid value '" + value + "': " + expected);
+}
+
+}  // namespace
+
+ParsedArgs parse_config(int argc, const char* const* argv, const std::function<const char*(const char*)>& getenv) {
+    const auto desc = describe();
+    po::variables_map cli;
+    try {
+        po::store(po::command_line_parser(argc, argv).options(desc).run(), cli);
+    } catch (const po::error& e) {
+        throw ConfigError(std::string(e.what()) + " (see athena-emu --help)");
+    }
+    ParsedArgs out;
+    if (cli.count("help")) {
+        std::ostringstream s;
+        s << desc << "\nDocs: README.md (flags, fixtures, admin API /_emulator/...).\n";
+        out.print_and_exit = s.str();
+        return out;
+    }
+    if (cli.count("version")) {
+        out.print_and_exit = std::string("athena-emu ") + ATHENA_EMU_VERSION + "\n";
+        return out;
+    }
+
+    // Each setting: the flag, else its environment variable. `source` names where it came from.
+    struct Setting {
+        std::string value;
+        std::string source;
+    };
+    auto setting = [&](const std::string& flag) -> std::optional<Setting> {
+        if (cli.count(flag)) {
+            if (flag == "fixtures") return std::nullopt;  // handled below
+            return Setting{cli[flag].as<std::string>(), "--" + flag};
+        }
+        const std::string name = env_name(flag);
+        if (const char* v = getenv(name.c_str())) return Setting{v, name};
+        return std::nullopt;
+    };
+
+    Config& c = out.config;
+    if (auto s = setting("host")) {
+        if (s->value.empty()) bad(s->source, s->value, "an IP address such as 127.0.0.1, ::1 or 0.0.0.0");
+        c.host = s->value;
+    }
+    if (auto s = setting("port")) {
+        static const boost::regex digits("[0-9]{1,5}");
+        if (!boost::regex_match(s->value, digits) || std::stoul(s->value) > 65535)
+            bad(s->source, s->value, "a port number from 0 to 65535 (0 picks a free one)");
+        c.port = static_cast<unsigned short>(std::stoul(s->value));
+    }
+    if (auto s = setting("ready-file")) {
+        if (s->value.empty()) bad(s->source, s->value, "a file path");
+        c.ready_file = s->value;
+    }
+    if (auto s = setting("db")) {
+        if (s->value.empty()) bad(s->source, s->value, "a file path or :memory:");
+        c.db = s->value;
+    }
+    if (cli.count("fixtures")) {
+        c.fixtures = cli["fixtures"].as<std::vector<std::string>>();
+    } else if (const char* v = getenv("ATHENA_EMU_FIXTURES")) {
+        std::string all = v;
+        std::size_t start = 0;
+        while (start <= all.size()) {
+            auto pos = all.find(':', start);
+            std::string part = all.substr(start, pos == std::string::npos ? std::string::npos : pos - start);
+            if (!part.empty()) c.fixtures.push_back(part);
+            if (pos == std::string::npos) break;
+            start = pos + 1;
+        }
+        if (c.fixtures.empty()) bad("ATHENA_EMU_FIXTURES", all, "a ':'-separated list of fixture files or directories, or none");
+    }
+    for (const auto& f : c.fixtures)
+        if (f.empty()) bad("--fixtures", f, "a fixture file or directory, or none");
+    if (auto s = setting("clock")) {
+        if (s->value == "system")
+            c.clock = ClockMode::System;
+        else if (s->value == "manual")
+            c.clock = ClockMode::Manual;
+        else
+            bad(s->source, s->value, "system or manual");
+    }
+    if (auto s = setting("start-time")) {
+        auto t = parse_time_text(s->value);
+        if (!t) bad(s->source, s->value, "an RFC 3339 time such as 2026-01-01T00:00:00Z, or epoch seconds");
+        if (c.clock != ClockMode::Manual)
+            throw ConfigError(s->source + " needs --clock manual (the system clock cannot be set)");
+        c.start_time = t;
+    }
+    if (auto s = setting("seed")) {
+        static const boost::regex digits("[0-9]{1,20}");
+        errno = 0;
+        if (!boost::regex_match(s->value, digits)) bad(s->source, s->value, "a non-negative integer");
+        const unsigned long long v = std::strtoull(s->value.c_str(), nullptr, 10);
+        if (errno == ERANGE) bad(s->source, s->value, "an integer below 2^64");
+        c.seed = v;
+    }
+    if (auto s = setting("account-id")) {
+        static const boost::regex twelve("[0-9]{12}");
+        if (!boost::regex_match(s->value, twelve)) bad(s->source, s->value, "a 12-digit AWS account id");
+        c.account_id = s->value;
+    }
+    if (auto s = setting("region")) {
+        static const boost::regex region("[a-z]{2}(-[a-z]+)+-[0-9]+");
+        if (!boost::regex_match(s->value, region)) bad(s->source, s->value, "a region name such as us-east-1");
+        c.region = s->value;
+    }
+    if (auto s = setting("threads")) {
+        static const boost::regex digits("[0-9]{1,3}");
+        if (!boost::regex_match(s->value, digits) || std::stoi(s->value) < 1 || std::stoi(s->value) > 64)
+            bad(s->source, s->value, "a number of I/O threads from 1 to 64");
+        c.threads = std::stoi(s->value);
+    }
+    if (auto s = setting("log-format")) {
+        if (s->value == "text")
+            c.log_format = LogFormat::Text;
+        else if (s->value == "json")
+            c.log_format = LogFormat::Json;
+        else
+            bad(s->source, s->value, "text or json");
+    }
+    if (auto s = setting("log-level")) {
+        if (s->value == "debug")
+            c.log_level = LogLevel::Debug;
+        else if (s->value == "info")
+            c.log_level = LogLevel::Info;
+        else if (s->value == "warn")
+            c.log_level = LogLevel::Warn;
+        else if (s->value == "error")
+            c.log_level = LogLevel::Error;
+        else
+            bad(s->source, s->value, "debug, info, warn or error");
+    }
+    if (auto s = setting("admin")) {
+        if (s->value == "on")
+            c.admin = true;
+        else if (s->value == "off")
+            c.admin = false;
+        else
+            bad(s->source, s->value, "on or off");
+    }
+    if (auto s = setting("admin-token")) {
+        if (s->value.empty()) bad(s->source, s->value, "a non-empty token");
+        c.admin_token = s->value;
+    }
+    return out;
+}
+
+}  // namespace athena

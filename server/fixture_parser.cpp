@@ -1,0 +1,386 @@
+#include "server/fixture_parser.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/stream_parser.hpp>
+#include <boost/regex.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "server/time_format.hpp"
+
+namespace athena {
+namespace {
+
+namespace json = boost::json;
+
+// Thrown while walking a document; becomes the one error of the parse.
+struct Bad {
+    std::string path;
+    std::string reason;
+};
+
+std::string quoted_list(std::initializer_list<std::string_view> names) {
+    std::string s;
+    for (auto n : names) s += (s.empty() ? "" : ", ") + std::string(n);
+    return s;
+}
+
+const json::object& as_object(const json::value& v, const std::string& path) {
+    if (!v.is_object()) throw Bad{path, "must be an object"};
+    return v.get_object();
+}
+
+const json::array& as_array(const json::value& v, const std::string& path) {
+    if (!v.is_array()) throw Bad{path, "must be an array"};
+    return v.get_array();
+}
+
+std::string as_string(const json::value& v, const std::string& path) {
+    if (!v.is_string()) throw Bad{path, "must be a string"};
+    return std::string(v.get_string());
+}
+
+std::int64_t as_int(const json::value& v, const std::string& path, std::int64_t lo, std::int64_t hi) {
+    std::int64_t n;
+    if (v.is_int64())
+        n = v.get_int64();
+    else if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
+        n = static_cast<std::int64_t>(v.get_uint64());
+    else if (v.is_double() && v.get_double() == static_cast<double>(static_cast<std::int64_t>(v.get_double())))
+        n = static_cast<std::int64_t>(v.get_double());
+    else
+        throw Bad{path, "must be an integer"};
+    if (n < lo || n > hi)
+        throw Bad{path, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
+                            " (got " + std::to_string(n) + ")"};
+    return n;
+}
+
+Instant as_time(const json::value& v, const std::string& path) {
+    if (v.is_string()) {
+        if (auto t = parse_rfc3339(std::string_view(v.get_string().data(), v.get_string().size())))
+            return *t;
+        throw Bad{path, "must be an RFC 3339 time such as \"2026-01-01T00:00:00Z\" or epoch seconds"};
+    }
+    if (v.is_number()) {
+        if (auto t = from_epoch_seconds(v.to_number<double>())) return *t;
+    }
+    throw Bad{path, "must be an RFC 3339 time such as \"2026-01-01T00:00:00Z\" or epoch seconds"};
+}
+
+SessionState as_state(const json::value& v, const std::string& path) {
+    auto s = parse_session_state(as_string(v, path));
+    if (!s)
+        throw Bad{path, "must be one of CREATING, CREATED, IDLE, BUSY, TERMINATING, TERMINATED, "
+                        "DEGRADED, FAILED (got \"" + as_string(v, path) + "\")"};
+    return *s;
+}
+
+std::string bounded_string(const json::value& v, const std::string& path, std::size_t min,
+                           std::size_t max) {
+    std::string s = as_string(v, path);
+    if (s.size() < min || s.size() > max)
+        throw Bad{path, "must be " + std::to_string(min) + " to " + std::to_string(max) +
+                            " characters long (got " + std::to_string(s.size()) + ")"};
+    return s;
+}
+
+std::string matching(const json::value& v, const std::string& path, const boost::regex& pattern,
+                     const char* what) {
+    std::string s = as_string(v, path);
+    if (!boost::regex_match(s, pattern))
+        throw Bad{path, std::string("must be ") + what + " (got \"" + s + "\")"};
+    return s;
+}
+
+// Rejects members other than `allowed`.
+void only(const json::object& o, const std::string& path, std::initializer_list<std::string_view> allowed) {
+    for (const auto& kv : o) {
+        const std::string_view k(kv.key().data(), kv.key().size());
+        if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
+            throw Bad{path.empty() ? std::string(k) : path + "." + std::string(k),
+                      "unknown field (allowed here: " + quoted_list(allowed) + ")"};
+    }
+}
+
+const json::value* get(const json::object& o, std::string_view k) {
+    auto it = o.find(k);
+    return it == o.end() ? nullptr : &it->value();
+}
+
+const json::value& need(const json::object& o, std::string_view k, const std::string& path) {
+    auto* v = get(o, k);
+    if (!v) throw Bad{path + "." + std::string(k), "is required"};
+    return *v;
+}
+
+Tags parse_tags(const json::value& v, const std::string& path) {
+    Tags tags;
+    for (const auto& kv : as_object(v, path)) {
+        const std::string key(kv.key());
+        const std::string p = path + "." + key;
+        if (key.empty() || key.size() > 128) throw Bad{p, "tag keys must be 1 to 128 characters long"};
+        std::string value = as_string(kv.value(), p);
+        if (value.size() > 256) throw Bad{p, "tag values must be at most 256 characters long"};
+        tags.emplace_back(key, std::move(value));
+    }
+    if (tags.size() > 50) throw Bad{path, "at most 50 tags"};
+    std::sort(tags.begin(), tags.end());
+    return tags;
+}
+
+std::vector<ScriptStep> parse_steps(const json::value& v, const std::string& path) {
+    const auto& a = as_array(v, path);
+    if (a.empty()) throw Bad{path, "must have at least one step"};
+    std::vector<ScriptStep> steps;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const std::string p = path + "[" + std::to_string(i) + "]";
+        const auto& o = as_object(a[i], p);
+        only(o, p, {"after_ms", "state", "reason"});
+        ScriptStep s;
+        s.after = Millis{as_int(need(o, "after_ms", p), p + ".after_ms", 0, 10LL * 365 * 24 * 3600 * 1000)};
+        s.state = as_state(need(o, "state", p), p + ".state");
+        if (auto* r = get(o, "reason")) s.reason = bounded_string(*r, p + ".reason", 1, 1024);
+        if (i == 0 && s.after.count() != 0) throw Bad{p + ".after_ms", "the first step must have after_ms 0"};
+        if (i > 0 && s.after <= steps.back().after)
+            throw Bad{p + ".after_ms", "offsets must increase from step to step (previous: " +
+                                           std::to_string(steps.back().after.count()) + ")"};
+        steps.push_back(std::move(s));
+    }
+    return steps;
+}
+
+std::string opaque_object(const json::value& v, const std::string& path) {
+    return json::serialize(as_object(v, path));
+}
+
+const boost::regex kAccountPattern("[0-9]{12}");
+const boost::regex kRegionPattern("[a-z]{2}(-[a-z]+)+-[0-9]+");
+const boost::regex kWorkgroupPattern("[a-zA-Z0-9._-]{1,128}");
+
+FixtureSet parse_document(const json::value& root, const std::string& source) {
+    FixtureSet f;
+    f.source = source;
+    const auto& doc = as_object(root, "$");
+    for (const auto& kv : doc) {
+        const std::string_view k(kv.key().data(), kv.key().size());
+        if (k == "outcomes" || k == "calculations" || k == "tokens" || k == "faults")
+            throw Bad{std::string(k), "is not supported by this build of athena-emu yet (calculations, outcomes, tokens and faults come with the calculation and fault-injection APIs); remove it"};
+    }
+    only(doc, "", {"profiles", "scenarios", "workgroups", "sessions", "clock", "outcomes",
+                   "calculations", "tokens", "faults"});
+
+    if (auto* v = get(doc, "clock")) f.clock = as_time(*v, "clock");
+
+    if (auto* v = get(doc, "profiles")) {
+        for (const auto& kv : as_object(*v, "profiles")) {
+            const std::string name(kv.key());
+            const std::string p = "profiles." + name;
+            if (name.empty() || name.size() > 128) throw Bad{p, "profile names must be 1 to 128 characters long"};
+            const auto& o = as_object(kv.value(), p);
+            only(o, p, {"creating_ms", "created_ms", "terminating_ms", "calculation_creating_ms",
+                        "calculation_queued_ms", "calculation_running_ms", "calculation_canceling_ms",
+                        "idle_timeout_minutes_default", "max_active_sessions"});
+            ProfilePatch pp;
+            pp.name = name;
+            constexpr std::int64_t kMaxMs = 7LL * 24 * 3600 * 1000;
+            auto ms = [&](std::string_view field, std::optional<Millis>& out) {
+                if (auto* fv = get(o, field)) out = Millis{as_int(*fv, p + "." + std::string(field), 0, kMaxMs)};
+            };
+            ms("creating_ms", pp.creating_ms);
+            ms("created_ms", pp.created_ms);
+            ms("terminating_ms", pp.terminating_ms);
+            ms("calculation_creating_ms", pp.calculation_creating_ms);
+            ms("calculation_queued_ms", pp.calculation_queued_ms);
+            ms("calculation_running_ms", pp.calculation_running_ms);
+            ms("calculation_canceling_ms", pp.calculation_canceling_ms);
+            if (auto* fv = get(o, "idle_timeout_minutes_default"))
+                pp.idle_timeout_minutes_default = static_cast<int>(as_int(*fv, p + ".idle_timeout_minutes_default", 1, 480));
+            if (auto* fv = get(o, "max_active_sessions"))
+                pp.max_active_sessions = static_cast<int>(as_int(*fv, p + ".max_active_sessions", 0, 1000000));
+            f.profiles.push_back(std::move(pp));
+        }
+    }
+
+    if (auto* v = get(doc, "scenarios")) {
+        for (const auto& kv : as_object(*v, "scenarios")) {
+            const std::string name(kv.key());
+            if (name.empty() || name.size() > 128)
+                throw Bad{"scenarios." + name, "scenario names must be 1 to 128 characters long"};
+            f.scenarios.push_back(Scenario{name, parse_steps(kv.value(), "scenarios." + name)});
+        }
+    }
+
+    if (auto* v = get(doc, "workgroups")) {
+        const auto& a = as_array(*v, "workgroups");
+        std::set<std::string> seen;
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            const std::string p = "workgroups[" + std::to_string(i) + "]";
+            const auto& o = as_object(a[i], p);
+            only(o, p, {"name", "engine_version", "profile", "scenario", "state", "description",
+                        "configuration", "tags", "account", "region"});
+            FixtureWorkgroup w;
+            w.path = p;
+            w.name = matching(need(o, "name", p), p + ".name", kWorkgroupPattern,
+                              "1 to 128 letters, digits, '.', '_' or '-'");
+            w.engine_version = as_string(need(o, "engine_version", p), p + ".engine_version");
+            static constexpr std::string_view kEngines[] = {"PySpark engine version 3", "Athena engine version 3",
+                                                            "Athena engine version 2", "AUTO"};
+            if (std::find(std::begin(kEngines), std::end(kEngines), w.engine_version) == std::end(kEngines))
+                throw Bad{p + ".engine_version",
+                          "must be \"PySpark engine version 3\" (Spark), \"Athena engine version 3\", "
+                          "\"Athena engine version 2\" or \"AUTO\" (SQL) (got \"" + w.engine_version + "\")"};
+            if (auto* fv = get(o, "profile")) w.profile = bounded_string(*fv, p + ".profile", 1, 128);
+            if (auto* fv = get(o, "scenario")) w.scenario = bounded_string(*fv, p + ".scenario", 1, 128);
+            if (auto* fv = get(o, "state")) {
+                const std::string s = as_string(*fv, p + ".state");
+                if (s != "ENABLED" && s != "DISABLED")
+                    throw Bad{p + ".state", "must be ENABLED or DISABLED (got \"" + s + "\")"};
+                w.enabled = s == "ENABLED";
+            }
+            if (auto* fv = get(o, "description")) w.description = bounded_string(*fv, p + ".description", 0, 1024);
+            if (auto* fv = get(o, "configuration")) w.configuration = opaque_object(*fv, p + ".configuration");
+            if (auto* fv = get(o, "tags")) w.tags = parse_tags(*fv, p + ".tags");
+            if (auto* fv = get(o, "account")) w.account = matching(*fv, p + ".account", kAccountPattern, "12 digits");
+            if (auto* fv = get(o, "region")) w.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");
+            const std::string key = w.account.value_or("") + "/" + w.region.value_or("") + "/" + w.name;
+            if (!seen.insert(key).second) throw Bad{p + ".name", "workgroup '" + w.name + "' appears twice"};
+            f.workgroups.push_back(std::move(w));
+        }
+    }
+
+    if (auto* v = get(doc, "sessions")) {
+        const auto& a = as_array(*v, "sessions");
+        std::set<std::string> seen;
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            const std::string p = "sessions[" + std::to_string(i) + "]";
+            const auto& o = as_object(a[i], p);
+            only(o, p, {"id", "workgroup", "description", "start_time", "script", "scenario", "history",
+                        "idle_timeout_minutes", "engine_configuration", "tags", "account", "region"});
+            FixtureSession s;
+            s.path = p;
+            s.id = bounded_string(need(o, "id", p), p + ".id", 1, 256);
+            s.workgroup = matching(need(o, "workgroup", p), p + ".workgroup", kWorkgroupPattern,
+                                   "a workgroup name");
+            if (auto* fv = get(o, "description")) s.description = bounded_string(*fv, p + ".description", 0, 1024);
+            if (auto* fv = get(o, "start_time")) s.start_time = as_time(*fv, p + ".start_time");
+            if (get(o, "script") && get(o, "scenario"))
+                throw Bad{p + ".scenario", "give either \"script\" or \"scenario\", not both"};
+            if (auto* fv = get(o, "script")) s.script = parse_steps(*fv, p + ".script");
+            if (auto* fv = get(o, "scenario")) s.scenario = bounded_string(*fv, p + ".scenario", 1, 128);
+            if (auto* fv = get(o, "history")) {
+                const auto& h = as_array(*fv, p + ".history");
+                for (std::size_t j = 0; j < h.size(); ++j) {
+                    const std::string hp = p + ".history[" + std::to_string(j) + "]";
+                    const auto& ho = as_object(h[j], hp);
+                    only(ho, hp, {"state", "time", "epoch_ms", "reason", "cause"});
+                    Step st{as_time(need(ho, "time", hp), hp + ".time"),
+                            as_state(need(ho, "state", hp), hp + ".state"), Cause::Script, {}};
+                    if (auto* r = get(ho, "reason")) st.reason = bounded_string(*r, hp + ".reason", 1, 1024);
+                    if (auto* c = get(ho, "cause")) {
+                        auto cause = parse_cause(as_string(*c, hp + ".cause"));
+                        if (!cause)
+                            throw Bad{hp + ".cause", "must be one of api, profile, script, calculation, idle_timeout, admin"};
+                        st.cause = *cause;
+                    }
+                    if (!s.history.empty() && st.at < s.history.back().at)
+                        throw Bad{hp + ".time", "history must be in time order"};
+                    s.history.push_back(std::move(st));
+                }
+            }
+            if (auto* fv = get(o, "idle_timeout_minutes"))
+                s.idle_timeout_minutes = static_cast<int>(as_int(*fv, p + ".idle_timeout_minutes", 1, 480));
+            if (auto* fv = get(o, "engine_configuration"))
+                s.engine_configuration = opaque_object(*fv, p + ".engine_configuration");
+            if (auto* fv = get(o, "tags")) s.tags = parse_tags(*fv, p + ".tags");
+            if (auto* fv = get(o, "account")) s.account = matching(*fv, p + ".account", kAccountPattern, "12 digits");
+            if (auto* fv = get(o, "region")) s.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");
+            const std::string key = s.account.value_or("") + "/" + s.region.value_or("") + "/" + s.id;
+            if (!seen.insert(key).second) throw Bad{p + ".id", "session '" + s.id + "' appears twice"};
+            f.sessions.push_back(std::move(s));
+        }
+    }
+    return f;
+}
+
+Error fixture_error(const std::string& source, const std::string& path, const std::string& reason) {
+    return make_error(ErrorKind::InvalidArgument, source + ": " + path + ": " + reason);
+}
+
+}  // namespace
+
+Result<FixtureSet> parse_fixture_value(const boost::json::value& doc, const std::string& source) {
+    try {
+        return parse_document(doc, source);
+    } catch (const Bad& b) {
+        return fixture_error(source, b.path.empty() ? "$" : b.path, b.reason);
+    }
+}
+
+Result<FixtureSet> parse_fixture_text(std::string_view text, const std::string& source) {
+    json::stream_parser p;
+    boost::system::error_code ec;
+    std::size_t used = p.write(text.data(), text.size(), ec);
+    if (!ec) p.finish(ec);
+    if (ec) {
+        // Line and column of the first byte the parser could not take.
+        std::size_t line = 1, col = 1;
+        for (std::size_t i = 0; i < std::min(used, text.size()); ++i) {
+            if (text[i] == '\n') {
+                ++line;
+                col = 1;
+            } else {
+                ++col;
+            }
+        }
+        return fixture_error(source, "$", "invalid JSON at line " + std::to_string(line) + ", column " +
+                                              std::to_string(col) + ": " + ec.message());
+    }
+    return parse_fixture_value(p.release(), source);
+}
+
+Result<std::vector<FixtureSet>> load_fixture_paths(const std::vector<std::string>& paths) {
+    namespace fs = std::filesystem;
+    std::vector<FixtureSet> out;
+    auto load_file = [&](const fs::path& file) -> std::optional<Error> {
+        std::ifstream in(file, std::ios::binary);
+        if (!in) return make_error(ErrorKind::InvalidArgument, file.string() + ": cannot read the fixture file");
+        std::stringstream ss;
+        ss << in.rdbuf();
+        auto r = parse_fixture_text(ss.str(), file.string());
+        if (!r) return r.error();
+        out.push_back(std::move(*r));
+        return std::nullopt;
+    };
+    if (paths.empty()) {
+        auto r = parse_fixture_text(embedded_default_fixture(), "built-in fixtures/default.json");
+        if (!r) return r.error();
+        out.push_back(std::move(*r));
+        return out;
+    }
+    for (const auto& p : paths) {
+        if (p == "none") continue;
+        std::error_code ec;
+        if (fs::is_directory(p, ec)) {
+            std::vector<fs::path> files;
+            for (const auto& e : fs::directory_iterator(p, ec))
+                if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path());
+            if (ec) return make_error(ErrorKind::InvalidArgument, p + ": cannot list the fixture directory: " + ec.message());
+            std::sort(files.begin(), files.end());
+            for (const auto& f : files)
+                if (auto e = load_file(f)) return *e;
+        } else if (fs::exists(p, ec)) {
+            if (auto e = load_file(p)) return *e;
+        } else {
+            return make_error(ErrorKind::InvalidArgument, p + ": no such fixture file or directory");
+        }
+    }
+    return out;
+}
+
+}  // namespace athena

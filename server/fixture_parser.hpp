@@ -1,0 +1,25 @@
+#pragma once
+// Fixture documents (CONTRACT §8): JSON -> FixtureSet. Every problem is reported as
+// "<source>: <json path>: <reason>" and nothing of a bad document is used.
+#include <boost/json/value.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "state/fixture_set.hpp"
+#include "state/result.hpp"
+
+namespace athena {
+
+Result<FixtureSet> parse_fixture_text(std::string_view text, const std::string& source);
+Result<FixtureSet> parse_fixture_value(const boost::json::value& doc, const std::string& source);
+
+// The built-in default fixture (fixtures/default.json compiled in).
+std::string_view embedded_default_fixture();
+
+// Resolves --fixtures values: files, directories (their *.json, sorted), "none"; no value at
+// all means the built-in default. Errors name the file.
+Result<std::vector<FixtureSet>> load_fixture_paths(const std::vector<std::string>& paths);
+
+}  // namespace athena

@@ -1,0 +1,208 @@
+#include "server/http_server.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <stdexcept>
+
+#include "server/aws_error.hpp"
+#include "server/request_id.hpp"
+
+namespace athena {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+// A request (headers and body) must arrive within this, and so must the next one on a
+// kept-alive connection: a silent or slow client cannot hold a connection forever.
+constexpr auto kReadTimeout = std::chrono::seconds(60);
+constexpr auto kWriteTimeout = std::chrono::seconds(30);
+}  // namespace
+
+// One client connection. Reads a request, answers it, reads the next: pipelined requests
+// already in the buffer are answered in order.
+class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
+public:
+    HttpConnection(tcp::socket&& socket, HttpServer& server, Router& router, const Logger& log)
+        : stream_(std::move(socket)), server_(server), router_(router), log_(log) {
+        server_.add(this);
+    }
+    ~HttpConnection() { server_.remove(this); }
+
+    void run() {
+        net::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpConnection::do_read, shared_from_this()));
+    }
+
+    // From any thread: close now when idle, else after the answer being written.
+    void shutdown() {
+        net::post(stream_.get_executor(), [self = shared_from_this()] {
+            self->closing_ = true;
+            if (self->reading_ && self->buffer_.size() == 0 && self->parser_ && !self->parser_->got_some()) {
+                beast::error_code ec;
+                self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+                self->stream_.socket().close(ec);
+            }
+        });
+    }
+
+private:
+    void do_read() {
+        parser_.emplace();
+        parser_->body_limit(kMaxBodyBytes);
+        stream_.expires_after(kReadTimeout);
+        reading_ = true;
+        http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpConnection::on_read, shared_from_this()));
+    }
+
+    void on_read(beast::error_code ec, std::size_t) {
+        reading_ = false;
+        if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout ||
+            ec == net::error::connection_reset || ec == net::error::bad_descriptor || ec == net::error::eof)
+            return do_close();
+        if (ec == http::error::body_limit) {
+            return reply_and_close(413, AwsError{413, "RequestEntityTooLargeException",
+                                                 "Request body exceeds the limit of 1048576 bytes", {}});
+        }
+        if (ec) {
+            return reply_and_close(400, AwsError::serialization("Malformed HTTP request: " + ec.message()));
+        }
+        const auto& msg = parser_->get();
+        HttpRequest req;
+        req.method = msg.method_string();
+        req.target = msg.target();
+        req.amz_target = header(msg, "X-Amz-Target");
+        req.authorization = header(msg, http::field::authorization);
+        req.body = msg.body();
+        HttpResponse r = router_.handle(req);
+        keep_alive_ = msg.keep_alive() && !closing_;
+        send(std::move(r), msg.version());
+    }
+
+    template <class Msg, class Name>
+    static std::string_view header(const Msg& msg, Name name) {
+        auto it = msg.find(name);
+        return it == msg.end() ? std::string_view{} : std::string_view(it->value());
+    }
+
+    void reply_and_close(unsigned status, const AwsError& e) {
+        HttpResponse r = aws_error_response(e, new_request_id());
+        r.status = status;
+        keep_alive_ = false;
+        send(std::move(r), 11);
+    }
+
+    void send(HttpResponse r, unsigned version) {
+        res_ = {};
+        res_.version(version);
+        res_.result(r.status);
+        res_.set(http::field::content_type, r.content_type);
+        for (auto& [k, v] : r.headers) res_.set(k, v);
+        res_.body() = std::move(r.body);
+        res_.keep_alive(keep_alive_);
+        res_.prepare_payload();
+        stream_.expires_after(kWriteTimeout);
+        http::async_write(stream_, res_, beast::bind_front_handler(&HttpConnection::on_write, shared_from_this()));
+    }
+
+    void on_write(beast::error_code ec, std::size_t) {
+        if (ec) return do_close();
+        if (!keep_alive_ || closing_) return do_close();
+        do_read();
+    }
+
+    void do_close() {
+        beast::error_code ec;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+        stream_.socket().close(ec);
+    }
+
+    beast::tcp_stream stream_;
+    HttpServer& server_;
+    Router& router_;
+    const Logger& log_;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    http::response<http::string_body> res_;
+    bool reading_{false};
+    bool closing_{false};
+    bool keep_alive_{true};
+};
+
+HttpServer::HttpServer(net::io_context& ioc, const tcp::endpoint& ep, Router& router, const Logger& log)
+    : ioc_(ioc), acceptor_(net::make_strand(ioc)), router_(router), log_(log) {
+    beast::error_code ec;
+    auto fail = [&](const char* what) {
+        throw std::runtime_error("cannot listen on " + ep.address().to_string() + ":" + std::to_string(ep.port()) +
+                                 ": " + what + ": " + ec.message() +
+                                 (ec == net::error::address_in_use ? " (pick another --port, or --port 0 for a free one)" : ""));
+    };
+    acceptor_.open(ep.protocol(), ec);
+    if (ec) fail("open");
+    acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (ec) fail("set_option");
+    acceptor_.bind(ep, ec);
+    if (ec) fail("bind");
+    acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) fail("listen");
+}
+
+HttpServer::~HttpServer() = default;
+
+unsigned short HttpServer::port() const { return acceptor_.local_endpoint().port(); }
+
+void HttpServer::start() { do_accept(); }
+
+void HttpServer::do_accept() {
+    acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+        if (ec) {
+            if (ec == net::error::operation_aborted) return;
+            log_.log(LogLevel::Warn, "accept failed", {{"error", ec.message()}});
+        } else {
+            socket.set_option(tcp::no_delay(true), ec);
+            std::make_shared<HttpConnection>(std::move(socket), *this, router_, log_)->run();
+        }
+        {
+            std::lock_guard lock(mu_);
+            if (stopping_) return;
+        }
+        do_accept();
+    });
+}
+
+void HttpServer::shutdown() {
+    net::post(acceptor_.get_executor(), [this] {
+        beast::error_code ec;
+        acceptor_.close(ec);
+    });
+    std::vector<std::shared_ptr<HttpConnection>> live;
+    {
+        std::lock_guard lock(mu_);
+        stopping_ = true;
+        for (auto* c : connections_)
+            if (auto p = c->weak_from_this().lock()) live.push_back(std::move(p));
+    }
+    for (auto& c : live) c->shutdown();
+}
+
+std::size_t HttpServer::connection_count() {
+    std::lock_guard lock(mu_);
+    return connections_.size();
+}
+
+void HttpServer::add(HttpConnection* c) {
+    std::lock_guard lock(mu_);
+    connections_.insert(c);
+}
+
+void HttpServer::remove(HttpConnection* c) {
+    std::lock_guard lock(mu_);
+    connections_.erase(c);
+}
+
+}  // namespace athena

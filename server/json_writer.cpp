@@ -1,0 +1,111 @@
+#include "server/json_writer.hpp"
+
+#include <charconv>
+
+#include "server/time_format.hpp"
+
+namespace athena {
+
+void append_json_string(std::string& out, std::string_view s) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out.push_back('"');
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        out.append(s.data() + run, i - run);
+        run = i + 1;
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
+            default:
+                out += "\\u00";
+                out.push_back(kHex[c >> 4]);
+                out.push_back(kHex[c & 0xf]);
+        }
+    }
+    out.append(s.data() + run, s.size() - run);
+    out.push_back('"');
+}
+
+void JsonWriter::comma() {
+    if (need_comma_) out_.push_back(',');
+}
+
+JsonWriter& JsonWriter::begin_object() {
+    comma();
+    out_.push_back('{');
+    need_comma_ = false;
+    return *this;
+}
+
+JsonWriter& JsonWriter::end_object() {
+    out_.push_back('}');
+    need_comma_ = true;
+    return *this;
+}
+
+JsonWriter& JsonWriter::begin_array() {
+    comma();
+    out_.push_back('[');
+    need_comma_ = false;
+    return *this;
+}
+
+JsonWriter& JsonWriter::end_array() {
+    out_.push_back(']');
+    need_comma_ = true;
+    return *this;
+}
+
+JsonWriter& JsonWriter::key(std::string_view k) {
+    comma();
+    append_json_string(out_, k);
+    out_.push_back(':');
+    need_comma_ = false;
+    return *this;
+}
+
+JsonWriter& JsonWriter::string(std::string_view v) {
+    comma();
+    append_json_string(out_, v);
+    need_comma_ = true;
+    return *this;
+}
+
+JsonWriter& JsonWriter::integer(std::int64_t v) {
+    comma();
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out_.append(buf, r.ptr);
+    need_comma_ = true;
+    return *this;
+}
+
+JsonWriter& JsonWriter::boolean(bool v) {
+    comma();
+    out_ += v ? "true" : "false";
+    need_comma_ = true;
+    return *this;
+}
+
+JsonWriter& JsonWriter::epoch_seconds(Instant t) {
+    comma();
+    append_epoch_seconds(out_, t);
+    need_comma_ = true;
+    return *this;
+}
+
+JsonWriter& JsonWriter::raw(std::string_view json) {
+    comma();
+    out_.append(json);
+    need_comma_ = true;
+    return *this;
+}
+
+}  // namespace athena

@@ -1,0 +1,51 @@
+#pragma once
+// Appends JSON to a string without building a document. Hand-written on purpose: the AWS wire
+// needs exact control of timestamp numbers (epoch seconds with milliseconds, never an exponent)
+// and the GetSessionStatus hot path should not allocate a DOM. Parsing uses Boost.JSON.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "state/time.hpp"
+
+namespace athena {
+
+class JsonWriter {
+public:
+    explicit JsonWriter(std::string& out) : out_(out) {}
+
+    JsonWriter& begin_object();
+    JsonWriter& end_object();
+    JsonWriter& begin_array();
+    JsonWriter& end_array();
+    JsonWriter& key(std::string_view k);
+    JsonWriter& string(std::string_view v);
+    JsonWriter& integer(std::int64_t v);
+    JsonWriter& boolean(bool v);
+    JsonWriter& epoch_seconds(Instant t);
+    // Already-serialised JSON, inserted verbatim.
+    JsonWriter& raw(std::string_view json);
+
+    template <class V>
+    JsonWriter& member(std::string_view k, const V& v) {
+        key(k);
+        if constexpr (std::is_same_v<V, Instant>)
+            return epoch_seconds(v);
+        else if constexpr (std::is_same_v<V, bool>)
+            return boolean(v);
+        else if constexpr (std::is_integral_v<V>)
+            return integer(v);
+        else
+            return string(v);
+    }
+
+private:
+    void comma();
+    std::string& out_;
+    bool need_comma_{false};
+};
+
+// Appends `s` as a JSON string literal (quotes included), escaping per RFC 8259.
+void append_json_string(std::string& out, std::string_view s);
+
+}  // namespace athena

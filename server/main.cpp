@@ -1,0 +1,174 @@
+// athena-emu: wires the configuration, the store, the domain service and the HTTP server.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <functional>
+#include <random>
+#include <thread>
+
+#include "server/admin_api.hpp"
+#include "server/config.hpp"
+#include "server/fixture_parser.hpp"
+#include "server/http_server.hpp"
+#include "server/request_id.hpp"
+#include "server/router.hpp"
+#include "server/time_format.hpp"
+#include "state/service.hpp"
+#include "state/store.hpp"
+
+namespace {
+
+[[noreturn]] void die(const std::string& line) {
+    std::fprintf(stderr, "athena-emu: %s\n", line.c_str());
+    std::exit(2);
+}
+
+void write_ready_file(const std::string& path, unsigned short port) {
+    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        out << "{\"port\":" << port << ",\"pid\":" << ::getpid() << "}\n";
+        if (!out) throw std::runtime_error("cannot write the ready file " + tmp);
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) throw std::runtime_error("cannot move the ready file into place at " + path + ": " + ec.message());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace athena;
+    namespace net = boost::asio;
+
+    ParsedArgs args;
+    try {
+        args = parse_config(argc, argv, [](const char* n) { return std::getenv(n); });
+    } catch (const ConfigError& e) {
+        die(e.what());
+    }
+    if (args.print_and_exit) {
+        std::cout << *args.print_and_exit;
+        return 0;
+    }
+    const Config& cfg = args.config;
+
+    boost::system::error_code ec;
+    const auto address = net::ip::make_address(cfg.host, ec);
+    if (ec) die("--host: invalid value '" + cfg.host + "': an IP address such as 127.0.0.1, ::1 or 0.0.0.0");
+
+    auto fixtures = load_fixture_paths(cfg.fixtures);
+    if (!fixtures) die("fixtures: " + fixtures.error().message);
+
+    SystemClock wall;
+    const Instant real_now = wall.now();
+    std::unique_ptr<ManualClock> manual;
+    if (cfg.clock == ClockMode::Manual) manual = std::make_unique<ManualClock>(cfg.start_time.value_or(real_now));
+    Clock& clock = manual ? static_cast<Clock&>(*manual) : static_cast<Clock&>(wall);
+
+    std::unique_ptr<Store> store;
+    try {
+        store = std::make_unique<Store>(cfg.db);
+    } catch (const SqliteError& e) {
+        die(std::string("--db: ") + e.what());
+    }
+
+    std::uint64_t seed = cfg.seed.value_or(0);
+    if (!cfg.seed) {
+        std::random_device rd;
+        seed = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+    }
+    seed_request_ids(seed);
+
+    ServiceOptions sopts;
+    sopts.default_tenant = Tenant{cfg.account_id, cfg.region};
+    sopts.start_time = cfg.start_time;
+    sopts.startup_fixtures = std::move(*fixtures);
+    const bool new_database = store->is_new();
+    Service service(*store, clock, manual.get(), real_now, std::move(sopts));
+    if (auto r = service.initialize(); !r) die("fixtures: " + r.error().message);
+
+    Logger log(cfg.log_format, cfg.log_level, wall);
+    AdminApi admin(service, AdminOptions{cfg.admin, cfg.admin_token});
+    Router router(service, admin, log);
+
+    net::io_context ioc(cfg.threads);
+    std::unique_ptr<HttpServer> server;
+    try {
+        server = std::make_unique<HttpServer>(ioc, net::ip::tcp::endpoint(address, cfg.port), router, log);
+    } catch (const std::exception& e) {
+        die(e.what());
+    }
+    const unsigned short port = server->port();
+    const std::string url = "http://" + (address.is_v6() ? "[" + cfg.host + "]" : cfg.host) + ":" + std::to_string(port);
+
+    log.log(LogLevel::Info, "starting athena-emu",
+            {{"version", ATHENA_EMU_VERSION},
+             {"host", cfg.host},
+             {"port", std::to_string(port), true},
+             {"db", cfg.db},
+             {"database", new_database ? "new" : "restored"},
+             {"fixtures", cfg.fixtures.empty() ? "built-in default" : [&] {
+                  std::string s;
+                  for (const auto& f : cfg.fixtures) s += (s.empty() ? "" : ",") + f;
+                  return s;
+              }()},
+             {"clock", cfg.clock == ClockMode::Manual ? "manual" : "system"},
+             {"now", format_rfc3339_ms(clock.now())},
+             {"seed", std::to_string(seed), true},
+             {"account_id", cfg.account_id},
+             {"region", cfg.region},
+             {"threads", std::to_string(cfg.threads), true},
+             {"admin", cfg.admin ? (cfg.admin_token ? "on (token)" : "on") : "off"}});
+
+    server->start();
+    log.log(LogLevel::Info, "listening on " + url);
+    if (cfg.ready_file) {
+        try {
+            write_ready_file(*cfg.ready_file, port);
+        } catch (const std::exception& e) {
+            die(e.what());
+        }
+    }
+
+    net::signal_set signals(ioc, SIGINT, SIGTERM);
+    net::steady_timer deadline(ioc);
+    signals.async_wait([&](const boost::system::error_code& e, int sig) {
+        if (e) return;
+        log.log(LogLevel::Info, "shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+        server->shutdown();
+        // Stop once the last connection has closed, or after 10 s: a client that holds its
+        // connection without finishing a request does not keep us up.
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        auto check = std::make_shared<std::function<void()>>();
+        *check = [&, give_up, check] {
+            if (server->connection_count() == 0 || std::chrono::steady_clock::now() >= give_up) {
+                ioc.stop();
+                return;
+            }
+            deadline.expires_after(std::chrono::milliseconds(5));
+            deadline.async_wait([check](const boost::system::error_code& te) {
+                if (!te) (*check)();
+            });
+        };
+        (*check)();
+    });
+
+    std::vector<std::thread> pool;
+    for (int i = 1; i < cfg.threads; ++i) pool.emplace_back([&] { ioc.run(); });
+    ioc.run();
+    for (auto& t : pool) t.join();
+    server.reset();
+    store.reset();
+    log.log(LogLevel::Info, "stopped");
+    return 0;
+}

@@ -1,0 +1,43 @@
+#pragma once
+// The AWS operations athena-emu implements: name, input shape, handler. Adding an operation
+// means a shape in wire_model.cpp, a handler here, and a row in the table in operations.cpp.
+#include <boost/json/object.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "server/aws_error.hpp"
+#include "server/wire_model.hpp"
+#include "state/service.hpp"
+
+namespace athena {
+
+struct OperationContext {
+    Service& service;
+    Tenant tenant;
+};
+
+struct OperationOutcome {
+    std::string body;               // the JSON output on success
+    std::optional<AwsError> error;  // set on failure
+    std::string session_id;         // for the request log, when the request names one
+};
+
+using OperationHandler = OperationOutcome (*)(OperationContext&, const boost::json::object& input);
+
+struct Operation {
+    std::string_view name;
+    const Shape* input;
+    OperationHandler handler;
+};
+
+// The implemented operation called `name`, or null.
+const Operation* find_operation(std::string_view name);
+// True for every operation of the Athena API (implemented or not).
+bool is_athena_operation(std::string_view name);
+
+// Encoders shared by operations (exposed for unit tests).
+void append_session_status(std::string& out, const SessionStatus& st);
+
+}  // namespace athena

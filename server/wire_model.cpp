@@ -1,0 +1,223 @@
+#include "server/wire_model.hpp"
+
+#include <boost/regex.hpp>
+
+#include <map>
+#include <mutex>
+
+namespace athena {
+namespace shapes {
+
+// SessionId: string, 1..256.
+const Shape kSessionId{ShapeType::String, 1, 256};
+
+const Shape kGetSessionStatusInput{
+    ShapeType::Structure, {}, {}, nullptr, {}, {{"SessionId", &kSessionId, true}}};
+
+}  // namespace shapes
+
+namespace {
+
+constexpr std::size_t kMaxValueShown = 256;
+
+// "SessionId" -> "sessionId", as AWS's validation messages spell member paths.
+std::string lower_camel(std::string_view name) {
+    std::string s(name);
+    if (!s.empty() && s[0] >= 'A' && s[0] <= 'Z') s[0] = static_cast<char>(s[0] - 'A' + 'a');
+    return s;
+}
+
+std::string shown(std::string_view v) {
+    if (v.size() <= kMaxValueShown) return std::string(v);
+    return std::string(v.substr(0, kMaxValueShown)) + "...(" + std::to_string(v.size()) + " bytes)";
+}
+
+std::size_t utf8_length(std::string_view s) {
+    std::size_t n = 0;
+    for (unsigned char c : s)
+        if ((c & 0xC0) != 0x80) ++n;
+    return n;
+}
+
+const boost::regex& compiled(const char* pattern) {
+    static std::mutex mu;
+    static std::map<const char*, boost::regex> cache;
+    std::lock_guard lock(mu);
+    auto it = cache.find(pattern);
+    if (it == cache.end()) it = cache.emplace(pattern, boost::regex(pattern)).first;
+    return it->second;
+}
+
+std::string_view json_kind(const boost::json::value& v) {
+    switch (v.kind()) {
+        case boost::json::kind::null: return "null";
+        case boost::json::kind::bool_: return "boolean";
+        case boost::json::kind::int64:
+        case boost::json::kind::uint64:
+        case boost::json::kind::double_: return "number";
+        case boost::json::kind::string: return "string";
+        case boost::json::kind::array: return "array";
+        case boost::json::kind::object: return "object";
+    }
+    return "value";
+}
+
+std::string_view expected_kind(ShapeType t) {
+    switch (t) {
+        case ShapeType::String: return "a string";
+        case ShapeType::Integer:
+        case ShapeType::Long: return "an integer";
+        case ShapeType::Double: return "a number";
+        case ShapeType::Boolean: return "a boolean";
+        case ShapeType::Timestamp: return "a timestamp (epoch seconds)";
+        case ShapeType::Structure: return "an object";
+        case ShapeType::List: return "an array";
+        case ShapeType::Map: return "an object";
+    }
+    return "a value";
+}
+
+class Validator {
+public:
+    ValidationResult result;
+
+    void check(const Shape& shape, const boost::json::value& v, const std::string& path,
+               const std::string& wire_path) {
+        if (result.serialization_error) return;
+        if (v.is_null()) return;  // explicit null counts as absent
+        switch (shape.type) {
+            case ShapeType::String: {
+                if (!v.is_string()) return type_error(shape, v, wire_path);
+                const auto& s = v.get_string();
+                const std::string_view sv(s.data(), s.size());
+                const auto len = static_cast<std::int64_t>(utf8_length(sv));
+                if (shape.min && len < *shape.min)
+                    violation(sv, path, "Member must have length greater than or equal to " +
+                                            std::to_string(*shape.min));
+                if (shape.max && len > *shape.max)
+                    violation(sv, path, "Member must have length less than or equal to " +
+                                            std::to_string(*shape.max));
+                if (!shape.enum_values.empty()) {
+                    bool found = false;
+                    std::string set;
+                    for (auto e : shape.enum_values) {
+                        found = found || e == sv;
+                        set += (set.empty() ? "" : ", ") + std::string(e);
+                    }
+                    if (!found) violation(sv, path, "Member must satisfy enum value set: [" + set + "]");
+                }
+                if (shape.pattern && !boost::regex_match(sv.begin(), sv.end(), compiled(shape.pattern)))
+                    violation(sv, path, std::string("Member must satisfy regular expression pattern: ") +
+                                            shape.pattern);
+                return;
+            }
+            case ShapeType::Integer:
+            case ShapeType::Long: {
+                std::int64_t n;
+                if (v.is_int64())
+                    n = v.get_int64();
+                else if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
+                    n = static_cast<std::int64_t>(v.get_uint64());
+                else
+                    return type_error(shape, v, wire_path);
+                if (shape.type == ShapeType::Integer && (n > INT32_MAX || n < INT32_MIN))
+                    return type_error(shape, v, wire_path);
+                if (shape.min && n < *shape.min)
+                    violation(std::to_string(n), path,
+                              "Member must have value greater than or equal to " + std::to_string(*shape.min));
+                if (shape.max && n > *shape.max)
+                    violation(std::to_string(n), path,
+                              "Member must have value less than or equal to " + std::to_string(*shape.max));
+                return;
+            }
+            case ShapeType::Double:
+            case ShapeType::Timestamp:
+                if (!v.is_number()) return type_error(shape, v, wire_path);
+                return;
+            case ShapeType::Boolean:
+                if (!v.is_bool()) return type_error(shape, v, wire_path);
+                return;
+            case ShapeType::Structure:
+                if (!v.is_object()) return type_error(shape, v, wire_path);
+                return structure(shape, v.get_object(), path, wire_path);
+            case ShapeType::List: {
+                if (!v.is_array()) return type_error(shape, v, wire_path);
+                const auto& a = v.get_array();
+                length_checks(shape, static_cast<std::int64_t>(a.size()), path);
+                for (std::size_t i = 0; i < a.size(); ++i)
+                    check(*shape.element, a[i], path + "." + std::to_string(i + 1) + ".member",
+                          wire_path + "[" + std::to_string(i) + "]");
+                return;
+            }
+            case ShapeType::Map: {
+                if (!v.is_object()) return type_error(shape, v, wire_path);
+                const auto& o = v.get_object();
+                length_checks(shape, static_cast<std::int64_t>(o.size()), path);
+                for (const auto& kv : o) {
+                    const std::string k(kv.key());
+                    if (shape.key) check(*shape.key, boost::json::value(kv.key()), path + ".key", wire_path + "{key}");
+                    check(*shape.element, kv.value(), path + "." + k, wire_path + "." + k);
+                }
+                return;
+            }
+        }
+    }
+
+    void structure(const Shape& shape, const boost::json::object& o, const std::string& path,
+                   const std::string& wire_path) {
+        for (const Member& m : shape.members) {
+            auto it = o.find(m.name);
+            const bool absent = it == o.end() || it->value().is_null();
+            if (absent && !m.required) continue;
+            const std::string mp = path.empty() ? lower_camel(m.name) : path + "." + lower_camel(m.name);
+            if (absent) {
+                result.violations.push_back("Value null at '" + mp +
+                                            "' failed to satisfy constraint: Member must not be null");
+                continue;
+            }
+            const std::string wp = wire_path.empty() ? std::string(m.name) : wire_path + "." + std::string(m.name);
+            check(*m.shape, it->value(), mp, wp);
+        }
+    }
+
+private:
+    void type_error(const Shape& shape, const boost::json::value& v, const std::string& wire_path) {
+        result.serialization_error = "Member '" + wire_path + "' must be " +
+                                     std::string(expected_kind(shape.type)) + ", not " +
+                                     std::string(json_kind(v)) + ".";
+    }
+    void violation(std::string_view value, const std::string& path, const std::string& what) {
+        result.violations.push_back("Value '" + shown(value) + "' at '" + path +
+                                    "' failed to satisfy constraint: " + what);
+    }
+    void length_checks(const Shape& shape, std::int64_t n, const std::string& path) {
+        if (shape.min && n < *shape.min)
+            result.violations.push_back("Value at '" + path +
+                                        "' failed to satisfy constraint: Member must have length greater than or equal to " +
+                                        std::to_string(*shape.min));
+        if (shape.max && n > *shape.max)
+            result.violations.push_back("Value at '" + path +
+                                        "' failed to satisfy constraint: Member must have length less than or equal to " +
+                                        std::to_string(*shape.max));
+    }
+};
+
+}  // namespace
+
+std::string ValidationResult::message() const {
+    std::string m = std::to_string(violations.size()) +
+                    (violations.size() == 1 ? " validation error detected: " : " validation errors detected: ");
+    for (std::size_t i = 0; i < violations.size(); ++i) {
+        if (i) m += "; ";
+        m += violations[i];
+    }
+    return m;
+}
+
+ValidationResult validate(const Shape& shape, const boost::json::object& body) {
+    Validator v;
+    v.structure(shape, body, "", "");
+    return std::move(v.result);
+}
+
+}  // namespace athena

@@ -1,0 +1,59 @@
+#pragma once
+// The input model of each operation: members and their constraints, transcribed from the
+// botocore service model for athena (2017-05-18). One validator walks a request body against
+// it, so every operation gets the same SerializationException / InvalidRequestException rules.
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace athena {
+
+enum class ShapeType { String, Integer, Long, Double, Boolean, Timestamp, Structure, List, Map };
+
+struct Shape;
+
+struct Member {
+    std::string_view name;
+    const Shape* shape;
+    bool required{false};
+};
+
+struct Shape {
+    ShapeType type;
+    std::optional<std::int64_t> min;  // length for strings, lists, maps; value for numbers
+    std::optional<std::int64_t> max;
+    const char* pattern{nullptr};     // whole-value regular expression (Boost.Regex)
+    std::vector<std::string_view> enum_values;
+    std::vector<Member> members;      // structure
+    const Shape* element{nullptr};    // list element / map value
+    const Shape* key{nullptr};        // map key
+};
+
+// Outcome of validating one request body.
+struct ValidationResult {
+    // Set when a member has the wrong JSON type: a SerializationException.
+    std::optional<std::string> serialization_error;
+    // Constraint violations, Coral-style ("Value 'x' at 'sessionId' failed to satisfy
+    // constraint: Member must have length less than or equal to 256").
+    std::vector<std::string> violations;
+    bool ok() const { return !serialization_error && violations.empty(); }
+    // "1 validation error detected: ...; ..." for an InvalidRequestException.
+    std::string message() const;
+};
+
+// Validates `body` (an object) against structure `shape`. Members not in the model are ignored,
+// as AWS does.
+ValidationResult validate(const Shape& shape, const boost::json::object& body);
+
+// The shapes the operations use.
+namespace shapes {
+extern const Shape kSessionId;
+extern const Shape kGetSessionStatusInput;
+}  // namespace shapes
+
+}  // namespace athena

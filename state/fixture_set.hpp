@@ -1,0 +1,54 @@
+#pragma once
+// A fixture document in domain terms, as the wire layer parsed it. Each entity keeps the
+// JSON path it came from so that the domain's checks can name it.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "state/profile.hpp"
+#include "state/scenario.hpp"
+#include "state/session.hpp"
+
+namespace athena {
+
+struct FixtureWorkgroup {
+    std::string path;  // e.g. "workgroups[0]"
+    std::optional<std::string> account, region;
+    std::string name;
+    std::string engine_version;
+    std::optional<std::string> profile, scenario;
+    bool enabled{true};
+    std::string description;
+    std::string configuration;  // opaque
+    Tags tags;
+};
+
+struct FixtureSession {
+    std::string path;  // e.g. "sessions[3]"
+    std::optional<std::string> account, region;
+    std::string id;
+    std::string workgroup;
+    std::string description;
+    std::optional<Instant> start_time;
+    std::optional<std::vector<ScriptStep>> script;
+    std::optional<std::string> scenario;
+    std::vector<Step> history;  // transitions already made, oldest first
+    std::optional<int> idle_timeout_minutes;
+    std::string engine_configuration;  // opaque
+    Tags tags;
+};
+
+struct FixtureSet {
+    std::string source;  // the file name, or "request body"
+    std::vector<ProfilePatch> profiles;
+    std::vector<Scenario> scenarios;
+    std::vector<FixtureWorkgroup> workgroups;
+    std::vector<FixtureSession> sessions;
+    std::optional<Instant> clock;
+};
+
+struct FixtureCounts {
+    int profiles{0}, scenarios{0}, workgroups{0}, sessions{0};
+};
+
+}  // namespace athena

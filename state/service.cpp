@@ -1,0 +1,329 @@
+#include "state/service.hpp"
+
+#include <algorithm>
+
+namespace athena {
+namespace {
+
+// Thrown inside a write transaction to roll it back and surface a domain error.
+struct Abort {
+    Error error;
+};
+
+std::string fixture_where(const FixtureSet& f, const std::string& path) {
+    return f.source + ": " + path + ": ";
+}
+
+}  // namespace
+
+Service::Service(Store& store, Clock& clock, ManualClock* manual, Instant real_now,
+                 ServiceOptions opts)
+    : store_(store), clock_(clock), manual_(manual), real_now_(real_now), opts_(std::move(opts)) {
+    clock_start_ = real_now_;
+}
+
+Result<Unit> Service::initialize() {
+    try {
+        if (!store_.is_new()) {
+            auto start = store_.meta_int("clock_start_ms");
+            auto saved = store_.meta_int("clock_now_ms");
+            clock_start_ = start ? from_epoch_ms(*start) : opts_.start_time.value_or(real_now_);
+            if (manual_) manual_->set(saved ? from_epoch_ms(*saved) : clock_start_);
+            if (!start || (manual_ && !saved))
+                store_.write([&](Store::Tx& tx) {
+                    tx.set_meta("clock_start_ms", to_epoch_ms(clock_start_));
+                    if (manual_) tx.set_meta("clock_now_ms", to_epoch_ms(manual_->now()));
+                });
+            return Unit{};
+        }
+        std::optional<Instant> first_fixture_clock;
+        for (const auto& f : opts_.startup_fixtures)
+            if (f.clock) {
+                first_fixture_clock = f.clock;
+                break;
+            }
+        clock_start_ = opts_.start_time ? *opts_.start_time : first_fixture_clock.value_or(real_now_);
+        if (manual_) manual_->set(clock_start_);
+        std::optional<Instant> clock_after;
+        auto r = store_.write([&](Store::Tx& tx) -> Result<Unit> {
+            tx.set_meta("clock_start_ms", to_epoch_ms(clock_start_));
+            for (const auto& f : opts_.startup_fixtures) {
+                auto applied = apply_in(tx, f, clock_after);
+                if (!applied) throw Abort{applied.error()};
+            }
+            if (manual_) tx.set_meta("clock_now_ms", to_epoch_ms(clock_after.value_or(clock_start_)));
+            tx.mark_initialized();
+            return Unit{};
+        });
+        if (manual_ && clock_after) manual_->set(*clock_after);
+        return r;
+    } catch (const Abort& a) {
+        return a.error;
+    } catch (const SqliteError& e) {
+        return make_error(ErrorKind::Internal, e.what());
+    }
+}
+
+Result<SessionStatusView> Service::get_session_status(const Tenant& t, std::string_view id) {
+    auto s = store_.find_session(t, id);
+    if (!s)
+        return make_error(ErrorKind::SessionNotFound,
+                          "Session " + std::string(id) + " does not exist.", std::string(id));
+    return SessionStatusView{s->id, status_at(*s, clock_.now())};
+}
+
+Result<SessionRecord> Service::find_for_admin(std::string_view id, const std::optional<Tenant>& t) {
+    if (t) {
+        if (auto s = store_.find_session(*t, id)) return std::move(*s);
+        return make_error(ErrorKind::SessionNotFound,
+                          "no session '" + std::string(id) + "' in account " + t->account +
+                              ", region " + t->region,
+                          std::string(id));
+    }
+    auto found = store_.find_sessions_by_id(id);
+    if (found.empty())
+        return make_error(ErrorKind::SessionNotFound, "no session '" + std::string(id) + "'",
+                          std::string(id));
+    if (found.size() > 1)
+        return make_error(ErrorKind::AmbiguousId,
+                          "session id '" + std::string(id) +
+                              "' exists in several accounts/regions; add ?account=...&region=...",
+                          std::string(id));
+    return std::move(found.front());
+}
+
+Result<TransitionResult> Service::force_transition(std::string_view id,
+                                                   const std::optional<Tenant>& t,
+                                                   SessionState state, std::string reason) {
+    auto found = find_for_admin(id, t);
+    if (!found) return found.error();
+    const Tenant tenant = found->tenant;
+    try {
+        return store_.write([&](Store::Tx& tx) -> Result<TransitionResult> {
+            auto s = tx.find_session(tenant, id, true);
+            if (!s)
+                return make_error(ErrorKind::SessionNotFound, "no session '" + std::string(id) + "'",
+                                  std::string(id));
+            const Instant now = clock_.now();
+            freeze_at(*s, now);
+            s->steps.push_back(Step{now, state, Cause::Admin, std::move(reason)});
+            tx.put_session(*s);
+            return TransitionResult{s->id, state, now};
+        });
+    } catch (const SqliteError& e) {
+        return make_error(ErrorKind::Internal, e.what());
+    }
+}
+
+Result<SessionHistory> Service::history(std::string_view id, const std::optional<Tenant>& t) {
+    auto found = find_for_admin(id, t);
+    if (!found) return found.error();
+    return SessionHistory{found->id, effective_steps(*found, clock_.now())};
+}
+
+Result<FixtureCounts> Service::apply_fixtures(const FixtureSet& f) {
+    std::lock_guard lock(clock_mu_);
+    std::optional<Instant> clock_after;
+    try {
+        auto r = store_.write([&](Store::Tx& tx) -> Result<FixtureCounts> {
+            auto applied = apply_in(tx, f, clock_after);
+            if (!applied) throw Abort{applied.error()};
+            if (manual_ && clock_after) tx.set_meta("clock_now_ms", to_epoch_ms(*clock_after));
+            return applied;
+        });
+        if (manual_ && clock_after) manual_->set(*clock_after);
+        return r;
+    } catch (const Abort& a) {
+        return a.error;
+    } catch (const SqliteError& e) {
+        return make_error(ErrorKind::Internal, e.what());
+    }
+}
+
+Result<FixtureCounts> Service::apply_in(Store::Tx& tx, const FixtureSet& f,
+                                        std::optional<Instant>& clock) {
+    FixtureCounts counts;
+    Instant now = clock.value_or(clock_.now());
+    if (f.clock) {
+        if (!manual_)
+            return make_error(ErrorKind::ClockMode,
+                              fixture_where(f, "clock") + "setting the clock needs --clock manual");
+        if (*f.clock < now)
+            return make_error(ErrorKind::ClockBackwards,
+                              fixture_where(f, "clock") +
+                                  "the manual clock cannot move backwards (it is already later)");
+        now = *f.clock;
+        clock = now;
+    }
+
+    const Profile base = builtin_default_profile();
+    for (const auto& p : f.profiles) {
+        tx.put_profile(apply_patch(base, p));
+        ++counts.profiles;
+    }
+    for (const auto& sc : f.scenarios) {
+        tx.put_scenario(sc);
+        ++counts.scenarios;
+    }
+
+    for (const auto& w : f.workgroups) {
+        WorkgroupRecord rec;
+        rec.tenant = Tenant{w.account.value_or(opts_.default_tenant.account),
+                            w.region.value_or(opts_.default_tenant.region)};
+        rec.name = w.name;
+        if (w.name == kPrimaryWorkgroup)
+            return make_error(ErrorKind::InvalidArgument,
+                              fixture_where(f, w.path + ".name") +
+                                  "the workgroup 'primary' is built in and cannot be redefined");
+        rec.engine_version = w.engine_version;
+        rec.enabled = w.enabled;
+        rec.description = w.description;
+        rec.profile = w.profile.value_or("default");
+        if (!tx.find_profile(rec.profile))
+            return make_error(ErrorKind::InvalidArgument,
+                              fixture_where(f, w.path + ".profile") + "unknown profile '" +
+                                  rec.profile + "' (define it under \"profiles\")");
+        if (w.scenario) {
+            if (!tx.find_scenario(*w.scenario))
+                return make_error(ErrorKind::InvalidArgument,
+                                  fixture_where(f, w.path + ".scenario") + "unknown scenario '" +
+                                      *w.scenario + "' (define it under \"scenarios\")");
+            rec.scenario = *w.scenario;
+        }
+        rec.configuration = w.configuration;
+        rec.tags = w.tags;
+        rec.created = now;
+        tx.put_workgroup(rec);
+        ++counts.workgroups;
+    }
+
+    for (const auto& fs : f.sessions) {
+        SessionRecord s;
+        s.tenant = Tenant{fs.account.value_or(opts_.default_tenant.account),
+                          fs.region.value_or(opts_.default_tenant.region)};
+        s.id = fs.id;
+        auto wg = tx.find_workgroup(s.tenant, fs.workgroup);
+        if (!wg)
+            return make_error(ErrorKind::InvalidArgument,
+                              fixture_where(f, fs.path + ".workgroup") + "workgroup '" +
+                                  fs.workgroup + "' does not exist in account " + s.tenant.account +
+                                  ", region " + s.tenant.region +
+                                  " (define it under \"workgroups\" first)");
+        auto profile = tx.find_profile(wg->profile);
+        if (!profile) profile = builtin_default_profile();
+        s.workgroup = fs.workgroup;
+        s.description = fs.description;
+        s.engine_configuration = fs.engine_configuration;
+        s.tags = fs.tags;
+        s.idle_timeout_minutes = fs.idle_timeout_minutes.value_or(profile->idle_timeout_minutes_default);
+        s.terminating_ms = profile->terminating_ms;
+
+        if (fs.start_time && *fs.start_time > now)
+            return make_error(ErrorKind::InvalidArgument,
+                              fixture_where(f, fs.path + ".start_time") +
+                                  "a session cannot start in the future (the clock is earlier)");
+        s.start = fs.start_time ? *fs.start_time
+                                : (fs.history.empty() ? now : fs.history.front().at);
+        for (std::size_t i = 0; i < fs.history.size(); ++i) {
+            const Step& h = fs.history[i];
+            const std::string where = fs.path + ".history[" + std::to_string(i) + "].time";
+            if (h.at < s.start)
+                return make_error(ErrorKind::InvalidArgument,
+                                  fixture_where(f, where) + "a transition cannot precede the session's start_time");
+            if (h.at > now)
+                return make_error(ErrorKind::InvalidArgument,
+                                  fixture_where(f, where) + "a transition already made cannot be in the future (the clock is earlier)");
+            s.steps.push_back(h);
+        }
+
+        const std::vector<ScriptStep>* script = nullptr;
+        std::optional<Scenario> scenario;
+        std::string script_path = fs.path + ".script";
+        if (fs.script) {
+            script = &*fs.script;
+        } else if (fs.scenario || (!wg->scenario.empty() && fs.history.empty())) {
+            const std::string name = fs.scenario ? *fs.scenario : wg->scenario;
+            scenario = tx.find_scenario(name);
+            if (!scenario)
+                return make_error(ErrorKind::InvalidArgument,
+                                  fixture_where(f, fs.path + ".scenario") + "unknown scenario '" +
+                                      name + "' (define it under \"scenarios\")");
+            script = &scenario->steps;
+            script_path = fs.path + ".scenario";
+        }
+        if (script) {
+            for (std::size_t i = 0; i < script->size(); ++i) {
+                const ScriptStep& st = (*script)[i];
+                const Instant at = s.start + st.after;
+                if (!s.steps.empty() && at < s.steps.back().at)
+                    return make_error(ErrorKind::InvalidArgument,
+                                      fixture_where(f, script_path + "[" + std::to_string(i) + "].after_ms") +
+                                          "the step comes before the last transition of \"history\"");
+                s.steps.push_back(Step{at, st.state, Cause::Script, st.reason});
+            }
+        } else if (fs.history.empty()) {
+            s.steps.push_back(Step{s.start, SessionState::Creating, Cause::Profile, {}});
+            s.steps.push_back(Step{s.start + profile->creating_ms, SessionState::Created, Cause::Profile, {}});
+            s.steps.push_back(Step{s.start + profile->creating_ms + profile->created_ms,
+                                   SessionState::Idle, Cause::Profile, {}});
+        }
+        tx.put_session(s);
+        ++counts.sessions;
+    }
+    return counts;
+}
+
+Result<Unit> Service::reset(bool reapply_startup_fixtures) {
+    std::lock_guard lock(clock_mu_);
+    std::optional<Instant> clock_after;
+    try {
+        auto r = store_.write([&](Store::Tx& tx) -> Result<Unit> {
+            tx.clear_all();
+            if (manual_) clock_after = clock_start_;
+            if (reapply_startup_fixtures)
+                for (const auto& f : opts_.startup_fixtures) {
+                    auto applied = apply_in(tx, f, clock_after);
+                    if (!applied) throw Abort{applied.error()};
+                }
+            if (manual_) tx.set_meta("clock_now_ms", to_epoch_ms(*clock_after));
+            return Unit{};
+        });
+        if (manual_) manual_->set(*clock_after);
+        return r;
+    } catch (const Abort& a) {
+        return a.error;
+    } catch (const SqliteError& e) {
+        return make_error(ErrorKind::Internal, e.what());
+    }
+}
+
+Result<Instant> Service::advance_clock(Millis by) {
+    if (!manual_)
+        return make_error(ErrorKind::ClockMode, "the clock is the system clock; start with --clock manual to move it");
+    if (by.count() < 0)
+        return make_error(ErrorKind::InvalidArgument, "advance_ms must be >= 0: the manual clock never moves backwards");
+    std::lock_guard lock(clock_mu_);
+    return set_clock_locked(manual_->now() + by);
+}
+
+Result<Instant> Service::set_clock(Instant t) {
+    if (!manual_)
+        return make_error(ErrorKind::ClockMode, "the clock is the system clock; start with --clock manual to move it");
+    std::lock_guard lock(clock_mu_);
+    return set_clock_locked(t);
+}
+
+Result<Instant> Service::set_clock_locked(Instant t) {
+    if (t < manual_->now())
+        return make_error(ErrorKind::ClockBackwards,
+                          "the manual clock cannot move backwards (use POST /_emulator/reset to return to its start)");
+    try {
+        store_.write([&](Store::Tx& tx) { tx.set_meta("clock_now_ms", to_epoch_ms(t)); });
+    } catch (const SqliteError& e) {
+        return make_error(ErrorKind::Internal, e.what());
+    }
+    manual_->set(t);
+    return t;
+}
+
+}  // namespace athena

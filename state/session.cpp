@@ -1,0 +1,80 @@
+#include "state/session.hpp"
+
+#include <algorithm>
+
+namespace athena {
+namespace {
+
+// Calls emit(step) for every transition in effect at `now`, stored and derived, in order.
+template <class Emit>
+void for_each_effective(const SessionRecord& s, Instant now, Emit&& emit) {
+    const Step* last = nullptr;
+    bool future_remains = false;
+    for (const Step& step : s.steps) {
+        if (step.at > now) {
+            future_remains = true;
+            break;
+        }
+        emit(step);
+        last = &step;
+    }
+    // While script steps remain they replace the automatic rules.
+    if (last == nullptr || future_remains) return;
+
+    Instant terminating_at;
+    Cause cause;
+    std::string reason;
+    if (last->state == SessionState::Idle) {
+        terminating_at = last->at + std::chrono::minutes{s.idle_timeout_minutes};
+        if (terminating_at > now) return;
+        cause = Cause::IdleTimeout;
+        reason = idle_timeout_reason(s.idle_timeout_minutes);
+        emit(Step{terminating_at, SessionState::Terminating, cause, reason});
+    } else if (last->state == SessionState::Terminating) {
+        terminating_at = last->at;
+        cause = last->cause == Cause::IdleTimeout ? Cause::IdleTimeout : Cause::Profile;
+        reason = last->reason;
+    } else {
+        return;
+    }
+    const Instant terminated_at = terminating_at + s.terminating_ms;
+    if (terminated_at <= now) emit(Step{terminated_at, SessionState::Terminated, cause, reason});
+}
+
+}  // namespace
+
+std::vector<Step> effective_steps(const SessionRecord& s, Instant now) {
+    std::vector<Step> out;
+    out.reserve(s.steps.size() + 2);
+    for_each_effective(s, now, [&](const Step& step) { out.push_back(step); });
+    return out;
+}
+
+SessionStatus status_at(const SessionRecord& s, Instant now) {
+    SessionStatus st{SessionState::Creating, s.start, s.start, std::nullopt, std::nullopt,
+                     std::nullopt};
+    std::optional<Instant> idle_entry;
+    for_each_effective(s, now, [&](const Step& step) {
+        if (step.state == SessionState::Idle) idle_entry = step.at;
+        st.state = step.state;
+        st.last_modified = step.at;
+        if (step.reason.empty())
+            st.reason.reset();
+        else
+            st.reason = step.reason;
+        if (is_final(step.state) && !st.end) st.end = step.at;
+    });
+    if (st.state == SessionState::Idle) st.idle_since = idle_entry;
+    if (!is_final(st.state)) st.end.reset();
+    return st;
+}
+
+void freeze_at(SessionRecord& s, Instant now) { s.steps = effective_steps(s, now); }
+
+std::string idle_timeout_reason(int minutes) {
+    return "Session was idle for " + std::to_string(minutes) +
+           (minutes == 1 ? " minute" : " minutes") +
+           " (SessionIdleTimeoutInMinutes) and was terminated.";
+}
+
+}  // namespace athena

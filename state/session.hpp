@@ -1,0 +1,73 @@
+#pragma once
+// A session and its timeline. The state a session shows at time t is a pure function of
+// its stored steps and t (status_at): reading never changes anything.
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "state/session_state.hpp"
+#include "state/time.hpp"
+
+namespace athena {
+
+// Every resource lives in one account + region.
+struct Tenant {
+    std::string account;
+    std::string region;
+    bool operator==(const Tenant&) const = default;
+};
+
+using Tags = std::vector<std::pair<std::string, std::string>>;
+
+// One transition of a session: in effect from `at` on (now >= at).
+struct Step {
+    Instant at;
+    SessionState state;
+    Cause cause;
+    std::string reason;  // empty = none
+    bool operator==(const Step&) const = default;
+};
+
+struct SessionRecord {
+    Tenant tenant;
+    std::string id;
+    std::string workgroup;
+    std::string description;
+    Instant start;
+    int idle_timeout_minutes{20};
+    Millis terminating_ms{0};
+    // Ordered by `at` (ties keep their order). Past steps are history, future ones the
+    // remaining script. The idle timeout and TERMINATING -> TERMINATED are derived from the
+    // last step, not stored, once no future step remains.
+    std::vector<Step> steps;
+    std::string engine_configuration;  // opaque document, kept verbatim for the wire layer
+    Tags tags;
+};
+
+// What GetSessionStatus shows.
+struct SessionStatus {
+    SessionState state;
+    Instant start;
+    Instant last_modified;
+    std::optional<Instant> end;         // TERMINATED or FAILED
+    std::optional<Instant> idle_since;  // only while IDLE
+    std::optional<std::string> reason;  // of the latest transition, when it has one
+};
+
+// The transitions in effect at `now`: the stored steps with at <= now, then the derived
+// idle-timeout / termination steps that are due. Never empty for a valid record.
+std::vector<Step> effective_steps(const SessionRecord& s, Instant now);
+
+// The status at `now`. Precondition: at least one step is in effect at `now`
+// (a session's first step is at its start, and start <= now is enforced on creation).
+SessionStatus status_at(const SessionRecord& s, Instant now);
+
+// Turns the timeline into history up to `now` (derived steps become stored ones) and drops
+// every step after `now`: what an API-made change does before appending its own step.
+void freeze_at(SessionRecord& s, Instant now);
+
+// The reason given to both idle-timeout transitions.
+std::string idle_timeout_reason(int minutes);
+
+}  // namespace athena

@@ -1,0 +1,36 @@
+#include "state/session_state.hpp"
+
+#include <array>
+
+namespace athena {
+namespace {
+constexpr std::array<std::string_view, 8> kStateNames = {
+    "CREATING", "CREATED", "IDLE", "BUSY", "TERMINATING", "TERMINATED", "DEGRADED", "FAILED"};
+constexpr std::array<std::string_view, 6> kCauseNames = {
+    "api", "profile", "script", "calculation", "idle_timeout", "admin"};
+}  // namespace
+
+std::string_view to_string(SessionState s) { return kStateNames[static_cast<std::size_t>(s)]; }
+
+std::optional<SessionState> parse_session_state(std::string_view s) {
+    for (std::size_t i = 0; i < kStateNames.size(); ++i)
+        if (kStateNames[i] == s) return static_cast<SessionState>(i);
+    return std::nullopt;
+}
+
+std::string_view to_string(Cause c) { return kCauseNames[static_cast<std::size_t>(c)]; }
+
+std::optional<Cause> parse_cause(std::string_view s) {
+    for (std::size_t i = 0; i < kCauseNames.size(); ++i)
+        if (kCauseNames[i] == s) return static_cast<Cause>(i);
+    return std::nullopt;
+}
+
+bool is_active(SessionState s) {
+    return s == SessionState::Creating || s == SessionState::Created || s == SessionState::Idle ||
+           s == SessionState::Busy;
+}
+
+bool is_final(SessionState s) { return s == SessionState::Terminated || s == SessionState::Failed; }
+
+}  // namespace athena

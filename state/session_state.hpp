@@ -1,0 +1,26 @@
+#pragma once
+// The eight session states of Athena and the causes of a transition.
+#include <optional>
+#include <string_view>
+
+namespace athena {
+
+enum class SessionState { Creating, Created, Idle, Busy, Terminating, Terminated, Degraded, Failed };
+
+// Who made a transition: StartSession/TerminateSession (api), the profile's automatic steps,
+// a scenario or fixture script, a calculation, the idle timeout, or the admin API.
+enum class Cause { Api, Profile, Script, Calculation, IdleTimeout, Admin };
+
+// Canonical names ("CREATING", ...). parse_* return nullopt for anything else.
+std::string_view to_string(SessionState s);
+std::optional<SessionState> parse_session_state(std::string_view s);
+std::string_view to_string(Cause c);
+std::optional<Cause> parse_cause(std::string_view s);
+
+// CREATING, CREATED, IDLE, BUSY: the states ListSessions shows by default and
+// max_active_sessions counts.
+bool is_active(SessionState s);
+// TERMINATED, FAILED: the session has ended (EndDateTime is set).
+bool is_final(SessionState s);
+
+}  // namespace athena

@@ -1,0 +1,436 @@
+#include "state/store.hpp"
+
+namespace athena {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta(
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS profiles(
+  name TEXT PRIMARY KEY,
+  creating_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL, terminating_ms INTEGER NOT NULL,
+  calculation_creating_ms INTEGER NOT NULL, calculation_queued_ms INTEGER NOT NULL,
+  calculation_running_ms INTEGER NOT NULL, calculation_canceling_ms INTEGER NOT NULL,
+  idle_timeout_minutes_default INTEGER NOT NULL, max_active_sessions INTEGER
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS scenario_steps(
+  name TEXT NOT NULL, idx INTEGER NOT NULL, after_ms INTEGER NOT NULL,
+  state TEXT NOT NULL, reason TEXT NOT NULL,
+  PRIMARY KEY(name, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS workgroups(
+  account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+  engine_version TEXT NOT NULL, enabled INTEGER NOT NULL, description TEXT NOT NULL,
+  profile TEXT NOT NULL, scenario TEXT NOT NULL, configuration TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY(account, region, name)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sessions(
+  sid INTEGER PRIMARY KEY,
+  account TEXT NOT NULL, region TEXT NOT NULL, id TEXT NOT NULL,
+  workgroup TEXT NOT NULL, description TEXT NOT NULL, start_ms INTEGER NOT NULL,
+  idle_timeout_minutes INTEGER NOT NULL, terminating_ms INTEGER NOT NULL,
+  engine_configuration TEXT NOT NULL,
+  UNIQUE(account, region, id)
+);
+CREATE INDEX IF NOT EXISTS sessions_by_id ON sessions(id);
+CREATE TABLE IF NOT EXISTS session_steps(
+  sid INTEGER NOT NULL, idx INTEGER NOT NULL, at_ms INTEGER NOT NULL,
+  state TEXT NOT NULL, cause TEXT NOT NULL, reason TEXT NOT NULL,
+  PRIMARY KEY(sid, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tags(
+  account TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+  key TEXT NOT NULL, value TEXT NOT NULL,
+  PRIMARY KEY(account, region, kind, name, key)
+) WITHOUT ROWID;
+)sql";
+
+SessionState state_column(const Stmt& st, int i) {
+    auto s = parse_session_state(st.col_text(i));
+    if (!s) throw SqliteError("database holds an unknown session state '" + st.col_text(i) + "'");
+    return *s;
+}
+
+}  // namespace
+
+Store::Store(const std::string& path) : db_(path) {
+    std::lock_guard lock(mu_);
+    // Fails here ("file is not a database") when the file is not SQLite.
+    db_.exec("PRAGMA foreign_keys=OFF");
+    if (path != ":memory:" && !path.empty()) {
+        db_.exec("PRAGMA journal_mode=WAL");
+        // WAL + NORMAL: a committed transaction is in the WAL file before COMMIT returns, so it
+        // survives the process being killed; only an OS crash can lose the newest commits.
+        db_.exec("PRAGMA synchronous=NORMAL");
+    }
+    create_schema();
+}
+
+void Store::create_schema() {
+    // A database that already has tables but no meta table was not made by athena-emu.
+    {
+        auto st = db_.prepare(
+            "SELECT count(*) FROM sqlite_master WHERE type='table' AND name NOT IN "
+            "('meta','profiles','scenario_steps','workgroups','sessions','session_steps','tags')");
+        st.step();
+        if (st.col_int(0) > 0)
+            throw SqliteError("database '" + db_.path() +
+                              "' holds tables athena-emu did not create; point --db at a new "
+                              "file or one athena-emu wrote");
+    }
+    auto version = meta_int_unlocked("schema_version");
+    if (version && *version > kSchemaVersion)
+        throw SqliteError("database '" + db_.path() + "' has schema version " +
+                          std::to_string(*version) + " from a newer athena-emu; this build knows up to " +
+                          std::to_string(kSchemaVersion));
+    db_.exec("BEGIN IMMEDIATE");
+    try {
+        db_.exec(kSchema);
+        if (!version)
+            db_.prepare("INSERT INTO meta(key, value) VALUES('schema_version', ?)")
+                .bind(1, kSchemaVersion)
+                .run();
+        // Future versions migrate here, one step per version.
+        db_.exec("COMMIT");
+    } catch (...) {
+        db_.exec("ROLLBACK");
+        throw;
+    }
+}
+
+std::optional<std::int64_t> Store::meta_int_unlocked(std::string_view key) {
+    {
+        auto st = db_.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'");
+        if (!st.step()) return std::nullopt;
+    }
+    auto st = db_.prepare("SELECT value FROM meta WHERE key = ?");
+    st.bind(1, key);
+    if (!st.step()) return std::nullopt;
+    return st.col_int(0);
+}
+
+std::optional<std::int64_t> Store::meta_int(std::string_view key) {
+    std::lock_guard lock(mu_);
+    return meta_int_unlocked(key);
+}
+
+bool Store::is_new() { return !meta_int("initialized").has_value(); }
+
+std::optional<SessionRecord> Store::find_session(const Tenant& t, std::string_view id,
+                                                 bool with_tags) {
+    std::lock_guard lock(mu_);
+    return find_session_unlocked(t, id, with_tags);
+}
+
+std::optional<SessionRecord> Store::find_session_unlocked(const Tenant& t, std::string_view id,
+                                                          bool with_tags) {
+    std::int64_t sid;
+    SessionRecord s;
+    {
+        auto st = db_.prepare(
+            "SELECT sid, workgroup, description, start_ms, idle_timeout_minutes, terminating_ms, "
+            "engine_configuration FROM sessions WHERE account = ? AND region = ? AND id = ?");
+        st.bind(1, t.account).bind(2, t.region).bind(3, id);
+        if (!st.step()) return std::nullopt;
+        sid = st.col_int(0);
+        s.tenant = t;
+        s.id = std::string(id);
+        s.workgroup = st.col_text(1);
+        s.description = st.col_text(2);
+        s.start = from_epoch_ms(st.col_int(3));
+        s.idle_timeout_minutes = static_cast<int>(st.col_int(4));
+        s.terminating_ms = Millis{st.col_int(5)};
+        s.engine_configuration = st.col_text(6);
+    }
+    load_steps(sid, s);
+    if (with_tags) s.tags = load_tags(t, "session", id);
+    return s;
+}
+
+void Store::load_steps(std::int64_t sid, SessionRecord& s) {
+    auto st = db_.prepare(
+        "SELECT at_ms, state, cause, reason FROM session_steps WHERE sid = ? ORDER BY idx");
+    st.bind(1, sid);
+    while (st.step()) {
+        auto cause = parse_cause(st.col_text(2));
+        s.steps.push_back(Step{from_epoch_ms(st.col_int(0)), state_column(st, 1),
+                               cause.value_or(Cause::Script), st.col_text(3)});
+    }
+}
+
+Tags Store::load_tags(const Tenant& t, std::string_view kind, std::string_view name) {
+    auto st = db_.prepare(
+        "SELECT key, value FROM tags WHERE account = ? AND region = ? AND kind = ? AND name = ? "
+        "ORDER BY key");
+    st.bind(1, t.account).bind(2, t.region).bind(3, kind).bind(4, name);
+    Tags tags;
+    while (st.step()) tags.emplace_back(st.col_text(0), st.col_text(1));
+    return tags;
+}
+
+std::vector<SessionRecord> Store::find_sessions_by_id(std::string_view id) {
+    std::lock_guard lock(mu_);
+    std::vector<Tenant> tenants;
+    {
+        auto st = db_.prepare("SELECT account, region FROM sessions WHERE id = ? ORDER BY sid");
+        st.bind(1, id);
+        while (st.step()) tenants.push_back(Tenant{st.col_text(0), st.col_text(1)});
+    }
+    std::vector<SessionRecord> out;
+    for (const auto& t : tenants)
+        if (auto s = find_session_unlocked(t, id, false)) out.push_back(std::move(*s));
+    return out;
+}
+
+std::optional<WorkgroupRecord> Store::find_workgroup(const Tenant& t, std::string_view name) {
+    std::lock_guard lock(mu_);
+    return find_workgroup_unlocked(t, name);
+}
+
+std::optional<WorkgroupRecord> Store::find_workgroup_unlocked(const Tenant& t,
+                                                              std::string_view name) {
+    WorkgroupRecord w;
+    {
+        auto st = db_.prepare(
+            "SELECT engine_version, enabled, description, profile, scenario, configuration, "
+            "created_ms FROM workgroups WHERE account = ? AND region = ? AND name = ?");
+        st.bind(1, t.account).bind(2, t.region).bind(3, name);
+        if (!st.step()) {
+            if (name == kPrimaryWorkgroup) return builtin_primary_workgroup(t);
+            return std::nullopt;
+        }
+        w.tenant = t;
+        w.name = std::string(name);
+        w.engine_version = st.col_text(0);
+        w.enabled = st.col_int(1) != 0;
+        w.description = st.col_text(2);
+        w.profile = st.col_text(3);
+        w.scenario = st.col_text(4);
+        w.configuration = st.col_text(5);
+        w.created = from_epoch_ms(st.col_int(6));
+    }
+    w.tags = load_tags(t, "workgroup", name);
+    return w;
+}
+
+std::optional<Profile> Store::find_profile(std::string_view name) {
+    std::lock_guard lock(mu_);
+    return find_profile_unlocked(name);
+}
+
+std::optional<Profile> Store::find_profile_unlocked(std::string_view name) {
+    auto st = db_.prepare(
+        "SELECT creating_ms, created_ms, terminating_ms, calculation_creating_ms, "
+        "calculation_queued_ms, calculation_running_ms, calculation_canceling_ms, "
+        "idle_timeout_minutes_default, max_active_sessions FROM profiles WHERE name = ?");
+    st.bind(1, name);
+    if (!st.step()) {
+        if (name == "default") return builtin_default_profile();
+        if (name == "instant") return builtin_instant_profile();
+        return std::nullopt;
+    }
+    Profile p;
+    p.name = std::string(name);
+    p.creating_ms = Millis{st.col_int(0)};
+    p.created_ms = Millis{st.col_int(1)};
+    p.terminating_ms = Millis{st.col_int(2)};
+    p.calculation_creating_ms = Millis{st.col_int(3)};
+    p.calculation_queued_ms = Millis{st.col_int(4)};
+    p.calculation_running_ms = Millis{st.col_int(5)};
+    p.calculation_canceling_ms = Millis{st.col_int(6)};
+    p.idle_timeout_minutes_default = static_cast<int>(st.col_int(7));
+    if (!st.col_null(8)) p.max_active_sessions = static_cast<int>(st.col_int(8));
+    return p;
+}
+
+std::optional<Scenario> Store::find_scenario(std::string_view name) {
+    std::lock_guard lock(mu_);
+    return find_scenario_unlocked(name);
+}
+
+std::optional<Scenario> Store::find_scenario_unlocked(std::string_view name) {
+    auto st = db_.prepare(
+        "SELECT after_ms, state, reason FROM scenario_steps WHERE name = ? ORDER BY idx");
+    st.bind(1, name);
+    Scenario sc;
+    sc.name = std::string(name);
+    while (st.step())
+        sc.steps.push_back(ScriptStep{Millis{st.col_int(0)}, state_column(st, 1), st.col_text(2)});
+    if (sc.steps.empty()) return std::nullopt;
+    return sc;
+}
+
+std::size_t Store::count_sessions() {
+    std::lock_guard lock(mu_);
+    auto st = db_.prepare("SELECT count(*) FROM sessions");
+    st.step();
+    return static_cast<std::size_t>(st.col_int(0));
+}
+
+void Store::put_tags(const Tenant& t, std::string_view kind, std::string_view name,
+                     const Tags& tags) {
+    db_.prepare("DELETE FROM tags WHERE account = ? AND region = ? AND kind = ? AND name = ?")
+        .bind(1, t.account)
+        .bind(2, t.region)
+        .bind(3, kind)
+        .bind(4, name)
+        .run();
+    for (const auto& [k, v] : tags)
+        db_.prepare(
+               "INSERT OR REPLACE INTO tags(account, region, kind, name, key, value) "
+               "VALUES(?, ?, ?, ?, ?, ?)")
+            .bind(1, t.account)
+            .bind(2, t.region)
+            .bind(3, kind)
+            .bind(4, name)
+            .bind(5, k)
+            .bind(6, v)
+            .run();
+}
+
+// --- Tx ---------------------------------------------------------------------------------
+
+std::optional<SessionRecord> Store::Tx::find_session(const Tenant& t, std::string_view id,
+                                                     bool with_tags) {
+    return s_.find_session_unlocked(t, id, with_tags);
+}
+std::optional<WorkgroupRecord> Store::Tx::find_workgroup(const Tenant& t, std::string_view name) {
+    return s_.find_workgroup_unlocked(t, name);
+}
+std::optional<Profile> Store::Tx::find_profile(std::string_view name) {
+    return s_.find_profile_unlocked(name);
+}
+std::optional<Scenario> Store::Tx::find_scenario(std::string_view name) {
+    return s_.find_scenario_unlocked(name);
+}
+
+void Store::Tx::put_session(const SessionRecord& s) {
+    auto& db = s_.db_;
+    std::optional<std::int64_t> sid;
+    {
+        auto st = db.prepare("SELECT sid FROM sessions WHERE account = ? AND region = ? AND id = ?");
+        st.bind(1, s.tenant.account).bind(2, s.tenant.region).bind(3, s.id);
+        if (st.step()) sid = st.col_int(0);
+    }
+    if (sid) {
+        db.prepare(
+              "UPDATE sessions SET workgroup = ?, description = ?, start_ms = ?, "
+              "idle_timeout_minutes = ?, terminating_ms = ?, engine_configuration = ? WHERE sid = ?")
+            .bind(1, s.workgroup)
+            .bind(2, s.description)
+            .bind(3, to_epoch_ms(s.start))
+            .bind(4, s.idle_timeout_minutes)
+            .bind(5, static_cast<std::int64_t>(s.terminating_ms.count()))
+            .bind(6, s.engine_configuration)
+            .bind(7, *sid)
+            .run();
+        db.prepare("DELETE FROM session_steps WHERE sid = ?").bind(1, *sid).run();
+    } else {
+        db.prepare(
+              "INSERT INTO sessions(account, region, id, workgroup, description, start_ms, "
+              "idle_timeout_minutes, terminating_ms, engine_configuration) "
+              "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(1, s.tenant.account)
+            .bind(2, s.tenant.region)
+            .bind(3, s.id)
+            .bind(4, s.workgroup)
+            .bind(5, s.description)
+            .bind(6, to_epoch_ms(s.start))
+            .bind(7, s.idle_timeout_minutes)
+            .bind(8, static_cast<std::int64_t>(s.terminating_ms.count()))
+            .bind(9, s.engine_configuration)
+            .run();
+        sid = db.last_insert_rowid();
+    }
+    int idx = 0;
+    for (const Step& step : s.steps)
+        db.prepare(
+              "INSERT INTO session_steps(sid, idx, at_ms, state, cause, reason) "
+              "VALUES(?, ?, ?, ?, ?, ?)")
+            .bind(1, *sid)
+            .bind(2, idx++)
+            .bind(3, to_epoch_ms(step.at))
+            .bind(4, to_string(step.state))
+            .bind(5, to_string(step.cause))
+            .bind(6, step.reason)
+            .run();
+    s_.put_tags(s.tenant, "session", s.id, s.tags);
+}
+
+void Store::Tx::put_workgroup(const WorkgroupRecord& w) {
+    s_.db_
+        .prepare(
+            "INSERT OR REPLACE INTO workgroups(account, region, name, engine_version, enabled, "
+            "description, profile, scenario, configuration, created_ms) "
+            "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(1, w.tenant.account)
+        .bind(2, w.tenant.region)
+        .bind(3, w.name)
+        .bind(4, w.engine_version)
+        .bind(5, w.enabled ? 1 : 0)
+        .bind(6, w.description)
+        .bind(7, w.profile)
+        .bind(8, w.scenario)
+        .bind(9, w.configuration)
+        .bind(10, to_epoch_ms(w.created))
+        .run();
+    s_.put_tags(w.tenant, "workgroup", w.name, w.tags);
+}
+
+void Store::Tx::put_profile(const Profile& p) {
+    auto st = s_.db_.prepare(
+        "INSERT OR REPLACE INTO profiles(name, creating_ms, created_ms, terminating_ms, "
+        "calculation_creating_ms, calculation_queued_ms, calculation_running_ms, "
+        "calculation_canceling_ms, idle_timeout_minutes_default, max_active_sessions) "
+        "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    st.bind(1, p.name)
+        .bind(2, static_cast<std::int64_t>(p.creating_ms.count()))
+        .bind(3, static_cast<std::int64_t>(p.created_ms.count()))
+        .bind(4, static_cast<std::int64_t>(p.terminating_ms.count()))
+        .bind(5, static_cast<std::int64_t>(p.calculation_creating_ms.count()))
+        .bind(6, static_cast<std::int64_t>(p.calculation_queued_ms.count()))
+        .bind(7, static_cast<std::int64_t>(p.calculation_running_ms.count()))
+        .bind(8, static_cast<std::int64_t>(p.calculation_canceling_ms.count()))
+        .bind(9, p.idle_timeout_minutes_default);
+    if (p.max_active_sessions)
+        st.bind(10, *p.max_active_sessions);
+    else
+        st.bind_null(10);
+    st.run();
+}
+
+void Store::Tx::put_scenario(const Scenario& sc) {
+    s_.db_.prepare("DELETE FROM scenario_steps WHERE name = ?").bind(1, sc.name).run();
+    int idx = 0;
+    for (const auto& step : sc.steps)
+        s_.db_
+            .prepare(
+                "INSERT INTO scenario_steps(name, idx, after_ms, state, reason) "
+                "VALUES(?, ?, ?, ?, ?)")
+            .bind(1, sc.name)
+            .bind(2, idx++)
+            .bind(3, static_cast<std::int64_t>(step.after.count()))
+            .bind(4, to_string(step.state))
+            .bind(5, step.reason)
+            .run();
+}
+
+void Store::Tx::set_meta(std::string_view key, std::int64_t value) {
+    s_.db_.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)")
+        .bind(1, key)
+        .bind(2, value)
+        .run();
+}
+
+void Store::Tx::mark_initialized() { set_meta("initialized", 1); }
+
+void Store::Tx::clear_all() {
+    s_.db_.exec(
+        "DELETE FROM session_steps; DELETE FROM sessions; DELETE FROM workgroups; "
+        "DELETE FROM profiles; DELETE FROM scenario_steps; DELETE FROM tags;");
+}
+
+}  // namespace athena

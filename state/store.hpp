@@ -1,0 +1,110 @@
+#pragma once
+// The SQLite store: every piece of emulator state (sessions and their timelines,
+// workgroups, profiles, scenarios, the manual clock) lives here. ":memory:" by default; a file
+// makes everything survive restarts (WAL; a committed write survives kill -9).
+//
+// Thread-safe: one connection behind one mutex. Reads lock only for their own statements and
+// never write. Writes go through write(), one IMMEDIATE transaction each.
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "state/profile.hpp"
+#include "state/scenario.hpp"
+#include "state/session.hpp"
+#include "state/sqlite_db.hpp"
+#include "state/workgroup.hpp"
+
+namespace athena {
+
+inline constexpr int kSchemaVersion = 1;
+
+class Store {
+public:
+    // Opens or creates the database and its schema. Throws SqliteError with one line naming the
+    // path and the problem (not a database, written by a newer version, cannot create, ...).
+    explicit Store(const std::string& path);
+
+    // True until mark_initialized() was committed: startup fixtures apply only then.
+    bool is_new();
+    std::optional<std::int64_t> meta_int(std::string_view key);
+
+    // Reads. Nullopt when absent. Tags are loaded only when asked for.
+    std::optional<SessionRecord> find_session(const Tenant& t, std::string_view id,
+                                              bool with_tags = false);
+    // Admin lookups by id across tenants.
+    std::vector<SessionRecord> find_sessions_by_id(std::string_view id);
+    std::optional<WorkgroupRecord> find_workgroup(const Tenant& t, std::string_view name);
+    std::optional<Profile> find_profile(std::string_view name);
+    std::optional<Scenario> find_scenario(std::string_view name);
+    std::size_t count_sessions();
+
+    // Access inside one write transaction (the store's lock is held).
+    class Tx {
+    public:
+        std::optional<SessionRecord> find_session(const Tenant& t, std::string_view id,
+                                                  bool with_tags = false);
+        std::optional<WorkgroupRecord> find_workgroup(const Tenant& t, std::string_view name);
+        std::optional<Profile> find_profile(std::string_view name);
+        std::optional<Scenario> find_scenario(std::string_view name);
+        void put_session(const SessionRecord& s);  // insert or replace (steps and tags too)
+        void put_workgroup(const WorkgroupRecord& w);
+        void put_profile(const Profile& p);
+        void put_scenario(const Scenario& s);
+        void set_meta(std::string_view key, std::int64_t value);
+        void mark_initialized();
+        // Drops sessions, workgroups, profiles, scenarios and tags; keeps meta.
+        void clear_all();
+
+    private:
+        friend class Store;
+        explicit Tx(Store& s) : s_(s) {}
+        Store& s_;
+    };
+
+    // Runs f inside one IMMEDIATE transaction; commits when f returns, rolls back when it
+    // throws (and rethrows). Returns f's result.
+    template <class F>
+    auto write(F&& f) -> decltype(f(std::declval<Tx&>())) {
+        std::lock_guard lock(mu_);
+        db_.exec("BEGIN IMMEDIATE");
+        Tx tx(*this);
+        try {
+            if constexpr (std::is_void_v<decltype(f(tx))>) {
+                f(tx);
+                db_.exec("COMMIT");
+            } else {
+                auto r = f(tx);
+                db_.exec("COMMIT");
+                return r;
+            }
+        } catch (...) {
+            try {
+                db_.exec("ROLLBACK");
+            } catch (...) {
+            }
+            throw;
+        }
+    }
+
+private:
+    void create_schema();
+    std::optional<SessionRecord> find_session_unlocked(const Tenant& t, std::string_view id,
+                                                       bool with_tags);
+    void load_steps(std::int64_t sid, SessionRecord& s);
+    Tags load_tags(const Tenant& t, std::string_view kind, std::string_view name);
+    std::optional<WorkgroupRecord> find_workgroup_unlocked(const Tenant& t, std::string_view name);
+    std::optional<Profile> find_profile_unlocked(std::string_view name);
+    std::optional<Scenario> find_scenario_unlocked(std::string_view name);
+    std::optional<std::int64_t> meta_int_unlocked(std::string_view key);
+    void put_tags(const Tenant& t, std::string_view kind, std::string_view name, const Tags& tags);
+
+    std::mutex mu_;
+    SqliteDb db_;
+};
+
+}  // namespace athena

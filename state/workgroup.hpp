@@ -1,0 +1,31 @@
+#pragma once
+// A workgroup: SQL (Athena engine) or Spark (PySpark engine), naming its profile and scenario.
+#include <optional>
+#include <string>
+
+#include "state/session.hpp"
+
+namespace athena {
+
+inline constexpr std::string_view kSparkEngine = "PySpark engine version 3";
+inline constexpr std::string_view kPrimaryWorkgroup = "primary";
+
+struct WorkgroupRecord {
+    Tenant tenant;
+    std::string name;
+    std::string engine_version;  // selected engine version, e.g. "PySpark engine version 3", "AUTO"
+    bool enabled{true};
+    std::string description;
+    std::string profile{"default"};
+    std::string scenario;            // empty = none
+    std::string configuration;       // opaque document, kept verbatim for the wire layer
+    Tags tags;
+    Instant created;
+
+    bool is_spark() const { return engine_version == kSparkEngine; }
+};
+
+// The built-in SQL workgroup every account/region has.
+WorkgroupRecord builtin_primary_workgroup(const Tenant& t);
+
+}  // namespace athena
