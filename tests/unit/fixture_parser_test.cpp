@@ -1,0 +1,50 @@
+#include <doctest/doctest.h>
+
+#include "server/fixture_parser.hpp"
+
+using namespace athena;
+
+namespace {
+std::string error_of(std::string_view text) {
+    auto r = parse_fixture_text(text, "f.json");
+    REQUIRE_FALSE(r);
+    return r.error().message;
+}
+}  // namespace
+
+TEST_CASE("the built-in default fixture parses and has the spark workgroup") {
+    auto r = parse_fixture_text(embedded_default_fixture(), "default");
+    REQUIRE(r);
+    REQUIRE(r->workgroups.size() == 1);
+    CHECK(r->workgroups[0].name == "spark");
+    CHECK(r->workgroups[0].engine_version == "PySpark engine version 3");
+    CHECK(r->sessions.size() == 5);
+}
+
+TEST_CASE("fixture errors name the file, the JSON path and the reason") {
+    CHECK(error_of("{\n  \"sessions\": [\n") .rfind("f.json: $: invalid JSON at line 3", 0) == 0);
+    CHECK(error_of(R"({"sesions":[]})") ==
+          "f.json: sesions: unknown field (allowed here: profiles, scenarios, workgroups, sessions, clock, outcomes, calculations, tokens, faults)");
+    CHECK(error_of(R"({"sessions":[{"id":"a","workgroup":"w","script":[{"after_ms":0,"state":"SLEEPING"}]}]})") ==
+          "f.json: sessions[0].script[0].state: must be one of CREATING, CREATED, IDLE, BUSY, TERMINATING, TERMINATED, DEGRADED, FAILED (got \"SLEEPING\")");
+    CHECK(error_of(R"({"sessions":[{"id":"a","workgroup":"w","script":[{"after_ms":5,"state":"IDLE"}]}]})") ==
+          "f.json: sessions[0].script[0].after_ms: the first step must have after_ms 0");
+    CHECK(error_of(R"({"sessions":[{"id":"a","workgroup":"w","script":[{"after_ms":0,"state":"IDLE"},{"after_ms":0,"state":"BUSY"}]}]})") ==
+          "f.json: sessions[0].script[1].after_ms: offsets must increase from step to step (previous: 0)");
+    CHECK(error_of(R"({"sessions":[{"workgroup":"w"}]})") == "f.json: sessions[0].id: is required");
+    CHECK(error_of(R"({"sessions":[{"id":"a","workgroup":"w","idle_timeout_minutes":481}]})") ==
+          "f.json: sessions[0].idle_timeout_minutes: must be between 1 and 480 (got 481)");
+    CHECK(error_of(R"({"workgroups":[{"name":"w","engine_version":"Spark 9"}]})").find("workgroups[0].engine_version") != std::string::npos);
+    CHECK(error_of(R"({"workgroups":[{"name":"w","engine_version":"AUTO","account":"12"}]})") ==
+          "f.json: workgroups[0].account: must be 12 digits (got \"12\")");
+    CHECK(error_of(R"({"clock":"tomorrow"})").rfind("f.json: clock: must be an RFC 3339 time", 0) == 0);
+    CHECK(error_of(R"({"faults":[]})").rfind("f.json: faults: is not supported", 0) == 0);
+    CHECK(error_of(R"([])") == "f.json: $: must be an object");
+}
+
+TEST_CASE("fixture times take RFC 3339 and epoch seconds") {
+    auto r = parse_fixture_text(R"({"clock":1767225600.5,"sessions":[{"id":"a","workgroup":"w","start_time":"2026-01-01T00:00:00Z"}]})", "f");
+    REQUIRE(r);
+    CHECK(r->clock == from_epoch_ms(1767225600500));
+    CHECK(r->sessions[0].start_time == from_epoch_ms(1767225600000));
+}

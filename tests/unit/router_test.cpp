@@ -1,0 +1,193 @@
+// The router called with hand-built requests: protocol errors, GetSessionStatus, admin API.
+#include <doctest/doctest.h>
+
+#include <boost/json/parse.hpp>
+
+#include "server/admin_api.hpp"
+#include "server/fixture_parser.hpp"
+#include "server/router.hpp"
+#include "state/service.hpp"
+
+using namespace athena;
+namespace json = boost::json;
+
+namespace {
+
+const Instant T0 = from_epoch_ms(1767225600000);
+
+struct World {
+    Store store{":memory:"};
+    ManualClock clock{T0};
+    SystemClock wall;
+    Logger log{LogFormat::Text, LogLevel::Error, wall};
+    Service service;
+    AdminApi admin;
+    Router router;
+
+    explicit World(std::string_view fixture = R"({
+        "profiles": {"fast": {"terminating_ms": 500}},
+        "workgroups": [{"name": "wg", "engine_version": "PySpark engine version 3", "profile": "fast"}],
+        "sessions": [{"id": "s1", "workgroup": "wg", "idle_timeout_minutes": 1,
+                      "script": [{"after_ms": 0, "state": "CREATING"}, {"after_ms": 1000, "state": "IDLE"}]}]})",
+                   AdminOptions admin_opts = {})
+        : service(store, clock, &clock, T0, options(fixture)), admin(service, admin_opts), router(service, admin, log) {
+        REQUIRE(service.initialize());
+    }
+
+    static ServiceOptions options(std::string_view fixture) {
+        ServiceOptions o;
+        auto f = parse_fixture_text(fixture, "test");
+        REQUIRE(f);
+        o.startup_fixtures.push_back(*f);
+        return o;
+    }
+
+    HttpResponse aws(std::string_view target, std::string_view body, std::string_view auth = {}) {
+        HttpRequest r{"POST", "/", target, auth, body};
+        return router.handle(r);
+    }
+    HttpResponse call(std::string_view method, std::string_view path, std::string_view body = {}, std::string_view auth = {}) {
+        HttpRequest r{method, path, {}, auth, body};
+        return router.handle(r);
+    }
+};
+
+std::string header(const HttpResponse& r, std::string_view name) {
+    for (const auto& [k, v] : r.headers)
+        if (k == name) return v;
+    return {};
+}
+
+json::object body(const HttpResponse& r) { return json::parse(r.body).as_object(); }
+std::string str(const json::value& v) { return v.is_string() ? std::string(v.get_string()) : "<not a string>"; }
+
+}  // namespace
+
+TEST_CASE("GetSessionStatus follows the script as the manual clock moves") {
+    World w;
+    auto r = w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"s1"})");
+    CHECK(r.status == 200);
+    CHECK(r.content_type == "application/x-amz-json-1.1");
+    CHECK(header(r, "x-amzn-RequestId").size() == 36);
+    CHECK(r.body == R"({"SessionId":"s1","Status":{"StartDateTime":1767225600,"LastModifiedDateTime":1767225600,"State":"CREATING"}})");
+    REQUIRE(w.service.advance_clock(Millis{1000}));
+    CHECK(w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"s1"})").body ==
+          R"({"SessionId":"s1","Status":{"StartDateTime":1767225600,"LastModifiedDateTime":1767225601,"IdleSinceDateTime":1767225601,"State":"IDLE"}})");
+    REQUIRE(w.service.advance_clock(Millis{60000}));
+    auto o = body(w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"s1"})"));
+    CHECK(o["Status"].as_object()["State"] == "TERMINATING");
+    REQUIRE(w.service.advance_clock(Millis{500}));
+    o = body(w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"s1"})"));
+    CHECK(o["Status"].as_object()["State"] == "TERMINATED");
+    CHECK(o["Status"].as_object()["EndDateTime"].to_number<double>() == doctest::Approx(1767225661.5));
+}
+
+TEST_CASE("errors: __type, X-Amzn-ErrorType and status agree") {
+    World w;
+    struct Case {
+        std::string_view target, body;
+        unsigned status;
+        std::string_view code;
+    };
+    for (const Case& c : {Case{"AmazonAthena.GetSessionStatus", R"({"SessionId":"nope"})", 400, "ResourceNotFoundException"},
+                          Case{"", "{}", 400, "UnknownOperationException"},
+                          Case{"AmazonAthena.Nope", "{}", 400, "UnknownOperationException"},
+                          Case{"AmazonAthena.StartQueryExecution", "{}", 400, "UnknownOperationException"},
+                          Case{"OtherService.GetSessionStatus", "{}", 400, "UnknownOperationException"},
+                          Case{"AmazonAthena.GetSessionStatus", "{not json", 400, "SerializationException"},
+                          Case{"AmazonAthena.GetSessionStatus", "[1]", 400, "SerializationException"},
+                          Case{"AmazonAthena.GetSessionStatus", "\"\xff\"", 400, "SerializationException"},
+                          Case{"AmazonAthena.GetSessionStatus", R"({"SessionId":1})", 400, "SerializationException"},
+                          Case{"AmazonAthena.GetSessionStatus", "", 400, "InvalidRequestException"}}) {
+        CAPTURE(c.target);
+        CAPTURE(c.body);
+        auto r = w.aws(c.target, c.body);
+        CHECK(r.status == c.status);
+        CHECK(header(r, "X-Amzn-ErrorType") == c.code);
+        CHECK(header(r, "x-amzn-RequestId").size() == 36);
+        auto o = body(r);
+        CHECK(str(o["__type"]) == c.code);
+        CHECK(o["Message"].is_string());
+    }
+    auto o = body(w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"nope"})"));
+    CHECK(o["ResourceName"] == "nope");
+    o = body(w.aws("AmazonAthena.GetSessionStatus", ""));
+    CHECK(o["AthenaErrorCode"] == "INVALID_INPUT");
+    CHECK(std::string(o["Message"].as_string()).find("sessionId") != std::string::npos);
+    o = body(w.aws("AmazonAthena.StartQueryExecution", "{}"));
+    CHECK(std::string(o["Message"].as_string()).find("StartQueryExecution") != std::string::npos);
+
+    auto r = w.call("GET", "/");
+    CHECK(r.status == 404);
+    CHECK(body(r)["__type"] == "UnknownOperationException");
+    CHECK(w.call("POST", "/other").status == 404);
+}
+
+TEST_CASE("tenancy: a 12-digit access key is the account, the credential scope the region") {
+    CHECK(tenant_from_authorization(
+              "AWS4-HMAC-SHA256 Credential=210987654321/20260101/eu-west-1/athena/aws4_request, SignedHeaders=host, Signature=abc",
+              Tenant{"123456789012", "us-east-1"}) == Tenant{"210987654321", "eu-west-1"});
+    CHECK(tenant_from_authorization("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/ap-south-1/athena/aws4_request",
+                                    Tenant{"123456789012", "us-east-1"}) == Tenant{"123456789012", "ap-south-1"});
+    CHECK(tenant_from_authorization("", Tenant{"123456789012", "us-east-1"}) == Tenant{"123456789012", "us-east-1"});
+
+    World w;
+    auto r = w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"s1"})",
+                   "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/eu-west-1/athena/aws4_request");
+    CHECK(body(r)["__type"] == "ResourceNotFoundException");
+}
+
+TEST_CASE("admin: clock, transition, history, fixtures, reset") {
+    World w;
+    CHECK(w.call("GET", "/_emulator/health").status == 200);
+    auto r = w.call("POST", "/_emulator/clock", R"({"advance_ms":-1})");
+    CHECK(r.status == 400);
+    r = w.call("POST", "/_emulator/clock", R"({"set":"2025-01-01T00:00:00Z"})");
+    CHECK(r.status == 409);
+    r = w.call("POST", "/_emulator/clock", R"({"set":"2026-01-01T00:00:02Z"})");
+    CHECK(r.status == 200);
+    CHECK(body(r)["epoch_ms"] == 1767225602000);
+
+    r = w.call("POST", "/_emulator/sessions/s1/transition", R"({"state":"DEGRADED","reason":"coordinator lost"})");
+    CHECK(r.status == 200);
+    CHECK(body(r)["state"] == "DEGRADED");
+    CHECK(w.call("POST", "/_emulator/sessions/nope/transition", R"({"state":"IDLE"})").status == 404);
+    CHECK(w.call("POST", "/_emulator/sessions/s1/transition", R"({"state":"SLEEPING"})").status == 400);
+
+    auto h = body(w.call("GET", "/_emulator/sessions/s1/history"));
+    auto& t = h["transitions"].as_array();
+    REQUIRE(t.size() == 3);
+    CHECK(t[2].as_object().at("cause") == "admin");
+    CHECK(t[2].as_object().at("reason") == "coordinator lost");
+
+    // A bad document applies nothing: its first (valid) session does not appear.
+    r = w.call("POST", "/_emulator/fixtures", R"({"sessions":[{"id":"ok","workgroup":"wg"},{"id":"bad","workgroup":"missing"}]})");
+    CHECK(r.status == 400);
+    CHECK(std::string(body(r)["error"].as_string()) ==
+          "request body: sessions[1].workgroup: workgroup 'missing' does not exist in account 123456789012, region us-east-1 (define it under \"workgroups\" first)");
+    CHECK(w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"ok"})").status == 400);
+
+    r = w.call("POST", "/_emulator/fixtures", R"({"sessions":[{"id":"ok","workgroup":"wg"}]})");
+    CHECK(r.status == 200);
+    CHECK(body(r)["applied"].as_object()["sessions"] == 1);
+
+    CHECK(w.call("POST", "/_emulator/reset", R"({"fixtures":false})").status == 200);
+    CHECK(w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"s1"})").status == 400);
+    CHECK(w.service.now() == T0);
+    CHECK(w.call("POST", "/_emulator/reset").status == 200);
+    CHECK(w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"s1"})").status == 200);
+
+    CHECK(w.call("GET", "/_emulator/nothing-here").status == 404);
+}
+
+TEST_CASE("admin token and admin off") {
+    World w(R"({})", AdminOptions{true, std::string("sekret")});
+    CHECK(w.call("GET", "/_emulator/clock").status == 401);
+    CHECK(w.call("GET", "/_emulator/clock", {}, "Bearer wrong!").status == 401);
+    CHECK(w.call("GET", "/_emulator/clock", {}, "Bearer sekret").status == 200);
+    CHECK(w.call("GET", "/_emulator/health").status == 200);
+
+    World off(R"({})", AdminOptions{false, std::nullopt});
+    CHECK(off.call("GET", "/_emulator/clock").status == 404);
+    CHECK(off.call("GET", "/_emulator/health").status == 200);
+}
