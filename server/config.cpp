@@ -56,12 +56,19 @@ po::options_description describe() {
 
 ParsedArgs parse_config(int argc, const char* const* argv, const std::function<const char*(const char*)>& getenv) {
     const auto desc = describe();
+    po::options_description all;
+    all.add(desc).add_options()("unexpected", po::value<std::vector<std::string>>());
+    po::positional_options_description positional;
+    positional.add("unexpected", -1);
     po::variables_map cli;
     try {
-        po::store(po::command_line_parser(argc, argv).options(desc).run(), cli);
+        po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), cli);
     } catch (const po::error& e) {
         throw ConfigError(std::string(e.what()) + " (see athena-emu --help)");
     }
+    if (cli.count("unexpected"))
+        throw ConfigError("unexpected argument '" + cli["unexpected"].as<std::vector<std::string>>().front() +
+                          "': every setting is a --flag (see athena-emu --help)");
     ParsedArgs out;
     if (cli.count("help")) {
         std::ostringstream s;
