@@ -29,7 +29,9 @@ HttpResponse admin_error(unsigned status, std::string message) {
 unsigned admin_status(ErrorKind k) {
     switch (k) {
         case ErrorKind::SessionNotFound:
-        case ErrorKind::WorkgroupNotFound: return 404;
+        case ErrorKind::WorkgroupNotFound:
+        case ErrorKind::ResourceNotFound: return 404;
+        case ErrorKind::TooManyRequests: return 409;
         case ErrorKind::InvalidArgument:
         case ErrorKind::InvalidState:
         case ErrorKind::AmbiguousId: return 400;

@@ -30,6 +30,10 @@ AwsError to_aws_error(const Error& e) {
             return AwsError::invalid_request(e.message);
         case ErrorKind::InvalidState:
             return AwsError{400, "InvalidRequestException", e.message, {}};
+        case ErrorKind::TooManyRequests:
+            return AwsError{400, "TooManyRequestsException", e.message, {{"Reason", e.resource}}};
+        case ErrorKind::ResourceNotFound:
+            return AwsError{400, "ResourceNotFoundException", e.message, {{"ResourceName", e.resource}}};
         case ErrorKind::AmbiguousId:
         case ErrorKind::ClockMode:
         case ErrorKind::ClockBackwards:

@@ -244,7 +244,14 @@ FixtureSet parse_document(const json::value& root, const std::string& source) {
                 w.enabled = s == "ENABLED";
             }
             if (auto* fv = get(o, "description")) w.description = bounded_string(*fv, p + ".description", 0, 1024);
-            if (auto* fv = get(o, "configuration")) w.configuration = opaque_object(*fv, p + ".configuration");
+            if (auto* fv = get(o, "configuration")) {
+                w.configuration = opaque_object(*fv, p + ".configuration");
+                const auto& cfg = fv->get_object();
+                if (auto* role = get(cfg, "ExecutionRole")) w.execution_role = as_string(*role, p + ".configuration.ExecutionRole");
+                if (auto* rc = get(cfg, "ResultConfiguration"))
+                    if (auto* loc = get(as_object(*rc, p + ".configuration.ResultConfiguration"), "OutputLocation"))
+                        w.output_location = as_string(*loc, p + ".configuration.ResultConfiguration.OutputLocation");
+            }
             if (auto* fv = get(o, "tags")) w.tags = parse_tags(*fv, p + ".tags");
             if (auto* fv = get(o, "account")) w.account = matching(*fv, p + ".account", kAccountPattern, "12 digits");
             if (auto* fv = get(o, "region")) w.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");

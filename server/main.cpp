@@ -93,6 +93,7 @@ int main(int argc, char** argv) {
     sopts.default_tenant = Tenant{cfg.account_id, cfg.region};
     sopts.start_time = cfg.start_time;
     sopts.startup_fixtures = std::move(*fixtures);
+    sopts.seed = seed;
     const bool new_database = store->is_new();
     Service service(*store, clock, manual.get(), real_now, std::move(sopts));
     if (auto r = service.initialize(); !r) die("fixtures: " + r.error().message);

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <array>
 
+#include <boost/json.hpp>
+#include <openssl/evp.h>
+
 #include "server/json_writer.hpp"
 
 namespace athena {
@@ -13,6 +16,423 @@ std::string_view string_member(const boost::json::object& o, std::string_view na
     if (it == o.end() || !it->value().is_string()) return {};
     const auto& s = it->value().get_string();
     return {s.data(), s.size()};
+}
+
+namespace json = boost::json;
+
+OperationOutcome failed(const Error& e, std::string session_id = {}) {
+    OperationOutcome out;
+    out.error = to_aws_error(e);
+    out.session_id = std::move(session_id);
+    return out;
+}
+
+OperationOutcome ok(std::string body, std::string session_id = {}) {
+    OperationOutcome out;
+    out.body = std::move(body);
+    out.session_id = std::move(session_id);
+    return out;
+}
+
+std::optional<std::int64_t> int_member(const json::object& o, std::string_view name) {
+    auto it = o.find(name);
+    if (it == o.end() || !it->value().is_number()) return std::nullopt;
+    return it->value().to_number<std::int64_t>();
+}
+
+std::optional<bool> bool_member(const json::object& o, std::string_view name) {
+    auto it = o.find(name);
+    if (it == o.end() || !it->value().is_bool()) return std::nullopt;
+    return it->value().get_bool();
+}
+
+const json::object* object_member(const json::object& o, std::string_view name) {
+    auto it = o.find(name);
+    return it == o.end() || !it->value().is_object() ? nullptr : &it->value().get_object();
+}
+
+Tags tag_list(const json::object& o, std::string_view name) {
+    Tags tags;
+    auto it = o.find(name);
+    if (it == o.end() || !it->value().is_array()) return tags;
+    for (const auto& t : it->value().get_array()) {
+        if (!t.is_object()) continue;
+        const auto& to = t.get_object();
+        std::string key(string_member(to, "Key"));
+        std::string value(string_member(to, "Value"));
+        auto existing = std::find_if(tags.begin(), tags.end(), [&](const auto& x) { return x.first == key; });
+        if (existing != tags.end())
+            existing->second = value;
+        else
+            tags.emplace_back(std::move(key), std::move(value));
+    }
+    std::sort(tags.begin(), tags.end());
+    return tags;
+}
+
+// JSON with object keys sorted at every level: the same parameters give the same text.
+void canonical(const json::value& v, std::string& out) {
+    if (v.is_object()) {
+        std::vector<std::pair<std::string_view, const json::value*>> items;
+        for (const auto& kv : v.get_object()) items.emplace_back(std::string_view(kv.key().data(), kv.key().size()), &kv.value());
+        std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        out += '{';
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            if (i) out += ',';
+            append_json_string(out, items[i].first);
+            out += ':';
+            canonical(*items[i].second, out);
+        }
+        out += '}';
+    } else if (v.is_array()) {
+        out += '[';
+        bool first = true;
+        for (const auto& e : v.get_array()) {
+            if (!first) out += ',';
+            first = false;
+            canonical(e, out);
+        }
+        out += ']';
+    } else {
+        out += json::serialize(v);
+    }
+}
+
+// SHA-256 (OpenSSL) of the request's parameters other than the token, hex.
+std::string fingerprint(const json::object& in, std::string_view token_member) {
+    json::object copy = in;
+    copy.erase(token_member);
+    std::string text;
+    canonical(copy, text);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string hex;
+    for (unsigned int i = 0; i < len; ++i) {
+        hex += kHex[digest[i] >> 4];
+        hex += kHex[digest[i] & 0xf];
+    }
+    return hex;
+}
+
+std::string base64(std::string_view s) {
+    std::string out(4 * ((s.size() + 2) / 3) + 1, '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                  reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
+    out.resize(static_cast<std::size_t>(n));
+    return out;
+}
+
+std::optional<std::string> unbase64(std::string_view s) {
+    if (s.empty() || s.size() % 4 != 0) return std::nullopt;
+    std::string out(3 * s.size() / 4 + 1, '\0');
+    const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                  reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
+    if (n < 0) return std::nullopt;
+    std::size_t len = static_cast<std::size_t>(n);
+    for (std::size_t i = s.size(); i > 0 && s[i - 1] == '='; --i) --len;  // EVP_DecodeBlock keeps padding bytes
+    out.resize(len);
+    return out;
+}
+
+Error bad_token(std::string_view what) {
+    return make_error(ErrorKind::InvalidArgument, "Invalid NextToken: " + std::string(what) +
+                                                      " (pass the NextToken of the previous answer unchanged)");
+}
+
+std::string session_token(const SessionCursor& c) {
+    return base64("s1:" + std::to_string(c.start_ms) + ":" + std::to_string(c.seq));
+}
+
+std::optional<SessionCursor> parse_session_token(std::string_view token) {
+    auto text = unbase64(token);
+    if (!text || text->rfind("s1:", 0) != 0) return std::nullopt;
+    const auto colon = text->find(':', 3);
+    if (colon == std::string::npos) return std::nullopt;
+    try {
+        std::size_t used1 = 0, used2 = 0;
+        const std::string a = text->substr(3, colon - 3), b = text->substr(colon + 1);
+        SessionCursor c{std::stoll(a, &used1), std::stoll(b, &used2)};
+        if (used1 != a.size() || used2 != b.size()) return std::nullopt;
+        return c;
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+void write_engine_version(JsonWriter& w, std::string_view key, const std::string& selected) {
+    const std::string effective = selected == "AUTO" ? std::string("Athena engine version 3") : selected;
+    w.key(key).begin_object().member("SelectedEngineVersion", selected).member("EffectiveEngineVersion", effective).end_object();
+}
+
+std::string status_json(const SessionStatus& st) {
+    std::string out;
+    append_session_status(out, st);
+    return out;
+}
+
+void write_tags(JsonWriter& w, const Tags& tags) {
+    w.begin_array();
+    for (const auto& [k, v] : tags) w.begin_object().member("Key", k).member("Value", v).end_object();
+    w.end_array();
+}
+
+// --- sessions ---------------------------------------------------------------------------
+
+OperationOutcome start_session(OperationContext& ctx, const json::object& in) {
+    StartSessionInput s;
+    s.workgroup = std::string(string_member(in, "WorkGroup"));
+    s.description = std::string(string_member(in, "Description"));
+    if (auto* e = object_member(in, "EngineConfiguration")) s.engine_configuration = json::serialize(*e);
+    if (auto* m = object_member(in, "MonitoringConfiguration")) s.monitoring_configuration = json::serialize(*m);
+    s.notebook_version = std::string(string_member(in, "NotebookVersion"));
+    s.execution_role = std::string(string_member(in, "ExecutionRole"));
+    if (auto minutes = int_member(in, "SessionIdleTimeoutInMinutes")) s.idle_timeout_minutes = static_cast<int>(*minutes);
+    s.tags = tag_list(in, "Tags");
+    s.copy_workgroup_tags = bool_member(in, "CopyWorkGroupTags").value_or(false);
+    if (auto token = string_member(in, "ClientRequestToken"); !token.empty()) {
+        s.client_token = std::string(token);
+        s.fingerprint = fingerprint(in, "ClientRequestToken");
+    }
+    auto r = ctx.service.start_session(ctx.tenant, s);
+    if (!r) return failed(r.error());
+    std::string body;
+    JsonWriter(body).begin_object().member("SessionId", r->session_id).member("State", to_string(r->state)).end_object();
+    return ok(std::move(body), r->session_id);
+}
+
+OperationOutcome get_session(OperationContext& ctx, const json::object& in) {
+    const std::string id(string_member(in, "SessionId"));
+    auto r = ctx.service.get_session(ctx.tenant, id);
+    if (!r) return failed(r.error(), id);
+    const SessionRecord& s = r->record;
+    std::string body;
+    JsonWriter w(body);
+    w.begin_object().member("SessionId", s.id);
+    if (!s.description.empty()) w.member("Description", s.description);
+    w.member("WorkGroup", s.workgroup).member("EngineVersion", s.engine_version);
+    w.key("EngineConfiguration").raw(s.engine_configuration.empty() ? "{}" : s.engine_configuration);
+    if (!s.notebook_version.empty()) w.member("NotebookVersion", s.notebook_version);
+    if (!s.monitoring_configuration.empty()) w.key("MonitoringConfiguration").raw(s.monitoring_configuration);
+    w.key("SessionConfiguration").begin_object();
+    if (!s.execution_role.empty()) w.member("ExecutionRole", s.execution_role);
+    w.member("WorkingDirectory", s.working_directory)
+        .member("IdleTimeoutSeconds", static_cast<std::int64_t>(s.idle_timeout_minutes) * 60)
+        .member("SessionIdleTimeoutInMinutes", s.idle_timeout_minutes)
+        .end_object();
+    w.key("Status").raw(status_json(r->status));
+    w.key("Statistics").begin_object().member("DpuExecutionInMillis", s.dpu_execution_ms).end_object();
+    w.end_object();
+    return ok(std::move(body), id);
+}
+
+OperationOutcome list_sessions(OperationContext& ctx, const json::object& in) {
+    const std::string wg(string_member(in, "WorkGroup"));
+    std::optional<SessionState> filter;
+    if (auto f = string_member(in, "StateFilter"); !f.empty()) filter = parse_session_state(f);
+    const int max = static_cast<int>(int_member(in, "MaxResults").value_or(100));
+    std::optional<SessionCursor> after;
+    if (auto token = string_member(in, "NextToken"); !token.empty()) {
+        after = parse_session_token(token);
+        if (!after) return failed(bad_token("it was not issued by ListSessions"));
+    }
+    auto r = ctx.service.list_sessions(ctx.tenant, wg, filter, max, after);
+    if (!r) return failed(r.error());
+    std::string body;
+    JsonWriter w(body);
+    w.begin_object();
+    if (r->next) w.member("NextToken", session_token(*r->next));
+    w.key("Sessions").begin_array();
+    for (const auto& d : r->sessions) {
+        w.begin_object().member("SessionId", d.record.id);
+        if (!d.record.description.empty()) w.member("Description", d.record.description);
+        write_engine_version(w, "EngineVersion", d.record.engine_version);
+        if (!d.record.notebook_version.empty()) w.member("NotebookVersion", d.record.notebook_version);
+        w.key("Status").raw(status_json(d.status));
+        w.end_object();
+    }
+    w.end_array().end_object();
+    return ok(std::move(body));
+}
+
+OperationOutcome terminate_session(OperationContext& ctx, const json::object& in) {
+    const std::string id(string_member(in, "SessionId"));
+    auto r = ctx.service.terminate_session(ctx.tenant, id);
+    if (!r) return failed(r.error(), id);
+    std::string body;
+    JsonWriter(body).begin_object().member("State", to_string(*r)).end_object();
+    return ok(std::move(body), id);
+}
+
+// --- workgroups -------------------------------------------------------------------------
+
+constexpr std::string_view kEngineVersions[] = {"AUTO", "Athena engine version 2", "Athena engine version 3",
+                                                "PySpark engine version 3"};
+
+// Reads the fields the domain uses out of a workgroup configuration document.
+std::optional<Error> absorb_configuration(WorkgroupRecord& w, json::object cfg) {
+    std::string selected = "AUTO";
+    if (auto* ev = object_member(cfg, "EngineVersion"))
+        if (auto sel = string_member(*ev, "SelectedEngineVersion"); !sel.empty()) selected = std::string(sel);
+    if (std::find(std::begin(kEngineVersions), std::end(kEngineVersions), selected) == std::end(kEngineVersions))
+        return make_error(ErrorKind::InvalidArgument,
+                          "Invalid EngineVersion " + selected +
+                              ": use AUTO, Athena engine version 2, Athena engine version 3 or PySpark engine version 3.");
+    w.engine_version = selected;
+    cfg.erase("EngineVersion");  // written back on output with its effective version
+    w.execution_role = std::string(string_member(cfg, "ExecutionRole"));
+    w.output_location.clear();
+    if (auto* rc = object_member(cfg, "ResultConfiguration")) w.output_location = std::string(string_member(*rc, "OutputLocation"));
+    w.configuration = json::serialize(cfg);
+    return std::nullopt;
+}
+
+void write_workgroup_configuration(JsonWriter& w, const WorkgroupRecord& wg) {
+    json::object cfg;
+    if (!wg.configuration.empty()) {
+        boost::system::error_code ec;
+        auto v = json::parse(wg.configuration, ec);
+        if (!ec && v.is_object()) cfg = std::move(v.get_object());
+    }
+    cfg.erase("EngineVersion");
+    if (!cfg.contains("ResultConfiguration")) cfg["ResultConfiguration"] = json::object{};
+    for (const char* flag : {"EnforceWorkGroupConfiguration", "PublishCloudWatchMetricsEnabled", "RequesterPaysEnabled"})
+        if (!cfg.contains(flag)) cfg[flag] = false;
+    std::string text = json::serialize(cfg);
+    text.pop_back();  // reopen the object to add EngineVersion
+    std::string ev;
+    JsonWriter evw(ev);
+    evw.begin_object();
+    write_engine_version(evw, "EngineVersion", wg.engine_version);
+    evw.end_object();
+    text += (text.size() > 1 ? "," : "") + ev.substr(1);
+    w.key("Configuration").raw(text);
+}
+
+OperationOutcome create_work_group(OperationContext& ctx, const json::object& in) {
+    WorkgroupRecord w;
+    w.tenant = ctx.tenant;
+    w.name = std::string(string_member(in, "Name"));
+    w.description = std::string(string_member(in, "Description"));
+    w.tags = tag_list(in, "Tags");
+    const json::object* cfg = object_member(in, "Configuration");
+    if (auto e = absorb_configuration(w, cfg ? *cfg : json::object{})) return failed(*e);
+    auto r = ctx.service.create_workgroup(std::move(w));
+    if (!r) return failed(r.error());
+    return ok("{}");
+}
+
+OperationOutcome get_work_group(OperationContext& ctx, const json::object& in) {
+    auto r = ctx.service.get_workgroup(ctx.tenant, string_member(in, "WorkGroup"));
+    if (!r) return failed(r.error());
+    std::string body;
+    JsonWriter w(body);
+    w.begin_object().key("WorkGroup").begin_object();
+    w.member("Name", r->name).member("State", r->enabled ? "ENABLED" : "DISABLED");
+    write_workgroup_configuration(w, *r);
+    if (!r->description.empty()) w.member("Description", r->description);
+    w.member("CreationTime", r->created);
+    w.end_object().end_object();
+    return ok(std::move(body));
+}
+
+OperationOutcome list_work_groups(OperationContext& ctx, const json::object& in) {
+    std::optional<std::string> after;
+    if (auto token = string_member(in, "NextToken"); !token.empty()) {
+        auto text = unbase64(token);
+        if (!text || text->rfind("w1:", 0) != 0) return failed(bad_token("it was not issued by ListWorkGroups"));
+        after = text->substr(3);
+    }
+    auto r = ctx.service.list_workgroups(ctx.tenant, static_cast<int>(int_member(in, "MaxResults").value_or(50)), after);
+    if (!r) return failed(r.error());
+    std::string body;
+    JsonWriter w(body);
+    w.begin_object().key("WorkGroups").begin_array();
+    for (const auto& wg : r->workgroups) {
+        w.begin_object().member("Name", wg.name).member("State", wg.enabled ? "ENABLED" : "DISABLED");
+        w.member("Description", wg.description).member("CreationTime", wg.created);
+        write_engine_version(w, "EngineVersion", wg.engine_version);
+        w.end_object();
+    }
+    w.end_array();
+    if (r->next_after) w.member("NextToken", base64("w1:" + *r->next_after));
+    w.end_object();
+    return ok(std::move(body));
+}
+
+// Applies WorkGroupConfigurationUpdates to a configuration document, as UpdateWorkGroup does.
+void apply_updates(json::object& cfg, const json::object& updates) {
+    for (const auto& kv : updates) {
+        const std::string_view key(kv.key().data(), kv.key().size());
+        if (key == "ResultConfigurationUpdates" || key == "ManagedQueryResultsConfigurationUpdates") {
+            const std::string target = key == "ResultConfigurationUpdates" ? "ResultConfiguration" : "ManagedQueryResultsConfiguration";
+            if (!cfg.contains(target) || !cfg[target].is_object()) cfg[target] = json::object{};
+            apply_updates(cfg[target].get_object(), kv.value().get_object());
+        } else if (key.rfind("Remove", 0) == 0) {
+            if (kv.value().is_bool() && kv.value().get_bool()) cfg.erase(key.substr(6));
+        } else {
+            cfg[key] = kv.value();
+        }
+    }
+}
+
+OperationOutcome update_work_group(OperationContext& ctx, const json::object& in) {
+    WorkgroupUpdate u;
+    if (in.contains("Description")) u.description = std::string(string_member(in, "Description"));
+    if (auto state = string_member(in, "State"); !state.empty()) u.enabled = state == "ENABLED";
+    if (const json::object* updates = object_member(in, "ConfigurationUpdates")) {
+        u.configure = [updates](WorkgroupRecord& w) -> std::optional<Error> {
+            json::object cfg;
+            if (!w.configuration.empty()) {
+                boost::system::error_code ec;
+                auto v = json::parse(w.configuration, ec);
+                if (!ec && v.is_object()) cfg = std::move(v.get_object());
+            }
+            cfg["EngineVersion"] = json::object{{"SelectedEngineVersion", w.engine_version}};
+            apply_updates(cfg, *updates);
+            return absorb_configuration(w, std::move(cfg));
+        };
+    }
+    auto r = ctx.service.update_workgroup(ctx.tenant, string_member(in, "WorkGroup"), u);
+    if (!r) return failed(r.error());
+    return ok("{}");
+}
+
+OperationOutcome delete_work_group(OperationContext& ctx, const json::object& in) {
+    auto r = ctx.service.delete_workgroup(ctx.tenant, string_member(in, "WorkGroup"),
+                                          bool_member(in, "RecursiveDeleteOption").value_or(false));
+    if (!r) return failed(r.error());
+    return ok("{}");
+}
+
+// --- tags -------------------------------------------------------------------------------
+
+OperationOutcome tag_resource(OperationContext& ctx, const json::object& in) {
+    auto r = ctx.service.tag_resource(ctx.tenant, string_member(in, "ResourceARN"), tag_list(in, "Tags"));
+    if (!r) return failed(r.error());
+    return ok("{}");
+}
+
+OperationOutcome untag_resource(OperationContext& ctx, const json::object& in) {
+    std::vector<std::string> keys;
+    if (auto it = in.find("TagKeys"); it != in.end() && it->value().is_array())
+        for (const auto& k : it->value().get_array())
+            if (k.is_string()) keys.emplace_back(k.get_string());
+    auto r = ctx.service.untag_resource(ctx.tenant, string_member(in, "ResourceARN"), keys);
+    if (!r) return failed(r.error());
+    return ok("{}");
+}
+
+OperationOutcome list_tags_for_resource(OperationContext& ctx, const json::object& in) {
+    auto r = ctx.service.list_tags(ctx.tenant, string_member(in, "ResourceARN"));
+    if (!r) return failed(r.error());
+    std::string body;
+    JsonWriter w(body);
+    w.begin_object().key("Tags");
+    write_tags(w, *r);
+    w.end_object();
+    return ok(std::move(body));
 }
 
 OperationOutcome get_session_status(OperationContext& ctx, const boost::json::object& in) {
@@ -33,8 +453,20 @@ OperationOutcome get_session_status(OperationContext& ctx, const boost::json::ob
     return out;
 }
 
-constexpr std::array kOperations = {
+const std::array kOperations = {
     Operation{"GetSessionStatus", &shapes::kGetSessionStatusInput, &get_session_status},
+    Operation{"StartSession", &shapes::kStartSessionInput, &start_session},
+    Operation{"GetSession", &shapes::kSessionIdInput, &get_session},
+    Operation{"ListSessions", &shapes::kListSessionsInput, &list_sessions},
+    Operation{"TerminateSession", &shapes::kSessionIdInput, &terminate_session},
+    Operation{"CreateWorkGroup", &shapes::kCreateWorkGroupInput, &create_work_group},
+    Operation{"GetWorkGroup", &shapes::kWorkGroupInput, &get_work_group},
+    Operation{"ListWorkGroups", &shapes::kListWorkGroupsInput, &list_work_groups},
+    Operation{"UpdateWorkGroup", &shapes::kUpdateWorkGroupInput, &update_work_group},
+    Operation{"DeleteWorkGroup", &shapes::kDeleteWorkGroupInput, &delete_work_group},
+    Operation{"TagResource", &shapes::kTagResourceInput, &tag_resource},
+    Operation{"UntagResource", &shapes::kUntagResourceInput, &untag_resource},
+    Operation{"ListTagsForResource", &shapes::kListTagsForResourceInput, &list_tags_for_resource},
 };
 
 // Every operation of the athena 2017-05-18 API, sorted.

@@ -7,12 +7,139 @@
 
 namespace athena {
 namespace shapes {
+namespace {
+using T = ShapeType;
+constexpr std::int64_t kNoLimit = INT64_MAX;
+Shape str(std::optional<std::int64_t> min = {}, std::optional<std::int64_t> max = {}, const char* pattern = nullptr) {
+    return Shape{T::String, min, max, pattern, {}, {}, nullptr, nullptr};
+}
+Shape integer(std::optional<std::int64_t> min, std::optional<std::int64_t> max, T type = T::Integer) {
+    return Shape{type, min, max, nullptr, {}, {}, nullptr, nullptr};
+}
+Shape enumeration(std::vector<std::string_view> values) {
+    return Shape{T::String, {}, {}, nullptr, std::move(values), {}, nullptr, nullptr};
+}
+Shape structure(std::vector<Member> members) {
+    return Shape{T::Structure, {}, {}, nullptr, {}, std::move(members), nullptr, nullptr};
+}
+Shape list(const Shape* element, std::optional<std::int64_t> min = {}, std::optional<std::int64_t> max = {}) {
+    return Shape{T::List, min, max, nullptr, {}, {}, element, nullptr};
+}
+Shape map(const Shape* key, const Shape* value) { return Shape{T::Map, {}, {}, nullptr, {}, {}, value, key}; }
 
-// SessionId: string, 1..256.
-const Shape kSessionId{ShapeType::String, 1, 256};
+const Shape kBoolean{T::Boolean};
+const Shape kString = str();
+const Shape kDescription = str(1, 1024);
+const Shape kWorkGroupName = str({}, {}, "[a-zA-Z0-9._-]{1,128}");
+const Shape kNameString = str(1, 128);
+const Shape kKeyString = str(1, 255);
+const Shape kParametersMapValue = str({}, 51200);
+const Shape kParametersMap = map(&kKeyString, &kParametersMapValue);
+const Shape kClassification = structure({{"Name", &kNameString}, {"Properties", &kParametersMap}});
+const Shape kClassificationList = list(&kClassification);
+const Shape kCoordinatorDpuSize = integer(1, 1);
+const Shape kMaxConcurrentDpus = integer(2, 5000);
+const Shape kDefaultExecutorDpuSize = integer(1, 1);
+const Shape kRoleArn = str(20, 2048, R"(^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$)");
+const Shape kLogGroupName = str(1, 512, R"(^[a-zA-Z0-9._/-]+$)");
+const Shape kLogStreamNamePrefix = str(1, 512, R"(^[^:*]*$)");
+const Shape kLogTypeValuesList = list(&kString);
+const Shape kLogTypesMap = map(&kString, &kLogTypeValuesList);
+const Shape kKmsKey = str(1, 2048,
+    R"(^arn:aws[a-z\-]*:kms:([a-z0-9\-]+):\d{12}:key/?[a-zA-Z_0-9+=,.@\-_/]+$|^arn:aws[a-z\-]*:kms:([a-z0-9\-]+):\d{12}:alias/?[a-zA-Z_0-9+=,.@\-_/]+$|^alias/[a-zA-Z0-9/_-]+$|[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})");
+const Shape kS3OutputLocation = str({}, 1024, R"(^s3://[a-z0-9][a-z0-9\-]*[a-z0-9](/.*)?$)");
+const Shape kCloudWatchLogging = structure({{"Enabled", &kBoolean, true}, {"LogGroup", &kLogGroupName},
+                                            {"LogStreamNamePrefix", &kLogStreamNamePrefix}, {"LogTypes", &kLogTypesMap}});
+const Shape kManagedLogging = structure({{"Enabled", &kBoolean, true}, {"KmsKey", &kKmsKey}});
+const Shape kS3Logging = structure({{"Enabled", &kBoolean, true}, {"KmsKey", &kKmsKey}, {"LogLocation", &kS3OutputLocation}});
+const Shape kMaxSessions = integer(1, 100);
+const Shape kSessionManagerToken = str({}, 2048);
+const Shape kSessionIdleTimeout = integer(1, 480);
+const Shape kIdempotencyToken = str(32, 128);
+const Shape kTagKey = str(1, 128);
+const Shape kTagValue = str(0, 256);
+const Shape kTag = structure({{"Key", &kTagKey}, {"Value", &kTagValue}});
+const Shape kTagList = list(&kTag);
+const Shape kTagKeyList = list(&kTagKey);
+const Shape kSessionState = enumeration({"CREATING", "CREATED", "IDLE", "BUSY", "TERMINATING", "TERMINATED", "DEGRADED", "FAILED"});
+const Shape kEncryptionOption = enumeration({"SSE_S3", "SSE_KMS", "CSE_KMS"});
+const Shape kEncryptionConfiguration = structure({{"EncryptionOption", &kEncryptionOption, true}, {"KmsKey", &kString}});
+const Shape kAwsAccountId = str(12, 12, "^[0-9]+$");
+const Shape kS3AclOption = enumeration({"BUCKET_OWNER_FULL_CONTROL"});
+const Shape kAclConfiguration = structure({{"S3AclOption", &kS3AclOption, true}});
+const Shape kResultConfiguration = structure({{"OutputLocation", &kString}, {"EncryptionConfiguration", &kEncryptionConfiguration},
+                                              {"ExpectedBucketOwner", &kAwsAccountId}, {"AclConfiguration", &kAclConfiguration}});
+const Shape kKmsKeyHolder = structure({{"KmsKey", &kKmsKey, true}});
+const Shape kManagedQueryResults = structure({{"Enabled", &kBoolean, true}, {"EncryptionConfiguration", &kKmsKeyHolder}});
+const Shape kBytesScannedCutoff = integer(10000000, kNoLimit, T::Long);
+const Shape kEngineVersionShape = structure({{"SelectedEngineVersion", &kNameString}, {"EffectiveEngineVersion", &kNameString}});
+const Shape kIdentityCenterArn = str(0, 255);
+const Shape kIdentityCenter = structure({{"EnableIdentityCenter", &kBoolean}, {"IdentityCenterInstanceArn", &kIdentityCenterArn}});
+const Shape kAuthenticationType = enumeration({"DIRECTORY_IDENTITY"});
+const Shape kS3AccessGrants = structure({{"EnableS3AccessGrants", &kBoolean, true}, {"CreateUserLevelPrefix", &kBoolean},
+                                         {"AuthenticationType", &kAuthenticationType, true}});
+const Shape kResultConfigurationUpdates = structure(
+    {{"OutputLocation", &kString}, {"RemoveOutputLocation", &kBoolean}, {"EncryptionConfiguration", &kEncryptionConfiguration},
+     {"RemoveEncryptionConfiguration", &kBoolean}, {"ExpectedBucketOwner", &kAwsAccountId}, {"RemoveExpectedBucketOwner", &kBoolean},
+     {"AclConfiguration", &kAclConfiguration}, {"RemoveAclConfiguration", &kBoolean}});
+const Shape kManagedQueryResultsUpdates = structure(
+    {{"Enabled", &kBoolean}, {"EncryptionConfiguration", &kKmsKeyHolder}, {"RemoveEncryptionConfiguration", &kBoolean}});
+const Shape kWorkGroupDescription = str(0, 1024);
+const Shape kWorkGroupState = enumeration({"ENABLED", "DISABLED"});
+const Shape kToken = str(1, 1024);
+const Shape kMaxWorkGroups = integer(1, 50);
+const Shape kResourceArn = str(1, 1011);
+const Shape kMaxTags = integer(75, {});
+}  // namespace
 
-const Shape kGetSessionStatusInput{
-    ShapeType::Structure, {}, {}, nullptr, {}, {{"SessionId", &kSessionId, true}}};
+const Shape kSessionId = str(1, 256);
+const Shape kEngineConfiguration = structure(
+    {{"CoordinatorDpuSize", &kCoordinatorDpuSize}, {"MaxConcurrentDpus", &kMaxConcurrentDpus},
+     {"DefaultExecutorDpuSize", &kDefaultExecutorDpuSize}, {"AdditionalConfigs", &kParametersMap},
+     {"SparkProperties", &kParametersMap}, {"Classifications", &kClassificationList}});
+const Shape kMonitoringConfiguration = structure({{"CloudWatchLoggingConfiguration", &kCloudWatchLogging},
+                                                  {"ManagedLoggingConfiguration", &kManagedLogging},
+                                                  {"S3LoggingConfiguration", &kS3Logging}});
+const Shape kWorkGroupConfiguration = structure(
+    {{"ResultConfiguration", &kResultConfiguration}, {"ManagedQueryResultsConfiguration", &kManagedQueryResults},
+     {"EnforceWorkGroupConfiguration", &kBoolean}, {"PublishCloudWatchMetricsEnabled", &kBoolean},
+     {"BytesScannedCutoffPerQuery", &kBytesScannedCutoff}, {"RequesterPaysEnabled", &kBoolean},
+     {"EngineVersion", &kEngineVersionShape}, {"AdditionalConfiguration", &kNameString}, {"ExecutionRole", &kRoleArn},
+     {"MonitoringConfiguration", &kMonitoringConfiguration}, {"EngineConfiguration", &kEngineConfiguration},
+     {"CustomerContentEncryptionConfiguration", &kKmsKeyHolder}, {"EnableMinimumEncryptionConfiguration", &kBoolean},
+     {"IdentityCenterConfiguration", &kIdentityCenter}, {"QueryResultsS3AccessGrantsConfiguration", &kS3AccessGrants}});
+const Shape kWorkGroupConfigurationUpdates = structure(
+    {{"EnforceWorkGroupConfiguration", &kBoolean}, {"ResultConfigurationUpdates", &kResultConfigurationUpdates},
+     {"ManagedQueryResultsConfigurationUpdates", &kManagedQueryResultsUpdates},
+     {"PublishCloudWatchMetricsEnabled", &kBoolean}, {"BytesScannedCutoffPerQuery", &kBytesScannedCutoff},
+     {"RemoveBytesScannedCutoffPerQuery", &kBoolean}, {"RequesterPaysEnabled", &kBoolean},
+     {"EngineVersion", &kEngineVersionShape}, {"RemoveCustomerContentEncryptionConfiguration", &kBoolean},
+     {"AdditionalConfiguration", &kNameString}, {"ExecutionRole", &kRoleArn},
+     {"CustomerContentEncryptionConfiguration", &kKmsKeyHolder}, {"EnableMinimumEncryptionConfiguration", &kBoolean},
+     {"QueryResultsS3AccessGrantsConfiguration", &kS3AccessGrants}, {"MonitoringConfiguration", &kMonitoringConfiguration},
+     {"EngineConfiguration", &kEngineConfiguration}});
+
+const Shape kGetSessionStatusInput = structure({{"SessionId", &kSessionId, true}});
+const Shape kSessionIdInput = structure({{"SessionId", &kSessionId, true}});
+const Shape kStartSessionInput = structure(
+    {{"Description", &kDescription}, {"WorkGroup", &kWorkGroupName, true}, {"EngineConfiguration", &kEngineConfiguration, true},
+     {"ExecutionRole", &kRoleArn}, {"MonitoringConfiguration", &kMonitoringConfiguration}, {"NotebookVersion", &kNameString},
+     {"SessionIdleTimeoutInMinutes", &kSessionIdleTimeout}, {"ClientRequestToken", &kIdempotencyToken}, {"Tags", &kTagList},
+     {"CopyWorkGroupTags", &kBoolean}});
+const Shape kListSessionsInput = structure({{"WorkGroup", &kWorkGroupName, true}, {"StateFilter", &kSessionState},
+                                            {"MaxResults", &kMaxSessions}, {"NextToken", &kSessionManagerToken}});
+const Shape kCreateWorkGroupInput = structure({{"Name", &kWorkGroupName, true}, {"Configuration", &kWorkGroupConfiguration},
+                                               {"Description", &kWorkGroupDescription}, {"Tags", &kTagList}});
+const Shape kWorkGroupInput = structure({{"WorkGroup", &kWorkGroupName, true}});
+const Shape kListWorkGroupsInput = structure({{"NextToken", &kToken}, {"MaxResults", &kMaxWorkGroups}});
+const Shape kUpdateWorkGroupInput = structure({{"WorkGroup", &kWorkGroupName, true}, {"Description", &kWorkGroupDescription},
+                                               {"ConfigurationUpdates", &kWorkGroupConfigurationUpdates},
+                                               {"State", &kWorkGroupState}});
+const Shape kDeleteWorkGroupInput = structure({{"WorkGroup", &kWorkGroupName, true}, {"RecursiveDeleteOption", &kBoolean}});
+const Shape kTagResourceInput = structure({{"ResourceARN", &kResourceArn, true}, {"Tags", &kTagList, true}});
+const Shape kUntagResourceInput = structure({{"ResourceARN", &kResourceArn, true}, {"TagKeys", &kTagKeyList, true}});
+const Shape kListTagsForResourceInput = structure({{"ResourceARN", &kResourceArn, true}, {"NextToken", &kToken},
+                                                   {"MaxResults", &kMaxTags}});
 
 }  // namespace shapes
 

@@ -53,7 +53,22 @@ ValidationResult validate(const Shape& shape, const boost::json::object& body);
 // The shapes the operations use.
 namespace shapes {
 extern const Shape kSessionId;
+extern const Shape kEngineConfiguration;
+extern const Shape kMonitoringConfiguration;
+extern const Shape kWorkGroupConfiguration;
+extern const Shape kWorkGroupConfigurationUpdates;
 extern const Shape kGetSessionStatusInput;
+extern const Shape kSessionIdInput;  // GetSession, TerminateSession
+extern const Shape kStartSessionInput;
+extern const Shape kListSessionsInput;
+extern const Shape kCreateWorkGroupInput;
+extern const Shape kWorkGroupInput;  // GetWorkGroup
+extern const Shape kListWorkGroupsInput;
+extern const Shape kUpdateWorkGroupInput;
+extern const Shape kDeleteWorkGroupInput;
+extern const Shape kTagResourceInput;
+extern const Shape kUntagResourceInput;
+extern const Shape kListTagsForResourceInput;
 }  // namespace shapes
 
 }  // namespace athena

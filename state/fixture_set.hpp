@@ -20,6 +20,8 @@ struct FixtureWorkgroup {
     bool enabled{true};
     std::string description;
     std::string configuration;  // opaque
+    std::string execution_role;   // from the configuration
+    std::string output_location;  // from the configuration
     Tags tags;
 };
 

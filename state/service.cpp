@@ -18,7 +18,7 @@ std::string fixture_where(const FixtureSet& f, const std::string& path) {
 
 Service::Service(Store& store, Clock& clock, ManualClock* manual, Instant real_now,
                  ServiceOptions opts)
-    : store_(store), clock_(clock), manual_(manual), real_now_(real_now), opts_(std::move(opts)) {
+    : store_(store), clock_(clock), manual_(manual), real_now_(real_now), opts_(std::move(opts)), ids_(opts_.seed) {
     clock_start_ = real_now_;
 }
 
@@ -191,6 +191,8 @@ Result<FixtureCounts> Service::apply_in(Store::Tx& tx, const FixtureSet& f,
             rec.scenario = *w.scenario;
         }
         rec.configuration = w.configuration;
+        rec.execution_role = w.execution_role;
+        rec.output_location = w.output_location;
         rec.tags = w.tags;
         rec.created = now;
         tx.put_workgroup(rec);
@@ -214,6 +216,9 @@ Result<FixtureCounts> Service::apply_in(Store::Tx& tx, const FixtureSet& f,
         s.workgroup = fs.workgroup;
         s.description = fs.description;
         s.engine_configuration = fs.engine_configuration;
+        s.engine_version = wg->engine_version;
+        s.execution_role = wg->execution_role;
+        s.working_directory = session_working_directory(*wg, s.id);
         s.tags = fs.tags;
         s.idle_timeout_minutes = fs.idle_timeout_minutes.value_or(profile->idle_timeout_minutes_default);
         s.terminating_ms = profile->terminating_ms;

@@ -1,6 +1,7 @@
 #pragma once
 // The domain service: every operation the wire layer can ask for, in domain terms.
 // Thread-safe (the store serialises; the clock is atomic).
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -10,6 +11,7 @@
 
 #include "state/clock.hpp"
 #include "state/fixture_set.hpp"
+#include "state/id_generator.hpp"
 #include "state/result.hpp"
 #include "state/session.hpp"
 #include "state/store.hpp"
@@ -32,12 +34,69 @@ struct SessionHistory {
     std::vector<Step> transitions;
 };
 
+struct StartSessionInput {
+    std::string workgroup;
+    std::string description;
+    std::string engine_configuration;      // opaque
+    std::string monitoring_configuration;  // opaque, empty = none
+    std::string notebook_version;
+    std::string execution_role;            // empty = the workgroup's
+    std::optional<int> idle_timeout_minutes;
+    Tags tags;
+    bool copy_workgroup_tags{false};
+    std::optional<std::string> client_token;
+    std::string fingerprint;  // identifies the request's parameters, for token replay
+};
+
+struct StartSessionOutput {
+    std::string session_id;
+    SessionState state;
+};
+
+struct SessionDetails {
+    SessionRecord record;
+    SessionStatus status;
+};
+
+// Where a listing resumes: after the session with this start time and store order.
+struct SessionCursor {
+    std::int64_t start_ms;
+    std::int64_t seq;
+};
+
+struct SessionPage {
+    std::vector<SessionDetails> sessions;
+    std::optional<SessionCursor> next;
+};
+
+struct WorkgroupPage {
+    std::vector<WorkgroupRecord> workgroups;
+    std::optional<std::string> next_after;  // resume after this name
+};
+
+struct WorkgroupUpdate {
+    std::optional<std::string> description;
+    std::optional<bool> enabled;
+    // Applies configuration changes to the record inside the transaction; an Error refuses.
+    std::function<std::optional<Error>(WorkgroupRecord&)> configure;
+};
+
+// A parsed Athena ARN: "arn:aws:athena:<region>:<account>:workgroup/<name>" or ".../session/<id>".
+struct ResourceRef {
+    Tenant tenant;
+    std::string kind;  // "workgroup" or "session"
+    std::string name;
+};
+std::optional<ResourceRef> parse_athena_arn(std::string_view arn);
+std::string workgroup_arn(const Tenant& t, std::string_view name);
+
 struct ServiceOptions {
     Tenant default_tenant{"123456789012", "us-east-1"};
     // The manual clock's start time for a new database (--start-time, else the first startup
     // fixture's clock, else the real time at startup).
     std::optional<Instant> start_time;
     std::vector<FixtureSet> startup_fixtures;
+    std::uint64_t seed{0};  // generated session ids
 };
 
 class Service {
@@ -55,6 +114,27 @@ public:
 
     // GetSessionStatus. SessionNotFound when `id` does not exist for `t`.
     Result<SessionStatusView> get_session_status(const Tenant& t, std::string_view id);
+
+    // --- sessions -----------------------------------------------------------------------
+    Result<StartSessionOutput> start_session(const Tenant& t, const StartSessionInput& in);
+    Result<SessionDetails> get_session(const Tenant& t, std::string_view id);
+    // Active sessions unless `filter` names a state; newest first; at most `max`.
+    Result<SessionPage> list_sessions(const Tenant& t, std::string_view workgroup,
+                                      std::optional<SessionState> filter, int max,
+                                      std::optional<SessionCursor> after);
+    // TERMINATING now (TERMINATED after the profile's terminating_ms); no change on a session
+    // already TERMINATING, TERMINATED or FAILED. Returns the state after the call.
+    Result<SessionState> terminate_session(const Tenant& t, std::string_view id);
+
+    // --- workgroups and tags ------------------------------------------------------------
+    Result<Unit> create_workgroup(WorkgroupRecord w);
+    Result<WorkgroupRecord> get_workgroup(const Tenant& t, std::string_view name);
+    Result<WorkgroupPage> list_workgroups(const Tenant& t, int max, std::optional<std::string> after);
+    Result<Unit> update_workgroup(const Tenant& t, std::string_view name, const WorkgroupUpdate& u);
+    Result<Unit> delete_workgroup(const Tenant& t, std::string_view name, bool recursive);
+    Result<Tags> list_tags(const Tenant& t, std::string_view arn);
+    Result<Unit> tag_resource(const Tenant& t, std::string_view arn, const Tags& tags);
+    Result<Unit> untag_resource(const Tenant& t, std::string_view arn, const std::vector<std::string>& keys);
 
     // Admin: forces `state` now and cancels the remaining steps. `t` narrows the lookup when
     // the same id exists in several tenants (AmbiguousId otherwise).
@@ -77,6 +157,7 @@ private:
     Result<FixtureCounts> apply_in(Store::Tx& tx, const FixtureSet& f, std::optional<Instant>& clock);
     Result<SessionRecord> find_for_admin(std::string_view id, const std::optional<Tenant>& t);
     Result<Instant> set_clock_locked(Instant t);
+    Result<ResourceRef> resolve_arn(Store::Tx& tx, const Tenant& t, std::string_view arn);
 
     Store& store_;
     Clock& clock_;
@@ -85,6 +166,7 @@ private:
     ServiceOptions opts_;
     Instant clock_start_;
     std::mutex clock_mu_;  // orders every change of the manual clock
+    IdGenerator ids_;
 };
 
 }  // namespace athena

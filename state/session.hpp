@@ -41,8 +41,15 @@ struct SessionRecord {
     // remaining script. The idle timeout and TERMINATING -> TERMINATED are derived from the
     // last step, not stored, once no future step remains.
     std::vector<Step> steps;
-    std::string engine_configuration;  // opaque document, kept verbatim for the wire layer
+    std::string engine_configuration;      // opaque document, kept verbatim for the wire layer
+    std::string monitoring_configuration;  // opaque document, empty = none
+    std::string engine_version{"PySpark engine version 3"};
+    std::string notebook_version;
+    std::string execution_role;
+    std::string working_directory;
+    std::int64_t dpu_execution_ms{0};
     Tags tags;
+    std::int64_t seq{0};  // the store's insertion order; ties of `start` are broken by it
 };
 
 // What GetSessionStatus shows.

@@ -1,5 +1,7 @@
 #include "state/store.hpp"
 
+#include <algorithm>
+
 namespace athena {
 namespace {
 
@@ -24,6 +26,7 @@ CREATE TABLE IF NOT EXISTS workgroups(
   account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
   engine_version TEXT NOT NULL, enabled INTEGER NOT NULL, description TEXT NOT NULL,
   profile TEXT NOT NULL, scenario TEXT NOT NULL, configuration TEXT NOT NULL,
+  execution_role TEXT NOT NULL, output_location TEXT NOT NULL,
   created_ms INTEGER NOT NULL,
   PRIMARY KEY(account, region, name)
 ) WITHOUT ROWID;
@@ -32,10 +35,18 @@ CREATE TABLE IF NOT EXISTS sessions(
   account TEXT NOT NULL, region TEXT NOT NULL, id TEXT NOT NULL,
   workgroup TEXT NOT NULL, description TEXT NOT NULL, start_ms INTEGER NOT NULL,
   idle_timeout_minutes INTEGER NOT NULL, terminating_ms INTEGER NOT NULL,
-  engine_configuration TEXT NOT NULL,
+  engine_configuration TEXT NOT NULL, monitoring_configuration TEXT NOT NULL,
+  engine_version TEXT NOT NULL, notebook_version TEXT NOT NULL, execution_role TEXT NOT NULL,
+  working_directory TEXT NOT NULL, dpu_execution_ms INTEGER NOT NULL,
   UNIQUE(account, region, id)
 );
 CREATE INDEX IF NOT EXISTS sessions_by_id ON sessions(id);
+CREATE INDEX IF NOT EXISTS sessions_by_workgroup ON sessions(account, region, workgroup, start_ms, sid);
+CREATE TABLE IF NOT EXISTS tokens(
+  account TEXT NOT NULL, region TEXT NOT NULL, operation TEXT NOT NULL, token TEXT NOT NULL,
+  fingerprint TEXT NOT NULL, result TEXT NOT NULL,
+  PRIMARY KEY(account, region, operation, token)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS session_steps(
   sid INTEGER NOT NULL, idx INTEGER NOT NULL, at_ms INTEGER NOT NULL,
   state TEXT NOT NULL, cause TEXT NOT NULL, reason TEXT NOT NULL,
@@ -74,7 +85,7 @@ void Store::create_schema() {
     {
         auto st = db_.prepare(
             "SELECT count(*) FROM sqlite_master WHERE type='table' AND name NOT IN "
-            "('meta','profiles','scenario_steps','workgroups','sessions','session_steps','tags')");
+            "('meta','profiles','scenario_steps','workgroups','sessions','session_steps','tags','tokens')");
         st.step();
         if (st.col_int(0) > 0)
             throw SqliteError("database '" + db_.path() +
@@ -132,10 +143,13 @@ std::optional<SessionRecord> Store::find_session_unlocked(const Tenant& t, std::
     {
         auto st = db_.prepare(
             "SELECT sid, workgroup, description, start_ms, idle_timeout_minutes, terminating_ms, "
-            "engine_configuration FROM sessions WHERE account = ? AND region = ? AND id = ?");
+            "engine_configuration, monitoring_configuration, engine_version, notebook_version, "
+            "execution_role, working_directory, dpu_execution_ms "
+            "FROM sessions WHERE account = ? AND region = ? AND id = ?");
         st.bind(1, t.account).bind(2, t.region).bind(3, id);
         if (!st.step()) return std::nullopt;
         sid = st.col_int(0);
+        s.seq = sid;
         s.tenant = t;
         s.id = std::string(id);
         s.workgroup = st.col_text(1);
@@ -144,6 +158,12 @@ std::optional<SessionRecord> Store::find_session_unlocked(const Tenant& t, std::
         s.idle_timeout_minutes = static_cast<int>(st.col_int(4));
         s.terminating_ms = Millis{st.col_int(5)};
         s.engine_configuration = st.col_text(6);
+        s.monitoring_configuration = st.col_text(7);
+        s.engine_version = st.col_text(8);
+        s.notebook_version = st.col_text(9);
+        s.execution_role = st.col_text(10);
+        s.working_directory = st.col_text(11);
+        s.dpu_execution_ms = st.col_int(12);
     }
     load_steps(sid, s);
     if (with_tags) s.tags = load_tags(t, "session", id);
@@ -196,7 +216,8 @@ std::optional<WorkgroupRecord> Store::find_workgroup_unlocked(const Tenant& t,
     {
         auto st = db_.prepare(
             "SELECT engine_version, enabled, description, profile, scenario, configuration, "
-            "created_ms FROM workgroups WHERE account = ? AND region = ? AND name = ?");
+            "created_ms, execution_role, output_location FROM workgroups "
+            "WHERE account = ? AND region = ? AND name = ?");
         st.bind(1, t.account).bind(2, t.region).bind(3, name);
         if (!st.step()) {
             if (name == kPrimaryWorkgroup) return builtin_primary_workgroup(t);
@@ -211,6 +232,8 @@ std::optional<WorkgroupRecord> Store::find_workgroup_unlocked(const Tenant& t,
         w.scenario = st.col_text(4);
         w.configuration = st.col_text(5);
         w.created = from_epoch_ms(st.col_int(6));
+        w.execution_role = st.col_text(7);
+        w.output_location = st.col_text(8);
     }
     w.tags = load_tags(t, "workgroup", name);
     return w;
@@ -318,21 +341,30 @@ void Store::Tx::put_session(const SessionRecord& s) {
     if (sid) {
         db.prepare(
               "UPDATE sessions SET workgroup = ?, description = ?, start_ms = ?, "
-              "idle_timeout_minutes = ?, terminating_ms = ?, engine_configuration = ? WHERE sid = ?")
+              "idle_timeout_minutes = ?, terminating_ms = ?, engine_configuration = ?, "
+              "monitoring_configuration = ?, engine_version = ?, notebook_version = ?, "
+              "execution_role = ?, working_directory = ?, dpu_execution_ms = ? WHERE sid = ?")
             .bind(1, s.workgroup)
             .bind(2, s.description)
             .bind(3, to_epoch_ms(s.start))
             .bind(4, s.idle_timeout_minutes)
             .bind(5, static_cast<std::int64_t>(s.terminating_ms.count()))
             .bind(6, s.engine_configuration)
-            .bind(7, *sid)
+            .bind(7, s.monitoring_configuration)
+            .bind(8, s.engine_version)
+            .bind(9, s.notebook_version)
+            .bind(10, s.execution_role)
+            .bind(11, s.working_directory)
+            .bind(12, s.dpu_execution_ms)
+            .bind(13, *sid)
             .run();
         db.prepare("DELETE FROM session_steps WHERE sid = ?").bind(1, *sid).run();
     } else {
         db.prepare(
               "INSERT INTO sessions(account, region, id, workgroup, description, start_ms, "
-              "idle_timeout_minutes, terminating_ms, engine_configuration) "
-              "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+              "idle_timeout_minutes, terminating_ms, engine_configuration, monitoring_configuration, "
+              "engine_version, notebook_version, execution_role, working_directory, dpu_execution_ms) "
+              "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(1, s.tenant.account)
             .bind(2, s.tenant.region)
             .bind(3, s.id)
@@ -342,6 +374,12 @@ void Store::Tx::put_session(const SessionRecord& s) {
             .bind(7, s.idle_timeout_minutes)
             .bind(8, static_cast<std::int64_t>(s.terminating_ms.count()))
             .bind(9, s.engine_configuration)
+            .bind(10, s.monitoring_configuration)
+            .bind(11, s.engine_version)
+            .bind(12, s.notebook_version)
+            .bind(13, s.execution_role)
+            .bind(14, s.working_directory)
+            .bind(15, s.dpu_execution_ms)
             .run();
         sid = db.last_insert_rowid();
     }
@@ -364,8 +402,8 @@ void Store::Tx::put_workgroup(const WorkgroupRecord& w) {
     s_.db_
         .prepare(
             "INSERT OR REPLACE INTO workgroups(account, region, name, engine_version, enabled, "
-            "description, profile, scenario, configuration, created_ms) "
-            "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            "description, profile, scenario, configuration, created_ms, execution_role, output_location) "
+            "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(1, w.tenant.account)
         .bind(2, w.tenant.region)
         .bind(3, w.name)
@@ -376,6 +414,8 @@ void Store::Tx::put_workgroup(const WorkgroupRecord& w) {
         .bind(8, w.scenario)
         .bind(9, w.configuration)
         .bind(10, to_epoch_ms(w.created))
+        .bind(11, w.execution_role)
+        .bind(12, w.output_location)
         .run();
     s_.put_tags(w.tenant, "workgroup", w.name, w.tags);
 }
@@ -430,7 +470,89 @@ void Store::Tx::mark_initialized() { set_meta("initialized", 1); }
 void Store::Tx::clear_all() {
     s_.db_.exec(
         "DELETE FROM session_steps; DELETE FROM sessions; DELETE FROM workgroups; "
-        "DELETE FROM profiles; DELETE FROM scenario_steps; DELETE FROM tags;");
+        "DELETE FROM profiles; DELETE FROM scenario_steps; DELETE FROM tags; DELETE FROM tokens;");
+}
+
+std::vector<WorkgroupRecord> Store::Tx::list_workgroups(const Tenant& t) {
+    std::vector<std::string> names;
+    {
+        auto st = s_.db_.prepare("SELECT name FROM workgroups WHERE account = ? AND region = ? ORDER BY name");
+        st.bind(1, t.account).bind(2, t.region);
+        while (st.step()) names.push_back(st.col_text(0));
+    }
+    if (std::find(names.begin(), names.end(), std::string(kPrimaryWorkgroup)) == names.end()) {
+        names.push_back(std::string(kPrimaryWorkgroup));
+        std::sort(names.begin(), names.end());
+    }
+    std::vector<WorkgroupRecord> out;
+    for (const auto& n : names)
+        if (auto w = s_.find_workgroup_unlocked(t, n)) out.push_back(std::move(*w));
+    return out;
+}
+
+void Store::Tx::delete_workgroup(const Tenant& t, std::string_view name) {
+    s_.db_.prepare("DELETE FROM workgroups WHERE account = ? AND region = ? AND name = ?")
+        .bind(1, t.account)
+        .bind(2, t.region)
+        .bind(3, name)
+        .run();
+    s_.put_tags(t, "workgroup", name, {});
+}
+
+bool Store::Tx::for_each_session(const Tenant& t, std::string_view workgroup,
+                                 std::optional<std::pair<std::int64_t, std::int64_t>> before,
+                                 const std::function<bool(SessionRecord&)>& f) {
+    // Newest first: by start time, then insertion order. `before` resumes after a cursor.
+    std::vector<std::string> ids;
+    {
+        auto st = before ? s_.db_.prepare(
+                               "SELECT id FROM sessions WHERE account = ? AND region = ? AND workgroup = ? "
+                               "AND (start_ms < ? OR (start_ms = ? AND sid < ?)) "
+                               "ORDER BY start_ms DESC, sid DESC")
+                         : s_.db_.prepare(
+                               "SELECT id FROM sessions WHERE account = ? AND region = ? AND workgroup = ? "
+                               "ORDER BY start_ms DESC, sid DESC");
+        st.bind(1, t.account).bind(2, t.region).bind(3, workgroup);
+        if (before) st.bind(4, before->first).bind(5, before->first).bind(6, before->second);
+        while (st.step()) ids.push_back(st.col_text(0));
+    }
+    for (const auto& id : ids) {
+        auto s = s_.find_session_unlocked(t, id, false);
+        if (s && !f(*s)) return false;
+    }
+    return true;
+}
+
+Tags Store::Tx::tags(const Tenant& t, std::string_view kind, std::string_view name) {
+    return s_.load_tags(t, kind, name);
+}
+
+void Store::Tx::set_tags(const Tenant& t, std::string_view kind, std::string_view name, const Tags& tags) {
+    s_.put_tags(t, kind, name, tags);
+}
+
+std::optional<std::pair<std::string, std::string>> Store::Tx::find_token(const Tenant& t, std::string_view operation,
+                                                                         std::string_view token) {
+    auto st = s_.db_.prepare(
+        "SELECT fingerprint, result FROM tokens WHERE account = ? AND region = ? AND operation = ? AND token = ?");
+    st.bind(1, t.account).bind(2, t.region).bind(3, operation).bind(4, token);
+    if (!st.step()) return std::nullopt;
+    return std::make_pair(st.col_text(0), st.col_text(1));
+}
+
+void Store::Tx::put_token(const Tenant& t, std::string_view operation, std::string_view token,
+                          std::string_view fingerprint, std::string_view result) {
+    s_.db_
+        .prepare(
+            "INSERT OR REPLACE INTO tokens(account, region, operation, token, fingerprint, result) "
+            "VALUES(?, ?, ?, ?, ?, ?)")
+        .bind(1, t.account)
+        .bind(2, t.region)
+        .bind(3, operation)
+        .bind(4, token)
+        .bind(5, fingerprint)
+        .bind(6, result)
+        .run();
 }
 
 }  // namespace athena

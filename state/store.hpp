@@ -56,6 +56,22 @@ public:
         void put_profile(const Profile& p);
         void put_scenario(const Scenario& s);
         void set_meta(std::string_view key, std::int64_t value);
+        // The tenant's workgroups by name, the built-in primary included.
+        std::vector<WorkgroupRecord> list_workgroups(const Tenant& t);
+        void delete_workgroup(const Tenant& t, std::string_view name);
+        // Calls f on the workgroup's sessions, newest first (start time, then insertion order),
+        // starting after the cursor (start_ms, seq) when given, until f returns false.
+        // Returns false when f stopped it.
+        bool for_each_session(const Tenant& t, std::string_view workgroup,
+                              std::optional<std::pair<std::int64_t, std::int64_t>> before,
+                              const std::function<bool(SessionRecord&)>& f);
+        Tags tags(const Tenant& t, std::string_view kind, std::string_view name);
+        void set_tags(const Tenant& t, std::string_view kind, std::string_view name, const Tags& tags);
+        // Idempotency tokens: (fingerprint of the request, the result it gave).
+        std::optional<std::pair<std::string, std::string>> find_token(const Tenant& t, std::string_view operation,
+                                                                      std::string_view token);
+        void put_token(const Tenant& t, std::string_view operation, std::string_view token,
+                       std::string_view fingerprint, std::string_view result);
         void mark_initialized();
         // Drops sessions, workgroups, profiles, scenarios and tags; keeps meta.
         void clear_all();
@@ -65,6 +81,14 @@ public:
         explicit Tx(Store& s) : s_(s) {}
         Store& s_;
     };
+
+    // A read-only view: runs f with the lock held (no transaction is opened).
+    template <class F>
+    auto read(F&& f) -> decltype(f(std::declval<Tx&>())) {
+        std::lock_guard lock(mu_);
+        Tx tx(*this);
+        return f(tx);
+    }
 
     // Runs f inside one IMMEDIATE transaction; commits when f returns, rolls back when it
     // throws (and rethrows). Returns f's result.

@@ -2,6 +2,12 @@
 
 namespace athena {
 
+std::string session_working_directory(const WorkgroupRecord& w, const std::string& session_id) {
+    std::string base = w.output_location.empty() ? "s3://athena-emu-results/" + w.name + "/" : w.output_location;
+    if (base.back() != '/') base += '/';
+    return base + session_id + "/";
+}
+
 WorkgroupRecord builtin_primary_workgroup(const Tenant& t) {
     WorkgroupRecord w;
     w.tenant = t;

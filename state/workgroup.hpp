@@ -19,11 +19,20 @@ struct WorkgroupRecord {
     std::string profile{"default"};
     std::string scenario;            // empty = none
     std::string configuration;       // opaque document, kept verbatim for the wire layer
+    std::string execution_role;      // from the configuration, for the sessions it starts
+    std::string output_location;     // ResultConfiguration.OutputLocation, empty = none
     Tags tags;
     Instant created;
 
     bool is_spark() const { return engine_version == kSparkEngine; }
+    // "AUTO" runs the newest SQL engine.
+    std::string effective_engine_version() const {
+        return engine_version == "AUTO" ? std::string("Athena engine version 3") : engine_version;
+    }
 };
+
+// Where a session of workgroup `w` works: under its result location, else the emulator's bucket.
+std::string session_working_directory(const WorkgroupRecord& w, const std::string& session_id);
 
 // The built-in SQL workgroup every account/region has.
 WorkgroupRecord builtin_primary_workgroup(const Tenant& t);

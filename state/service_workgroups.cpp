@@ -1,0 +1,204 @@
+// Workgroups and tags.
+#include <algorithm>
+
+#include "state/service.hpp"
+
+namespace athena {
+namespace {
+
+Error workgroup_not_found(std::string_view name) {
+    return make_error(ErrorKind::WorkgroupNotFound, "WorkGroup is not found: " + std::string(name), std::string(name));
+}
+
+Error internal(const SqliteError& e) { return make_error(ErrorKind::Internal, e.what()); }
+
+constexpr std::size_t kMaxTags = 50;
+
+}  // namespace
+
+std::optional<ResourceRef> parse_athena_arn(std::string_view arn) {
+    // arn:<partition>:athena:<region>:<account>:<kind>/<name>
+    std::vector<std::string_view> parts;
+    std::size_t start = 0;
+    for (int i = 0; i < 5; ++i) {
+        auto pos = arn.find(':', start);
+        if (pos == std::string_view::npos) return std::nullopt;
+        parts.push_back(arn.substr(start, pos - start));
+        start = pos + 1;
+    }
+    const std::string_view resource = arn.substr(start);
+    if (parts[0] != "arn" || parts[1].substr(0, 3) != "aws" || parts[2] != "athena") return std::nullopt;
+    const auto slash = resource.find('/');
+    if (slash == std::string_view::npos || slash + 1 >= resource.size()) return std::nullopt;
+    ResourceRef r{Tenant{std::string(parts[4]), std::string(parts[3])}, std::string(resource.substr(0, slash)),
+                  std::string(resource.substr(slash + 1))};
+    if (r.kind != "workgroup" && r.kind != "session") return std::nullopt;
+    return r;
+}
+
+std::string workgroup_arn(const Tenant& t, std::string_view name) {
+    return "arn:aws:athena:" + t.region + ":" + t.account + ":workgroup/" + std::string(name);
+}
+
+Result<ResourceRef> Service::resolve_arn(Store::Tx& tx, const Tenant& t, std::string_view arn) {
+    auto ref = parse_athena_arn(arn);
+    if (!ref)
+        return make_error(ErrorKind::InvalidArgument,
+                          "ResourceARN " + std::string(arn) +
+                              " is not an Athena workgroup or session ARN (arn:aws:athena:<region>:<account>:workgroup/<name>).");
+    const bool exists = ref->tenant == t && (ref->kind == "workgroup" ? tx.find_workgroup(t, ref->name).has_value()
+                                                                      : tx.find_session(t, ref->name).has_value());
+    if (!exists)
+        return make_error(ErrorKind::ResourceNotFound, "The resource " + std::string(arn) + " does not exist.",
+                          std::string(arn));
+    return *ref;
+}
+
+Result<Unit> Service::create_workgroup(WorkgroupRecord w) {
+    try {
+        return store_.write([&](Store::Tx& tx) -> Result<Unit> {
+            if (tx.find_workgroup(w.tenant, w.name))
+                return make_error(ErrorKind::InvalidArgument, "WorkGroup " + w.name + " is already created.", w.name);
+            if (w.is_spark() && w.execution_role.empty())
+                return make_error(ErrorKind::InvalidArgument,
+                                  "ExecutionRole is required for a workgroup with the engine version " +
+                                      std::string(kSparkEngine) + " (Configuration.ExecutionRole).");
+            if (w.tags.size() > kMaxTags)
+                return make_error(ErrorKind::InvalidArgument, "A resource can have at most 50 tags.");
+            w.created = clock_.now();
+            tx.put_workgroup(w);
+            return Unit{};
+        });
+    } catch (const SqliteError& e) {
+        return internal(e);
+    }
+}
+
+Result<WorkgroupRecord> Service::get_workgroup(const Tenant& t, std::string_view name) {
+    auto w = store_.find_workgroup(t, name);
+    if (!w) return workgroup_not_found(name);
+    return std::move(*w);
+}
+
+Result<WorkgroupPage> Service::list_workgroups(const Tenant& t, int max, std::optional<std::string> after) {
+    try {
+        return store_.read([&](Store::Tx& tx) -> Result<WorkgroupPage> {
+            WorkgroupPage page;
+            for (auto& w : tx.list_workgroups(t)) {
+                if (after && w.name <= *after) continue;
+                if (static_cast<int>(page.workgroups.size()) == max) {
+                    page.next_after = page.workgroups.back().name;
+                    break;
+                }
+                page.workgroups.push_back(std::move(w));
+            }
+            return page;
+        });
+    } catch (const SqliteError& e) {
+        return internal(e);
+    }
+}
+
+Result<Unit> Service::update_workgroup(const Tenant& t, std::string_view name, const WorkgroupUpdate& u) {
+    try {
+        return store_.write([&](Store::Tx& tx) -> Result<Unit> {
+            auto w = tx.find_workgroup(t, name);
+            if (!w) return workgroup_not_found(name);
+            if (u.description) w->description = *u.description;
+            if (u.enabled) w->enabled = *u.enabled;
+            if (u.configure)
+                if (auto e = u.configure(*w)) return *e;
+            if (w->is_spark() && w->execution_role.empty())
+                return make_error(ErrorKind::InvalidArgument,
+                                  "ExecutionRole is required for a workgroup with the engine version " +
+                                      std::string(kSparkEngine) + " (Configuration.ExecutionRole).");
+            tx.put_workgroup(*w);
+            return Unit{};
+        });
+    } catch (const SqliteError& e) {
+        return internal(e);
+    }
+}
+
+Result<Unit> Service::delete_workgroup(const Tenant& t, std::string_view name, bool recursive) {
+    if (name == kPrimaryWorkgroup)
+        return make_error(ErrorKind::InvalidArgument, "The primary workgroup cannot be deleted.", std::string(name));
+    try {
+        return store_.write([&](Store::Tx& tx) -> Result<Unit> {
+            if (!tx.find_workgroup(t, name)) return workgroup_not_found(name);
+            const Instant now = clock_.now();
+            std::vector<SessionRecord> active;
+            tx.for_each_session(t, name, std::nullopt, [&](SessionRecord& s) {
+                if (is_active(status_at(s, now).state)) active.push_back(s);
+                return true;
+            });
+            if (!active.empty() && !recursive)
+                return make_error(ErrorKind::InvalidState,
+                                  "WorkGroup " + std::string(name) + " has " + std::to_string(active.size()) +
+                                      " active sessions; terminate them or set RecursiveDeleteOption.",
+                                  std::string(name));
+            for (auto& s : active) {
+                s.tags = tx.tags(t, "session", s.id);
+                freeze_at(s, now);
+                s.steps.push_back(Step{now, SessionState::Terminating, Cause::Api, "The workgroup was deleted."});
+                tx.put_session(s);
+            }
+            tx.delete_workgroup(t, name);
+            return Unit{};
+        });
+    } catch (const SqliteError& e) {
+        return internal(e);
+    }
+}
+
+Result<Tags> Service::list_tags(const Tenant& t, std::string_view arn) {
+    try {
+        return store_.read([&](Store::Tx& tx) -> Result<Tags> {
+            auto ref = resolve_arn(tx, t, arn);
+            if (!ref) return ref.error();
+            return tx.tags(t, ref->kind, ref->name);
+        });
+    } catch (const SqliteError& e) {
+        return internal(e);
+    }
+}
+
+Result<Unit> Service::tag_resource(const Tenant& t, std::string_view arn, const Tags& add) {
+    try {
+        return store_.write([&](Store::Tx& tx) -> Result<Unit> {
+            auto ref = resolve_arn(tx, t, arn);
+            if (!ref) return ref.error();
+            Tags tags = tx.tags(t, ref->kind, ref->name);
+            for (const auto& [k, v] : add) {
+                auto it = std::find_if(tags.begin(), tags.end(), [&](const auto& x) { return x.first == k; });
+                if (it != tags.end())
+                    it->second = v;
+                else
+                    tags.emplace_back(k, v);
+            }
+            if (tags.size() > kMaxTags)
+                return make_error(ErrorKind::InvalidArgument, "A resource can have at most 50 tags.");
+            tx.set_tags(t, ref->kind, ref->name, tags);
+            return Unit{};
+        });
+    } catch (const SqliteError& e) {
+        return internal(e);
+    }
+}
+
+Result<Unit> Service::untag_resource(const Tenant& t, std::string_view arn, const std::vector<std::string>& keys) {
+    try {
+        return store_.write([&](Store::Tx& tx) -> Result<Unit> {
+            auto ref = resolve_arn(tx, t, arn);
+            if (!ref) return ref.error();
+            Tags tags = tx.tags(t, ref->kind, ref->name);
+            std::erase_if(tags, [&](const auto& x) { return std::find(keys.begin(), keys.end(), x.first) != keys.end(); });
+            tx.set_tags(t, ref->kind, ref->name, tags);
+            return Unit{};
+        });
+    } catch (const SqliteError& e) {
+        return internal(e);
+    }
+}
+
+}  // namespace athena
