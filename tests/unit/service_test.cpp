@@ -1,0 +1,161 @@
+// The domain service on a manual clock: lifecycle, listing, limits, tokens, workgroups.
+#include <doctest/doctest.h>
+
+#include "state/service.hpp"
+
+using namespace athena;
+
+namespace {
+
+const Instant T0 = from_epoch_ms(1767225600000);
+const Tenant A{"111111111111", "us-east-1"};
+const Tenant B{"222222222222", "us-east-1"};
+
+struct Domain {
+    Store store{":memory:"};
+    ManualClock clock{T0};
+    Service service{store, clock, &clock, T0, ServiceOptions{A, std::nullopt, {}, 42}};
+
+    Domain() {
+        REQUIRE(service.initialize());
+        REQUIRE(service.create_workgroup(spark(A, "wg")));
+    }
+    static WorkgroupRecord spark(const Tenant& t, std::string name) {
+        WorkgroupRecord w;
+        w.tenant = t;
+        w.name = std::move(name);
+        w.engine_version = std::string(kSparkEngine);
+        w.execution_role = "arn:aws:iam::111111111111:role/r";
+        return w;
+    }
+    std::string start(const Tenant& t = A, std::string wg = "wg") {
+        StartSessionInput in;
+        in.workgroup = std::move(wg);
+        auto r = service.start_session(t, in);
+        REQUIRE(r);
+        return r->session_id;
+    }
+    SessionState state(const std::string& id, const Tenant& t = A) {
+        auto r = service.get_session_status(t, id);
+        REQUIRE(r);
+        return r->status.state;
+    }
+    void advance(std::int64_t ms) { REQUIRE(service.advance_clock(Millis{ms})); }
+};
+
+}  // namespace
+
+TEST_CASE("StartSession follows the default profile, and TerminateSession ends it") {
+    Domain d;
+    const std::string id = d.start();
+    CHECK(id.size() == 36);
+    CHECK(d.state(id) == SessionState::Creating);
+    d.advance(5000);
+    CHECK(d.state(id) == SessionState::Created);
+    d.advance(1000);
+    CHECK(d.state(id) == SessionState::Idle);
+    auto t = d.service.terminate_session(A, id);
+    REQUIRE(t);
+    CHECK(*t == SessionState::Terminating);
+    d.advance(3000);
+    CHECK(d.state(id) == SessionState::Terminated);
+    // Terminating again changes nothing.
+    CHECK(*d.service.terminate_session(A, id) == SessionState::Terminated);
+    CHECK(d.service.history(id, A)->transitions.size() == 5);
+}
+
+TEST_CASE("the same seed gives the same session ids") {
+    Domain a, b;
+    CHECK(a.start() == b.start());
+}
+
+TEST_CASE("ListSessions: active only by default, newest first, a cursor that survives new sessions") {
+    Domain d;
+    std::vector<std::string> ids;
+    for (int i = 0; i < 5; ++i) {
+        ids.push_back(d.start());
+        d.advance(1);
+    }
+    auto page = d.service.list_sessions(A, "wg", std::nullopt, 2, std::nullopt);
+    REQUIRE(page);
+    REQUIRE(page->sessions.size() == 2);
+    CHECK(page->sessions[0].record.id == ids[4]);
+    CHECK(page->sessions[1].record.id == ids[3]);
+    REQUIRE(page->next);
+    d.start();  // a new session does not disturb the rest of the listing
+    auto rest = d.service.list_sessions(A, "wg", std::nullopt, 100, page->next);
+    REQUIRE(rest);
+    REQUIRE(rest->sessions.size() == 3);
+    CHECK(rest->sessions[2].record.id == ids[0]);
+    CHECK_FALSE(rest->next);
+
+    REQUIRE(d.service.terminate_session(A, ids[0]));
+    d.advance(3000);
+    auto terminated = d.service.list_sessions(A, "wg", SessionState::Terminated, 100, std::nullopt);
+    REQUIRE(terminated->sessions.size() == 1);
+    CHECK(d.service.list_sessions(A, "nope", std::nullopt, 10, std::nullopt).error().kind == ErrorKind::WorkgroupNotFound);
+}
+
+TEST_CASE("StartSession errors: missing, SQL and disabled workgroups; max_active_sessions") {
+    Domain d;
+    StartSessionInput in;
+    in.workgroup = "missing";
+    CHECK(d.service.start_session(A, in).error().kind == ErrorKind::WorkgroupNotFound);
+    in.workgroup = "primary";
+    CHECK(d.service.start_session(A, in).error().message == "Workgroup EngineVersion is not Spark.");
+    WorkgroupUpdate off;
+    off.enabled = false;
+    REQUIRE(d.service.update_workgroup(A, "wg", off));
+    in.workgroup = "wg";
+    CHECK(d.service.start_session(A, in).error().kind == ErrorKind::InvalidState);
+}
+
+TEST_CASE("ClientRequestToken: replay gives the original answer, other parameters are refused") {
+    Domain d;
+    StartSessionInput in;
+    in.workgroup = "wg";
+    in.client_token = std::string(32, 't');
+    in.fingerprint = "f1";
+    auto first = d.service.start_session(A, in);
+    REQUIRE(first);
+    d.advance(10000);
+    auto again = d.service.start_session(A, in);
+    REQUIRE(again);
+    CHECK(again->session_id == first->session_id);
+    CHECK(again->state == SessionState::Creating);
+    in.fingerprint = "f2";
+    CHECK(d.service.start_session(A, in).error().kind == ErrorKind::InvalidArgument);
+    // Tokens are per tenant.
+    REQUIRE(d.service.create_workgroup(Domain::spark(B, "wg")));
+    CHECK(d.service.start_session(B, in));
+}
+
+TEST_CASE("tenants do not see each other's resources") {
+    Domain d;
+    const std::string id = d.start();
+    CHECK(d.service.get_session_status(B, id).error().kind == ErrorKind::SessionNotFound);
+    CHECK(d.service.get_workgroup(B, "wg").error().kind == ErrorKind::WorkgroupNotFound);
+    CHECK(d.service.get_workgroup(B, "primary"));
+    CHECK(d.service.list_tags(B, workgroup_arn(A, "wg")).error().kind == ErrorKind::ResourceNotFound);
+}
+
+TEST_CASE("DeleteWorkGroup refuses active sessions unless recursive, which terminates them") {
+    Domain d;
+    const std::string id = d.start();
+    CHECK(d.service.delete_workgroup(A, "wg", false).error().kind == ErrorKind::InvalidState);
+    REQUIRE(d.service.delete_workgroup(A, "wg", true));
+    CHECK(d.state(id) == SessionState::Terminating);
+    CHECK(d.service.get_workgroup(A, "wg").error().kind == ErrorKind::WorkgroupNotFound);
+    CHECK(d.service.delete_workgroup(A, "primary", true).error().kind == ErrorKind::InvalidArgument);
+}
+
+TEST_CASE("tags on workgroups by ARN") {
+    Domain d;
+    const std::string arn = workgroup_arn(A, "wg");
+    REQUIRE(d.service.tag_resource(A, arn, Tags{{"team", "data"}, {"env", "dev"}}));
+    REQUIRE(d.service.tag_resource(A, arn, Tags{{"env", "prod"}}));
+    CHECK(*d.service.list_tags(A, arn) == Tags{{"env", "prod"}, {"team", "data"}});
+    REQUIRE(d.service.untag_resource(A, arn, {"team"}));
+    CHECK(*d.service.list_tags(A, arn) == Tags{{"env", "prod"}});
+    CHECK(d.service.list_tags(A, "not-an-arn").error().kind == ErrorKind::InvalidArgument);
+}
