@@ -300,7 +300,9 @@ class WorkGroupTest(EmulatorTestCase):
                           WorkGroup='upd', EngineConfiguration=ENGINE)
         self.assertEqual(c.list_sessions(WorkGroup='upd')['Sessions'], [])
 
-        c.update_work_group(WorkGroup='upd', State='ENABLED',
+        c.update_work_group(WorkGroup='upd', State='ENABLED')
+        before = self.start(c, 'upd')
+        c.update_work_group(WorkGroup='upd',
                             ConfigurationUpdates={'ExecutionRole': ROLE2})
         wg = c.get_work_group(WorkGroup='upd')['WorkGroup']
         self.assertEqual(wg['State'], 'ENABLED')
@@ -308,6 +310,9 @@ class WorkGroupTest(EmulatorTestCase):
         sid = self.start(c, 'upd')
         self.assertEqual(c.get_session(SessionId=sid)['SessionConfiguration']
                          ['ExecutionRole'], ROLE2)
+        # A session keeps the configuration it started with.
+        self.assertEqual(c.get_session(SessionId=before)
+                         ['SessionConfiguration']['ExecutionRole'], ROLE)
 
     def test_update_missing_workgroup(self):
         self.expect_error(self.c, 'InvalidRequestException',
@@ -404,6 +409,13 @@ class SessionLifecycleTest(EmulatorTestCase):
         c = self.c
         sid = self.start(c, 'wg-instant')  # checks State == CREATING
         self.expect_status(c, sid, 'IDLE', 0, 0, idle=0)
+        self.emu.advance(1000)
+        # terminating_ms 0: the answer is still TERMINATING, the state at
+        # once TERMINATED.
+        self.assertEqual(c.terminate_session(SessionId=sid)['State'],
+                         'TERMINATING')
+        self.expect_status(c, sid, 'TERMINATED', 0, 1000, end=1000,
+                           reason=MAYBE)
 
     def test_idle_timeout(self):
         c, emu = self.c, self.emu
@@ -727,6 +739,14 @@ class SessionLifecycleTest(EmulatorTestCase):
                           WorkGroup='spark', EngineConfiguration=ENGINE,
                           Description='twice', ClientRequestToken=token)
         self.assertEqual(self.list_all(c, 'spark'), [first['SessionId']])
+        # Still the original answer once the session has ended.
+        c.terminate_session(SessionId=first['SessionId'])
+        emu.advance(TERMINATING_MS)
+        again = c.start_session(WorkGroup='spark', EngineConfiguration=ENGINE,
+                                Description='once', ClientRequestToken=token)
+        self.assertEqual((again['SessionId'], again['State']),
+                         (first['SessionId'], 'CREATING'))
+        self.assertEqual(self.list_all(c, 'spark'), [])
         # Another token: another session.
         other = self.start(c, 'spark', Description='once',
                            ClientRequestToken='token-' + 'b' * 40)
@@ -869,6 +889,27 @@ class TenancyTest(EmulatorTestCase):
                           a_eu.get_work_group, WorkGroup='shared')
         b.terminate_session(SessionId=sid_b)
         self.expect_status(a, sid, 'CREATING', 0, 0)
+
+    def test_fixture_workgroup_in_another_account_and_region(self):
+        emu = self.emu
+        emu.load({'workgroups': [workgroup(
+            'far', account='111111111111', region='eu-west-1',
+            configuration={'ExecutionRole': ROLE})]})
+        far = emu.client(access_key='111111111111', region='eu-west-1')
+        wg = far.get_work_group(WorkGroup='far')['WorkGroup']
+        self.assertEqual(wg['Configuration']['EngineVersion'], SPARK_VERSION)
+        sid = self.start(far, 'far')
+        self.assertEqual(self.list_all(far, 'far'), [sid])
+        self.assertEqual(far.list_tags_for_resource(ResourceARN=wg_arn(
+            'far', '111111111111', 'eu-west-1'))['Tags'], [])
+        for other in (self.c,
+                      emu.client(access_key='111111111111'),
+                      emu.client(access_key='222222222222',
+                                 region='eu-west-1')):
+            self.expect_error(other, 'InvalidRequestException',
+                              other.get_work_group, WorkGroup='far')
+            self.expect_error(other, 'ResourceNotFoundException',
+                              other.get_session_status, SessionId=sid)
 
     def test_client_request_tokens_are_per_tenant(self):
         emu = self.emu
