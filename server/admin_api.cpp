@@ -176,7 +176,8 @@ HttpResponse AdminApi::handle(const HttpRequest& req, std::string_view full) {
         return json_response(200, json::object{{"applied", json::object{{"profiles", r->profiles},
                                                                         {"scenarios", r->scenarios},
                                                                         {"workgroups", r->workgroups},
-                                                                        {"sessions", r->sessions}}}});
+                                                                        {"sessions", r->sessions},
+                                                                        {"outcomes", r->outcomes}}}});
     }
     if (path == "clock") {
         auto describe = [&]() {

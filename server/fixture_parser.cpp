@@ -169,8 +169,8 @@ FixtureSet parse_document(const json::value& root, const std::string& source) {
     const auto& doc = as_object(root, "$");
     for (const auto& kv : doc) {
         const std::string_view k(kv.key().data(), kv.key().size());
-        if (k == "outcomes" || k == "calculations" || k == "tokens" || k == "faults")
-            throw Bad{std::string(k), "is not supported by this build of athena-emu yet (calculations, outcomes, tokens and faults come with the calculation and fault-injection APIs); remove it"};
+        if (k == "calculations" || k == "tokens" || k == "faults")
+            throw Bad{std::string(k), "is not supported by this build of athena-emu yet (fixture calculations and tokens come with state export, faults with fault injection); remove it"};
     }
     only(doc, "", {"profiles", "scenarios", "workgroups", "sessions", "clock", "outcomes",
                    "calculations", "tokens", "faults"});
@@ -213,6 +213,52 @@ FixtureSet parse_document(const json::value& root, const std::string& source) {
             if (name.empty() || name.size() > 128)
                 throw Bad{"scenarios." + name, "scenario names must be 1 to 128 characters long"};
             f.scenarios.push_back(Scenario{name, parse_steps(kv.value(), "scenarios." + name)});
+        }
+    }
+
+    if (auto* v = get(doc, "outcomes")) {
+        const auto& a = as_array(*v, "outcomes");
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            const std::string p = "outcomes[" + std::to_string(i) + "]";
+            const auto& o = as_object(a[i], p);
+            only(o, p, {"match", "state", "reason", "queued_ms", "running_ms", "result"});
+            OutcomeRule r;
+            const auto& m = as_object(need(o, "match", p), p + ".match");
+            only(m, p + ".match", {"code_contains", "code_regex"});
+            if (m.size() != 1) throw Bad{p + ".match", "give exactly one of code_contains or code_regex"};
+            if (auto* c = get(m, "code_contains")) {
+                r.match = OutcomeRule::Match::CodeContains;
+                r.pattern = bounded_string(*c, p + ".match.code_contains", 1, 68000);
+            } else {
+                r.match = OutcomeRule::Match::CodeRegex;
+                r.pattern = bounded_string(need(m, "code_regex", p + ".match"), p + ".match.code_regex", 1, 68000);
+                try {
+                    boost::regex check(r.pattern, boost::regex::ECMAScript);
+                } catch (const std::exception& e) {
+                    throw Bad{p + ".match.code_regex", std::string("is not a valid regular expression: ") + e.what()};
+                }
+            }
+            const std::string state = as_string(need(o, "state", p), p + ".state");
+            if (state != "COMPLETED" && state != "FAILED")
+                throw Bad{p + ".state", "must be COMPLETED or FAILED (got \"" + state + "\")"};
+            r.state = state == "COMPLETED" ? CalculationState::Completed : CalculationState::Failed;
+            if (auto* fv = get(o, "reason")) r.reason = bounded_string(*fv, p + ".reason", 1, 1024);
+            constexpr std::int64_t kMaxMs = 7LL * 24 * 3600 * 1000;
+            if (auto* fv = get(o, "queued_ms")) r.queued_ms = Millis{as_int(*fv, p + ".queued_ms", 0, kMaxMs)};
+            if (auto* fv = get(o, "running_ms")) r.running_ms = Millis{as_int(*fv, p + ".running_ms", 0, kMaxMs)};
+            if (auto* fv = get(o, "result")) {
+                const auto& ro = as_object(*fv, p + ".result");
+                only(ro, p + ".result", {"result_s3_uri", "stdout_s3_uri", "stderr_s3_uri", "result_type"});
+                CalculationResultUris u;
+                static const boost::regex s3(R"(^(https|s3|S3)://([^/]+)/?(.*)$)");
+                static const boost::regex type(R"(\w+\/[-+.\w]+)");
+                if (auto* x = get(ro, "result_s3_uri")) u.result_s3_uri = matching(*x, p + ".result.result_s3_uri", s3, "an s3:// URI");
+                if (auto* x = get(ro, "stdout_s3_uri")) u.stdout_s3_uri = matching(*x, p + ".result.stdout_s3_uri", s3, "an s3:// URI");
+                if (auto* x = get(ro, "stderr_s3_uri")) u.stderr_s3_uri = matching(*x, p + ".result.stderr_s3_uri", s3, "an s3:// URI");
+                if (auto* x = get(ro, "result_type")) u.result_type = matching(*x, p + ".result.result_type", type, "a media type such as application/json");
+                r.result = u;
+            }
+            f.outcomes.push_back(std::move(r));
         }
     }
 
@@ -302,8 +348,14 @@ FixtureSet parse_document(const json::value& root, const std::string& source) {
             }
             if (auto* fv = get(o, "idle_timeout_minutes"))
                 s.idle_timeout_minutes = static_cast<int>(as_int(*fv, p + ".idle_timeout_minutes", 1, 480));
-            if (auto* fv = get(o, "engine_configuration"))
+            if (auto* fv = get(o, "engine_configuration")) {
                 s.engine_configuration = opaque_object(*fv, p + ".engine_configuration");
+                const auto& ec = fv->get_object();
+                const std::string ep = p + ".engine_configuration.";
+                if (auto* d = get(ec, "CoordinatorDpuSize")) s.coordinator_dpu_size = static_cast<int>(as_int(*d, ep + "CoordinatorDpuSize", 1, 1));
+                if (auto* d = get(ec, "MaxConcurrentDpus")) s.max_concurrent_dpus = static_cast<int>(as_int(*d, ep + "MaxConcurrentDpus", 2, 5000));
+                if (auto* d = get(ec, "DefaultExecutorDpuSize")) s.default_executor_dpu_size = static_cast<int>(as_int(*d, ep + "DefaultExecutorDpuSize", 1, 1));
+            }
             if (auto* fv = get(o, "tags")) s.tags = parse_tags(*fv, p + ".tags");
             if (auto* fv = get(o, "account")) s.account = matching(*fv, p + ".account", kAccountPattern, "12 digits");
             if (auto* fv = get(o, "region")) s.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");

@@ -184,7 +184,12 @@ OperationOutcome start_session(OperationContext& ctx, const json::object& in) {
     StartSessionInput s;
     s.workgroup = std::string(string_member(in, "WorkGroup"));
     s.description = std::string(string_member(in, "Description"));
-    if (auto* e = object_member(in, "EngineConfiguration")) s.engine_configuration = json::serialize(*e);
+    if (auto* e = object_member(in, "EngineConfiguration")) {
+        s.engine_configuration = json::serialize(*e);
+        s.coordinator_dpu_size = static_cast<int>(int_member(*e, "CoordinatorDpuSize").value_or(1));
+        s.max_concurrent_dpus = static_cast<int>(int_member(*e, "MaxConcurrentDpus").value_or(20));
+        s.default_executor_dpu_size = static_cast<int>(int_member(*e, "DefaultExecutorDpuSize").value_or(1));
+    }
     if (auto* m = object_member(in, "MonitoringConfiguration")) s.monitoring_configuration = json::serialize(*m);
     s.notebook_version = std::string(string_member(in, "NotebookVersion"));
     s.execution_role = std::string(string_member(in, "ExecutionRole"));
@@ -222,7 +227,7 @@ OperationOutcome get_session(OperationContext& ctx, const json::object& in) {
         .member("SessionIdleTimeoutInMinutes", s.idle_timeout_minutes)
         .end_object();
     w.key("Status").raw(status_json(r->status));
-    w.key("Statistics").begin_object().member("DpuExecutionInMillis", s.dpu_execution_ms).end_object();
+    w.key("Statistics").begin_object().member("DpuExecutionInMillis", r->dpu_execution_ms).end_object();
     w.end_object();
     return ok(std::move(body), id);
 }
@@ -435,6 +440,199 @@ OperationOutcome list_tags_for_resource(OperationContext& ctx, const json::objec
     return ok(std::move(body));
 }
 
+// --- calculations -----------------------------------------------------------------------
+
+std::string calculation_status_json(const CalculationStatus& st) {
+    std::string out;
+    JsonWriter w(out);
+    w.begin_object().member("SubmissionDateTime", st.submitted);
+    if (st.completed) w.member("CompletionDateTime", *st.completed);
+    w.member("State", to_string(st.state));
+    if (st.reason) w.member("StateChangeReason", *st.reason);
+    w.end_object();
+    return out;
+}
+
+std::string calculation_statistics_json(const CalculationDetails& d) {
+    std::string out;
+    JsonWriter w(out);
+    w.begin_object().member("DpuExecutionInMillis", d.dpu_execution_ms);
+    // Progress is free text (1-1024 characters): "0%" until the calculation completes, then
+    // "100%"; absent once it was canceled or failed.
+    const auto s = d.status.state;
+    if (s == CalculationState::Completed)
+        w.member("Progress", "100%");
+    else if (!is_final(s) && s != CalculationState::Canceling)
+        w.member("Progress", "0%");
+    w.end_object();
+    return out;
+}
+
+std::string calculation_token(const CalculationCursor& c) {
+    return base64("c1:" + std::to_string(c.submitted_ms) + ":" + std::to_string(c.seq));
+}
+
+std::optional<CalculationCursor> parse_calculation_token(std::string_view token) {
+    auto text = unbase64(token);
+    if (!text || text->rfind("c1:", 0) != 0) return std::nullopt;
+    auto cursor = parse_session_token(base64("s1:" + text->substr(3)));
+    if (!cursor) return std::nullopt;
+    return CalculationCursor{cursor->start_ms, cursor->seq};
+}
+
+OperationOutcome start_calculation_execution(OperationContext& ctx, const json::object& in) {
+    StartCalculationInput c;
+    c.session_id = std::string(string_member(in, "SessionId"));
+    c.description = std::string(string_member(in, "Description"));
+    const json::object* cfg = object_member(in, "CalculationConfiguration");
+    const bool direct = in.contains("CodeBlock") && !in.at("CodeBlock").is_null();
+    const bool nested = cfg && cfg->contains("CodeBlock") && !cfg->at("CodeBlock").is_null();
+    if (direct == nested)
+        return failed(make_error(ErrorKind::InvalidArgument,
+                                 direct ? "Give the code in CodeBlock or in the deprecated CalculationConfiguration.CodeBlock, not both."
+                                        : "CodeBlock is required: the code of the calculation."),
+                      c.session_id);
+    c.code = std::string(direct ? string_member(in, "CodeBlock") : string_member(*cfg, "CodeBlock"));
+    if (auto token = string_member(in, "ClientRequestToken"); !token.empty()) {
+        c.client_token = std::string(token);
+        c.fingerprint = fingerprint(in, "ClientRequestToken");
+    }
+    auto r = ctx.service.start_calculation(ctx.tenant, c);
+    if (!r) return failed(r.error(), c.session_id);
+    std::string body;
+    JsonWriter(body).begin_object().member("CalculationExecutionId", r->calculation_id).member("State", to_string(r->state)).end_object();
+    return ok(std::move(body), c.session_id);
+}
+
+OperationOutcome get_calculation_execution_status(OperationContext& ctx, const json::object& in) {
+    auto r = ctx.service.get_calculation(ctx.tenant, string_member(in, "CalculationExecutionId"));
+    if (!r) return failed(r.error());
+    std::string body;
+    JsonWriter(body)
+        .begin_object()
+        .key("Status").raw(calculation_status_json(r->status))
+        .key("Statistics").raw(calculation_statistics_json(*r))
+        .end_object();
+    return ok(std::move(body), r->record.session_id);
+}
+
+OperationOutcome get_calculation_execution(OperationContext& ctx, const json::object& in) {
+    auto r = ctx.service.get_calculation(ctx.tenant, string_member(in, "CalculationExecutionId"));
+    if (!r) return failed(r.error());
+    const auto& c = r->record;
+    std::string body;
+    JsonWriter w(body);
+    w.begin_object().member("CalculationExecutionId", c.id).member("SessionId", c.session_id);
+    if (!c.description.empty()) w.member("Description", c.description);
+    w.member("WorkingDirectory", c.working_directory);
+    w.key("Status").raw(calculation_status_json(r->status));
+    w.key("Statistics").raw(calculation_statistics_json(*r));
+    const auto state = r->status.state;
+    if (state == CalculationState::Completed || state == CalculationState::Failed) {
+        w.key("Result").begin_object().member("StdOutS3Uri", c.result.stdout_s3_uri).member("StdErrorS3Uri", c.result.stderr_s3_uri);
+        if (state == CalculationState::Completed)
+            w.member("ResultS3Uri", c.result.result_s3_uri).member("ResultType", c.result.result_type);
+        w.end_object();
+    }
+    w.end_object();
+    return ok(std::move(body), c.session_id);
+}
+
+OperationOutcome get_calculation_execution_code(OperationContext& ctx, const json::object& in) {
+    auto r = ctx.service.get_calculation(ctx.tenant, string_member(in, "CalculationExecutionId"));
+    if (!r) return failed(r.error());
+    std::string body;
+    JsonWriter(body).begin_object().member("CodeBlock", r->record.code).end_object();
+    return ok(std::move(body), r->record.session_id);
+}
+
+OperationOutcome list_calculation_executions(OperationContext& ctx, const json::object& in) {
+    const std::string sid(string_member(in, "SessionId"));
+    std::optional<CalculationState> filter;
+    if (auto f = string_member(in, "StateFilter"); !f.empty()) filter = parse_calculation_state(f);
+    std::optional<CalculationCursor> after;
+    if (auto token = string_member(in, "NextToken"); !token.empty()) {
+        after = parse_calculation_token(token);
+        if (!after) return failed(bad_token("it was not issued by ListCalculationExecutions"), sid);
+    }
+    auto r = ctx.service.list_calculations(ctx.tenant, sid, filter, static_cast<int>(int_member(in, "MaxResults").value_or(100)), after);
+    if (!r) return failed(r.error(), sid);
+    std::string body;
+    JsonWriter w(body);
+    w.begin_object();
+    if (r->next) w.member("NextToken", calculation_token(*r->next));
+    w.key("Calculations").begin_array();
+    for (const auto& d : r->calculations) {
+        w.begin_object().member("CalculationExecutionId", d.record.id);
+        if (!d.record.description.empty()) w.member("Description", d.record.description);
+        w.key("Status").raw(calculation_status_json(d.status));
+        w.end_object();
+    }
+    w.end_array().end_object();
+    return ok(std::move(body), sid);
+}
+
+OperationOutcome stop_calculation_execution(OperationContext& ctx, const json::object& in) {
+    auto r = ctx.service.stop_calculation(ctx.tenant, string_member(in, "CalculationExecutionId"));
+    if (!r) return failed(r.error());
+    std::string body;
+    JsonWriter(body).begin_object().member("State", to_string(*r)).end_object();
+    return ok(std::move(body));
+}
+
+OperationOutcome get_session_endpoint(OperationContext& ctx, const json::object& in) {
+    const std::string sid(string_member(in, "SessionId"));
+    auto r = ctx.service.session_endpoint(ctx.tenant, sid);
+    if (!r) return failed(r.error(), sid);
+    std::string body;
+    JsonWriter(body)
+        .begin_object()
+        .member("EndpointUrl", r->url)
+        .member("AuthToken", r->auth_token)
+        .member("AuthTokenExpirationTime", r->expires)
+        .end_object();
+    return ok(std::move(body), sid);
+}
+
+OperationOutcome list_executors(OperationContext& ctx, const json::object& in) {
+    const std::string sid(string_member(in, "SessionId"));
+    std::optional<ExecutorState> filter;
+    if (auto f = string_member(in, "ExecutorStateFilter"); !f.empty()) filter = parse_executor_state(f);
+    std::size_t offset = 0;
+    if (auto token = string_member(in, "NextToken"); !token.empty()) {
+        auto text = unbase64(token);
+        if (!text || text->rfind("e1:", 0) != 0) return failed(bad_token("it was not issued by ListExecutors"), sid);
+        try {
+            offset = std::stoul(text->substr(3));
+        } catch (const std::exception&) {
+            return failed(bad_token("it was not issued by ListExecutors"), sid);
+        }
+    }
+    auto r = ctx.service.list_executors(ctx.tenant, sid);
+    if (!r) return failed(r.error(), sid);
+    std::vector<const Executor*> shown;
+    for (const auto& e : *r)
+        if (!filter || e.state == *filter) shown.push_back(&e);
+    const std::size_t max = static_cast<std::size_t>(int_member(in, "MaxResults").value_or(100));
+    std::string body;
+    JsonWriter w(body);
+    w.begin_object().member("SessionId", sid);
+    if (offset + max < shown.size()) w.member("NextToken", base64("e1:" + std::to_string(offset + max)));
+    w.key("ExecutorsSummary").begin_array();
+    for (std::size_t i = offset; i < shown.size() && i < offset + max; ++i) {
+        const Executor& e = *shown[i];
+        w.begin_object()
+            .member("ExecutorId", e.id)
+            .member("ExecutorType", to_string(e.type))
+            .member("StartDateTime", to_epoch_ms(e.start));
+        if (e.end) w.member("TerminationDateTime", to_epoch_ms(*e.end));
+        w.member("ExecutorState", to_string(e.state)).member("ExecutorSize", static_cast<std::int64_t>(e.size));
+        w.end_object();
+    }
+    w.end_array().end_object();
+    return ok(std::move(body), sid);
+}
+
 OperationOutcome get_session_status(OperationContext& ctx, const boost::json::object& in) {
     const std::string_view id = string_member(in, "SessionId");
     OperationOutcome out;
@@ -467,6 +665,14 @@ const std::array kOperations = {
     Operation{"TagResource", &shapes::kTagResourceInput, &tag_resource},
     Operation{"UntagResource", &shapes::kUntagResourceInput, &untag_resource},
     Operation{"ListTagsForResource", &shapes::kListTagsForResourceInput, &list_tags_for_resource},
+    Operation{"StartCalculationExecution", &shapes::kStartCalculationInput, &start_calculation_execution},
+    Operation{"GetCalculationExecutionStatus", &shapes::kCalculationIdInput, &get_calculation_execution_status},
+    Operation{"GetCalculationExecution", &shapes::kCalculationIdInput, &get_calculation_execution},
+    Operation{"GetCalculationExecutionCode", &shapes::kCalculationIdInput, &get_calculation_execution_code},
+    Operation{"ListCalculationExecutions", &shapes::kListCalculationsInput, &list_calculation_executions},
+    Operation{"StopCalculationExecution", &shapes::kCalculationIdInput, &stop_calculation_execution},
+    Operation{"GetSessionEndpoint", &shapes::kSessionIdInput, &get_session_endpoint},
+    Operation{"ListExecutors", &shapes::kListExecutorsInput, &list_executors},
 };
 
 // Every operation of the athena 2017-05-18 API, sorted.

@@ -90,6 +90,13 @@ const Shape kToken = str(1, 1024);
 const Shape kMaxWorkGroups = integer(1, 50);
 const Shape kResourceArn = str(1, 1011);
 const Shape kMaxTags = integer(75, {});
+const Shape kCodeBlock = str({}, 68000);
+const Shape kCalculationConfiguration = structure({{"CodeBlock", &kCodeBlock}});
+const Shape kCalculationExecutionId = str(1, 36);
+const Shape kCalculationState = enumeration({"CREATING", "CREATED", "QUEUED", "RUNNING", "CANCELING", "CANCELED", "COMPLETED", "FAILED"});
+const Shape kMaxCalculations = integer(1, 100);
+const Shape kExecutorState = enumeration({"CREATING", "CREATED", "REGISTERED", "TERMINATING", "TERMINATED", "FAILED"});
+const Shape kMaxExecutors = integer(1, 100);
 }  // namespace
 
 const Shape kSessionId = str(1, 256);
@@ -140,6 +147,15 @@ const Shape kTagResourceInput = structure({{"ResourceARN", &kResourceArn, true},
 const Shape kUntagResourceInput = structure({{"ResourceARN", &kResourceArn, true}, {"TagKeys", &kTagKeyList, true}});
 const Shape kListTagsForResourceInput = structure({{"ResourceARN", &kResourceArn, true}, {"NextToken", &kToken},
                                                    {"MaxResults", &kMaxTags}});
+
+const Shape kStartCalculationInput = structure(
+    {{"SessionId", &kSessionId, true}, {"Description", &kDescription}, {"CalculationConfiguration", &kCalculationConfiguration},
+     {"CodeBlock", &kCodeBlock}, {"ClientRequestToken", &kIdempotencyToken}});
+const Shape kCalculationIdInput = structure({{"CalculationExecutionId", &kCalculationExecutionId, true}});
+const Shape kListCalculationsInput = structure({{"SessionId", &kSessionId, true}, {"StateFilter", &kCalculationState},
+                                                {"MaxResults", &kMaxCalculations}, {"NextToken", &kSessionManagerToken}});
+const Shape kListExecutorsInput = structure({{"SessionId", &kSessionId, true}, {"ExecutorStateFilter", &kExecutorState},
+                                             {"MaxResults", &kMaxExecutors}, {"NextToken", &kSessionManagerToken}});
 
 }  // namespace shapes
 

@@ -69,6 +69,10 @@ extern const Shape kDeleteWorkGroupInput;
 extern const Shape kTagResourceInput;
 extern const Shape kUntagResourceInput;
 extern const Shape kListTagsForResourceInput;
+extern const Shape kStartCalculationInput;
+extern const Shape kCalculationIdInput;  // Get*, GetCalculationExecutionCode, Stop*
+extern const Shape kListCalculationsInput;
+extern const Shape kListExecutorsInput;
 }  // namespace shapes
 
 }  // namespace athena

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "state/calculation.hpp"
 #include "state/profile.hpp"
 #include "state/scenario.hpp"
 #include "state/session.hpp"
@@ -37,6 +38,7 @@ struct FixtureSession {
     std::vector<Step> history;  // transitions already made, oldest first
     std::optional<int> idle_timeout_minutes;
     std::string engine_configuration;  // opaque
+    int coordinator_dpu_size{1}, max_concurrent_dpus{20}, default_executor_dpu_size{1};
     Tags tags;
 };
 
@@ -46,11 +48,12 @@ struct FixtureSet {
     std::vector<Scenario> scenarios;
     std::vector<FixtureWorkgroup> workgroups;
     std::vector<FixtureSession> sessions;
+    std::vector<OutcomeRule> outcomes;
     std::optional<Instant> clock;
 };
 
 struct FixtureCounts {
-    int profiles{0}, scenarios{0}, workgroups{0}, sessions{0};
+    int profiles{0}, scenarios{0}, workgroups{0}, sessions{0}, outcomes{0};
 };
 
 }  // namespace athena

@@ -161,6 +161,10 @@ Result<FixtureCounts> Service::apply_in(Store::Tx& tx, const FixtureSet& f,
         tx.put_profile(apply_patch(base, p));
         ++counts.profiles;
     }
+    for (const auto& rule : f.outcomes) {
+        tx.add_outcome_rule(rule);
+        ++counts.outcomes;
+    }
     for (const auto& sc : f.scenarios) {
         tx.put_scenario(sc);
         ++counts.scenarios;
@@ -217,6 +221,9 @@ Result<FixtureCounts> Service::apply_in(Store::Tx& tx, const FixtureSet& f,
         s.description = fs.description;
         s.engine_configuration = fs.engine_configuration;
         s.engine_version = wg->engine_version;
+        s.coordinator_dpu_size = fs.coordinator_dpu_size;
+        s.max_concurrent_dpus = fs.max_concurrent_dpus;
+        s.default_executor_dpu_size = fs.default_executor_dpu_size;
         s.execution_role = wg->execution_role;
         s.working_directory = session_working_directory(*wg, s.id);
         s.tags = fs.tags;

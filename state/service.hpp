@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "state/calculation.hpp"
 #include "state/clock.hpp"
 #include "state/fixture_set.hpp"
 #include "state/id_generator.hpp"
@@ -41,6 +42,7 @@ struct StartSessionInput {
     std::string monitoring_configuration;  // opaque, empty = none
     std::string notebook_version;
     std::string execution_role;            // empty = the workgroup's
+    int coordinator_dpu_size{1}, max_concurrent_dpus{20}, default_executor_dpu_size{1};
     std::optional<int> idle_timeout_minutes;
     Tags tags;
     bool copy_workgroup_tags{false};
@@ -56,6 +58,57 @@ struct StartSessionOutput {
 struct SessionDetails {
     SessionRecord record;
     SessionStatus status;
+    std::int64_t dpu_execution_ms{0};  // time its calculations have run, up to now
+};
+
+struct StartCalculationInput {
+    std::string session_id;
+    std::string description;
+    std::string code;
+    std::optional<std::string> client_token;
+    std::string fingerprint;
+};
+
+struct StartCalculationOutput {
+    std::string calculation_id;
+    CalculationState state;
+};
+
+struct CalculationDetails {
+    CalculationRecord record;
+    CalculationStatus status;
+    std::int64_t dpu_execution_ms{0};
+};
+
+struct CalculationCursor {
+    std::int64_t submitted_ms;
+    std::int64_t seq;
+};
+
+struct CalculationPage {
+    std::vector<CalculationDetails> calculations;
+    std::optional<CalculationCursor> next;
+};
+
+struct SessionEndpoint {
+    std::string url;
+    std::string auth_token;
+    Instant expires;
+};
+
+enum class ExecutorType { Coordinator, Gateway, Worker };
+enum class ExecutorState { Creating, Created, Registered, Terminating, Terminated, Failed };
+std::string_view to_string(ExecutorType t);
+std::string_view to_string(ExecutorState s);
+std::optional<ExecutorState> parse_executor_state(std::string_view s);
+
+struct Executor {
+    std::string id;
+    ExecutorType type;
+    Instant start;
+    std::optional<Instant> end;
+    ExecutorState state;
+    int size;  // DPUs
 };
 
 // Where a listing resumes: after the session with this start time and store order.
@@ -126,6 +179,21 @@ public:
     // already TERMINATING, TERMINATED or FAILED. Returns the state after the call.
     Result<SessionState> terminate_session(const Tenant& t, std::string_view id);
 
+    // --- calculations -------------------------------------------------------------------
+    // The session must be IDLE (InvalidState otherwise). The calculation's timeline follows the
+    // workgroup's profile and the first matching outcome rule; the session is BUSY until it ends.
+    Result<StartCalculationOutput> start_calculation(const Tenant& t, const StartCalculationInput& in);
+    Result<CalculationDetails> get_calculation(const Tenant& t, std::string_view id);
+    Result<CalculationPage> list_calculations(const Tenant& t, std::string_view session_id,
+                                              std::optional<CalculationState> filter, int max,
+                                              std::optional<CalculationCursor> after);
+    // CANCELING now, CANCELED after calculation_canceling_ms; a finished or canceling
+    // calculation is left as it is. Returns the state after the call.
+    Result<CalculationState> stop_calculation(const Tenant& t, std::string_view id);
+    Result<SessionEndpoint> session_endpoint(const Tenant& t, std::string_view session_id);
+    // The session's coordinator and, for each calculation that ran, its workers.
+    Result<std::vector<Executor>> list_executors(const Tenant& t, std::string_view session_id);
+
     // --- workgroups and tags ------------------------------------------------------------
     Result<Unit> create_workgroup(WorkgroupRecord w);
     Result<WorkgroupRecord> get_workgroup(const Tenant& t, std::string_view name);
@@ -158,6 +226,9 @@ private:
     Result<SessionRecord> find_for_admin(std::string_view id, const std::optional<Tenant>& t);
     Result<Instant> set_clock_locked(Instant t);
     Result<ResourceRef> resolve_arn(Store::Tx& tx, const Tenant& t, std::string_view arn);
+    // TERMINATING now for an active session, and FAILED for its unfinished calculation.
+    void terminate_in(Store::Tx& tx, SessionRecord& s, Instant now, std::string reason);
+    Profile profile_of_session(Store::Tx& tx, const SessionRecord& s);
 
     Store& store_;
     Clock& clock_;

@@ -70,6 +70,9 @@ Result<StartSessionOutput> Service::start_session(const Tenant& t, const StartSe
             s.notebook_version = in.notebook_version;
             s.execution_role = in.execution_role.empty() ? wg->execution_role : in.execution_role;
             s.working_directory = session_working_directory(*wg, s.id);
+            s.coordinator_dpu_size = in.coordinator_dpu_size;
+            s.max_concurrent_dpus = in.max_concurrent_dpus;
+            s.default_executor_dpu_size = in.default_executor_dpu_size;
             s.tags = in.tags;
             if (in.copy_workgroup_tags)
                 for (const auto& tag : wg->tags)
@@ -102,10 +105,19 @@ Result<StartSessionOutput> Service::start_session(const Tenant& t, const StartSe
 }
 
 Result<SessionDetails> Service::get_session(const Tenant& t, std::string_view id) {
-    auto s = store_.find_session(t, id, true);
-    if (!s) return session_not_found(id);
-    const SessionStatus st = status_at(*s, clock_.now());
-    return SessionDetails{std::move(*s), st};
+    try {
+        return store_.read([&](Store::Tx& tx) -> Result<SessionDetails> {
+            auto s = tx.find_session(t, id, true);
+            if (!s) return session_not_found(id);
+            const Instant now = clock_.now();
+            std::int64_t dpu = 0;
+            for (const auto& c : tx.session_calculations(t, id)) dpu += running_ms_at(c, now);
+            const SessionStatus st = status_at(*s, now);
+            return SessionDetails{std::move(*s), st, dpu};
+        });
+    } catch (const SqliteError& e) {
+        return make_error(ErrorKind::Internal, e.what());
+    }
 }
 
 Result<SessionPage> Service::list_sessions(const Tenant& t, std::string_view workgroup,
@@ -126,7 +138,7 @@ Result<SessionPage> Service::list_sessions(const Tenant& t, std::string_view wor
                     page.next = SessionCursor{to_epoch_ms(last.start), last.seq};
                     return false;
                 }
-                page.sessions.push_back(SessionDetails{std::move(s), st});
+                page.sessions.push_back(SessionDetails{std::move(s), st, 0});
                 return true;
             });
             return page;
@@ -134,6 +146,24 @@ Result<SessionPage> Service::list_sessions(const Tenant& t, std::string_view wor
     } catch (const SqliteError& e) {
         return make_error(ErrorKind::Internal, e.what());
     }
+}
+
+void Service::terminate_in(Store::Tx& tx, SessionRecord& s, Instant now, std::string reason) {
+    freeze_at(s, now);
+    s.steps.push_back(Step{now, SessionState::Terminating, Cause::Api, std::move(reason)});
+    tx.put_session(s);
+    for (auto& c : tx.session_calculations(s.tenant, s.id)) {
+        if (is_final(calculation_status_at(c, now).state)) continue;
+        freeze_at(c, now);
+        c.steps.push_back(CalculationStep{now, CalculationState::Failed, "The session was terminated."});
+        tx.put_calculation(c);
+    }
+}
+
+Profile Service::profile_of_session(Store::Tx& tx, const SessionRecord& s) {
+    if (auto wg = tx.find_workgroup(s.tenant, s.workgroup))
+        if (auto p = tx.find_profile(wg->profile)) return *p;
+    return builtin_default_profile();
 }
 
 Result<SessionState> Service::terminate_session(const Tenant& t, std::string_view id) {
@@ -144,9 +174,7 @@ Result<SessionState> Service::terminate_session(const Tenant& t, std::string_vie
             const Instant now = clock_.now();
             const SessionState current = status_at(*s, now).state;
             if (current == SessionState::Terminating || is_final(current)) return current;
-            freeze_at(*s, now);
-            s->steps.push_back(Step{now, SessionState::Terminating, Cause::Api, {}});
-            tx.put_session(*s);
+            terminate_in(tx, *s, now, {});
             return SessionState::Terminating;
         });
     } catch (const SqliteError& e) {

@@ -139,9 +139,7 @@ Result<Unit> Service::delete_workgroup(const Tenant& t, std::string_view name, b
                                   std::string(name));
             for (auto& s : active) {
                 s.tags = tx.tags(t, "session", s.id);
-                freeze_at(s, now);
-                s.steps.push_back(Step{now, SessionState::Terminating, Cause::Api, "The workgroup was deleted."});
-                tx.put_session(s);
+                terminate_in(tx, s, now, "The workgroup was deleted.");
             }
             tx.delete_workgroup(t, name);
             return Unit{};

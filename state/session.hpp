@@ -47,7 +47,10 @@ struct SessionRecord {
     std::string notebook_version;
     std::string execution_role;
     std::string working_directory;
-    std::int64_t dpu_execution_ms{0};
+    // From the engine configuration: what ListExecutors shows.
+    int coordinator_dpu_size{1};
+    int max_concurrent_dpus{20};
+    int default_executor_dpu_size{1};
     Tags tags;
     std::int64_t seq{0};  // the store's insertion order; ties of `start` are broken by it
 };

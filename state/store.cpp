@@ -37,11 +37,30 @@ CREATE TABLE IF NOT EXISTS sessions(
   idle_timeout_minutes INTEGER NOT NULL, terminating_ms INTEGER NOT NULL,
   engine_configuration TEXT NOT NULL, monitoring_configuration TEXT NOT NULL,
   engine_version TEXT NOT NULL, notebook_version TEXT NOT NULL, execution_role TEXT NOT NULL,
-  working_directory TEXT NOT NULL, dpu_execution_ms INTEGER NOT NULL,
+  working_directory TEXT NOT NULL, coordinator_dpu_size INTEGER NOT NULL,
+  max_concurrent_dpus INTEGER NOT NULL, default_executor_dpu_size INTEGER NOT NULL,
   UNIQUE(account, region, id)
 );
 CREATE INDEX IF NOT EXISTS sessions_by_id ON sessions(id);
 CREATE INDEX IF NOT EXISTS sessions_by_workgroup ON sessions(account, region, workgroup, start_ms, sid);
+CREATE TABLE IF NOT EXISTS calculations(
+  cid INTEGER PRIMARY KEY,
+  account TEXT NOT NULL, region TEXT NOT NULL, id TEXT NOT NULL, session_id TEXT NOT NULL,
+  description TEXT NOT NULL, code TEXT NOT NULL, submitted_ms INTEGER NOT NULL,
+  working_directory TEXT NOT NULL, result_s3_uri TEXT NOT NULL, stdout_s3_uri TEXT NOT NULL,
+  stderr_s3_uri TEXT NOT NULL, result_type TEXT NOT NULL,
+  UNIQUE(account, region, id)
+);
+CREATE INDEX IF NOT EXISTS calculations_by_session ON calculations(account, region, session_id, submitted_ms, cid);
+CREATE TABLE IF NOT EXISTS calculation_steps(
+  cid INTEGER NOT NULL, idx INTEGER NOT NULL, at_ms INTEGER NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL,
+  PRIMARY KEY(cid, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outcomes(
+  idx INTEGER PRIMARY KEY, match TEXT NOT NULL, pattern TEXT NOT NULL, state TEXT NOT NULL,
+  reason TEXT NOT NULL, queued_ms INTEGER, running_ms INTEGER, has_result INTEGER NOT NULL,
+  result_s3_uri TEXT NOT NULL, stdout_s3_uri TEXT NOT NULL, stderr_s3_uri TEXT NOT NULL, result_type TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS tokens(
   account TEXT NOT NULL, region TEXT NOT NULL, operation TEXT NOT NULL, token TEXT NOT NULL,
   fingerprint TEXT NOT NULL, result TEXT NOT NULL,
@@ -85,7 +104,7 @@ void Store::create_schema() {
     {
         auto st = db_.prepare(
             "SELECT count(*) FROM sqlite_master WHERE type='table' AND name NOT IN "
-            "('meta','profiles','scenario_steps','workgroups','sessions','session_steps','tags','tokens')");
+            "('meta','profiles','scenario_steps','workgroups','sessions','session_steps','tags','tokens','calculations','calculation_steps','outcomes')");
         st.step();
         if (st.col_int(0) > 0)
             throw SqliteError("database '" + db_.path() +
@@ -144,8 +163,8 @@ std::optional<SessionRecord> Store::find_session_unlocked(const Tenant& t, std::
         auto st = db_.prepare(
             "SELECT sid, workgroup, description, start_ms, idle_timeout_minutes, terminating_ms, "
             "engine_configuration, monitoring_configuration, engine_version, notebook_version, "
-            "execution_role, working_directory, dpu_execution_ms "
-            "FROM sessions WHERE account = ? AND region = ? AND id = ?");
+            "execution_role, working_directory, coordinator_dpu_size, max_concurrent_dpus, "
+            "default_executor_dpu_size FROM sessions WHERE account = ? AND region = ? AND id = ?");
         st.bind(1, t.account).bind(2, t.region).bind(3, id);
         if (!st.step()) return std::nullopt;
         sid = st.col_int(0);
@@ -163,7 +182,9 @@ std::optional<SessionRecord> Store::find_session_unlocked(const Tenant& t, std::
         s.notebook_version = st.col_text(9);
         s.execution_role = st.col_text(10);
         s.working_directory = st.col_text(11);
-        s.dpu_execution_ms = st.col_int(12);
+        s.coordinator_dpu_size = static_cast<int>(st.col_int(12));
+        s.max_concurrent_dpus = static_cast<int>(st.col_int(13));
+        s.default_executor_dpu_size = static_cast<int>(st.col_int(14));
     }
     load_steps(sid, s);
     if (with_tags) s.tags = load_tags(t, "session", id);
@@ -220,7 +241,11 @@ std::optional<WorkgroupRecord> Store::find_workgroup_unlocked(const Tenant& t,
             "WHERE account = ? AND region = ? AND name = ?");
         st.bind(1, t.account).bind(2, t.region).bind(3, name);
         if (!st.step()) {
-            if (name == kPrimaryWorkgroup) return builtin_primary_workgroup(t);
+            if (name == kPrimaryWorkgroup) {
+                auto w = builtin_primary_workgroup(t);
+                if (auto start = meta_int_unlocked("clock_start_ms")) w.created = from_epoch_ms(*start);
+                return w;
+            }
             return std::nullopt;
         }
         w.tenant = t;
@@ -343,7 +368,8 @@ void Store::Tx::put_session(const SessionRecord& s) {
               "UPDATE sessions SET workgroup = ?, description = ?, start_ms = ?, "
               "idle_timeout_minutes = ?, terminating_ms = ?, engine_configuration = ?, "
               "monitoring_configuration = ?, engine_version = ?, notebook_version = ?, "
-              "execution_role = ?, working_directory = ?, dpu_execution_ms = ? WHERE sid = ?")
+              "execution_role = ?, working_directory = ?, coordinator_dpu_size = ?, max_concurrent_dpus = ?, "
+              "default_executor_dpu_size = ? WHERE sid = ?")
             .bind(1, s.workgroup)
             .bind(2, s.description)
             .bind(3, to_epoch_ms(s.start))
@@ -355,16 +381,19 @@ void Store::Tx::put_session(const SessionRecord& s) {
             .bind(9, s.notebook_version)
             .bind(10, s.execution_role)
             .bind(11, s.working_directory)
-            .bind(12, s.dpu_execution_ms)
-            .bind(13, *sid)
+            .bind(12, s.coordinator_dpu_size)
+            .bind(13, s.max_concurrent_dpus)
+            .bind(14, s.default_executor_dpu_size)
+            .bind(15, *sid)
             .run();
         db.prepare("DELETE FROM session_steps WHERE sid = ?").bind(1, *sid).run();
     } else {
         db.prepare(
               "INSERT INTO sessions(account, region, id, workgroup, description, start_ms, "
               "idle_timeout_minutes, terminating_ms, engine_configuration, monitoring_configuration, "
-              "engine_version, notebook_version, execution_role, working_directory, dpu_execution_ms) "
-              "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+              "engine_version, notebook_version, execution_role, working_directory, coordinator_dpu_size, "
+              "max_concurrent_dpus, default_executor_dpu_size) "
+              "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(1, s.tenant.account)
             .bind(2, s.tenant.region)
             .bind(3, s.id)
@@ -379,7 +408,9 @@ void Store::Tx::put_session(const SessionRecord& s) {
             .bind(12, s.notebook_version)
             .bind(13, s.execution_role)
             .bind(14, s.working_directory)
-            .bind(15, s.dpu_execution_ms)
+            .bind(15, s.coordinator_dpu_size)
+            .bind(16, s.max_concurrent_dpus)
+            .bind(17, s.default_executor_dpu_size)
             .run();
         sid = db.last_insert_rowid();
     }
@@ -470,7 +501,8 @@ void Store::Tx::mark_initialized() { set_meta("initialized", 1); }
 void Store::Tx::clear_all() {
     s_.db_.exec(
         "DELETE FROM session_steps; DELETE FROM sessions; DELETE FROM workgroups; "
-        "DELETE FROM profiles; DELETE FROM scenario_steps; DELETE FROM tags; DELETE FROM tokens;");
+        "DELETE FROM profiles; DELETE FROM scenario_steps; DELETE FROM tags; DELETE FROM tokens; "
+        "DELETE FROM calculations; DELETE FROM calculation_steps; DELETE FROM outcomes;");
 }
 
 std::vector<WorkgroupRecord> Store::Tx::list_workgroups(const Tenant& t) {
@@ -553,6 +585,140 @@ void Store::Tx::put_token(const Tenant& t, std::string_view operation, std::stri
         .bind(5, fingerprint)
         .bind(6, result)
         .run();
+}
+
+// --- calculations ------------------------------------------------------------------------
+
+std::optional<CalculationRecord> Store::find_calculation_unlocked(const Tenant& t, std::string_view id) {
+    CalculationRecord c;
+    {
+        auto st = db_.prepare(
+            "SELECT cid, session_id, description, code, submitted_ms, working_directory, result_s3_uri, "
+            "stdout_s3_uri, stderr_s3_uri, result_type FROM calculations WHERE account = ? AND region = ? AND id = ?");
+        st.bind(1, t.account).bind(2, t.region).bind(3, id);
+        if (!st.step()) return std::nullopt;
+        c.seq = st.col_int(0);
+        c.tenant = t;
+        c.id = std::string(id);
+        c.session_id = st.col_text(1);
+        c.description = st.col_text(2);
+        c.code = st.col_text(3);
+        c.submitted = from_epoch_ms(st.col_int(4));
+        c.working_directory = st.col_text(5);
+        c.result = CalculationResultUris{st.col_text(6), st.col_text(7), st.col_text(8), st.col_text(9)};
+    }
+    auto st = db_.prepare("SELECT at_ms, state, reason FROM calculation_steps WHERE cid = ? ORDER BY idx");
+    st.bind(1, c.seq);
+    while (st.step()) {
+        auto state = parse_calculation_state(st.col_text(1));
+        if (!state) throw SqliteError("database holds an unknown calculation state '" + st.col_text(1) + "'");
+        c.steps.push_back(CalculationStep{from_epoch_ms(st.col_int(0)), *state, st.col_text(2)});
+    }
+    return c;
+}
+
+std::optional<CalculationRecord> Store::find_calculation(const Tenant& t, std::string_view id) {
+    std::lock_guard lock(mu_);
+    return find_calculation_unlocked(t, id);
+}
+
+std::optional<CalculationRecord> Store::Tx::find_calculation(const Tenant& t, std::string_view id) {
+    return s_.find_calculation_unlocked(t, id);
+}
+
+std::vector<CalculationRecord> Store::Tx::session_calculations(const Tenant& t, std::string_view session_id) {
+    std::vector<std::string> ids;
+    {
+        auto st = s_.db_.prepare(
+            "SELECT id FROM calculations WHERE account = ? AND region = ? AND session_id = ? "
+            "ORDER BY submitted_ms DESC, cid DESC");
+        st.bind(1, t.account).bind(2, t.region).bind(3, session_id);
+        while (st.step()) ids.push_back(st.col_text(0));
+    }
+    std::vector<CalculationRecord> out;
+    for (const auto& id : ids)
+        if (auto c = s_.find_calculation_unlocked(t, id)) out.push_back(std::move(*c));
+    return out;
+}
+
+void Store::Tx::put_calculation(const CalculationRecord& c) {
+    auto& db = s_.db_;
+    std::optional<std::int64_t> cid;
+    {
+        auto st = db.prepare("SELECT cid FROM calculations WHERE account = ? AND region = ? AND id = ?");
+        st.bind(1, c.tenant.account).bind(2, c.tenant.region).bind(3, c.id);
+        if (st.step()) cid = st.col_int(0);
+    }
+    if (!cid) {
+        db.prepare(
+              "INSERT INTO calculations(account, region, id, session_id, description, code, submitted_ms, "
+              "working_directory, result_s3_uri, stdout_s3_uri, stderr_s3_uri, result_type) "
+              "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(1, c.tenant.account)
+            .bind(2, c.tenant.region)
+            .bind(3, c.id)
+            .bind(4, c.session_id)
+            .bind(5, c.description)
+            .bind(6, c.code)
+            .bind(7, to_epoch_ms(c.submitted))
+            .bind(8, c.working_directory)
+            .bind(9, c.result.result_s3_uri)
+            .bind(10, c.result.stdout_s3_uri)
+            .bind(11, c.result.stderr_s3_uri)
+            .bind(12, c.result.result_type)
+            .run();
+        cid = db.last_insert_rowid();
+    } else {
+        db.prepare("DELETE FROM calculation_steps WHERE cid = ?").bind(1, *cid).run();
+    }
+    int idx = 0;
+    for (const auto& step : c.steps)
+        db.prepare("INSERT INTO calculation_steps(cid, idx, at_ms, state, reason) VALUES(?, ?, ?, ?, ?)")
+            .bind(1, *cid)
+            .bind(2, idx++)
+            .bind(3, to_epoch_ms(step.at))
+            .bind(4, to_string(step.state))
+            .bind(5, step.reason)
+            .run();
+}
+
+std::vector<OutcomeRule> Store::Tx::outcome_rules() {
+    auto st = s_.db_.prepare(
+        "SELECT match, pattern, state, reason, queued_ms, running_ms, has_result, result_s3_uri, stdout_s3_uri, "
+        "stderr_s3_uri, result_type FROM outcomes ORDER BY idx");
+    std::vector<OutcomeRule> rules;
+    while (st.step()) {
+        OutcomeRule r;
+        r.match = st.col_text(0) == "code_regex" ? OutcomeRule::Match::CodeRegex : OutcomeRule::Match::CodeContains;
+        r.pattern = st.col_text(1);
+        r.state = parse_calculation_state(st.col_text(2)).value_or(CalculationState::Completed);
+        r.reason = st.col_text(3);
+        if (!st.col_null(4)) r.queued_ms = Millis{st.col_int(4)};
+        if (!st.col_null(5)) r.running_ms = Millis{st.col_int(5)};
+        if (st.col_int(6)) r.result = CalculationResultUris{st.col_text(7), st.col_text(8), st.col_text(9), st.col_text(10)};
+        rules.push_back(std::move(r));
+    }
+    return rules;
+}
+
+void Store::Tx::add_outcome_rule(const OutcomeRule& r) {
+    auto st = s_.db_.prepare(
+        "INSERT INTO outcomes(match, pattern, state, reason, queued_ms, running_ms, has_result, result_s3_uri, "
+        "stdout_s3_uri, stderr_s3_uri, result_type) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    st.bind(1, r.match == OutcomeRule::Match::CodeRegex ? "code_regex" : "code_contains")
+        .bind(2, r.pattern)
+        .bind(3, to_string(r.state))
+        .bind(4, r.reason);
+    if (r.queued_ms) st.bind(5, static_cast<std::int64_t>(r.queued_ms->count())); else st.bind_null(5);
+    if (r.running_ms) st.bind(6, static_cast<std::int64_t>(r.running_ms->count())); else st.bind_null(6);
+    const CalculationResultUris none;
+    const auto& res = r.result ? *r.result : none;
+    st.bind(7, r.result ? 1 : 0)
+        .bind(8, res.result_s3_uri)
+        .bind(9, res.stdout_s3_uri)
+        .bind(10, res.stderr_s3_uri)
+        .bind(11, res.result_type);
+    st.run();
 }
 
 }  // namespace athena

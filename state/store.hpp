@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "state/calculation.hpp"
 #include "state/profile.hpp"
 #include "state/scenario.hpp"
 #include "state/session.hpp"
@@ -42,6 +43,7 @@ public:
     std::optional<Profile> find_profile(std::string_view name);
     std::optional<Scenario> find_scenario(std::string_view name);
     std::size_t count_sessions();
+    std::optional<CalculationRecord> find_calculation(const Tenant& t, std::string_view id);
 
     // Access inside one write transaction (the store's lock is held).
     class Tx {
@@ -72,6 +74,12 @@ public:
                                                                       std::string_view token);
         void put_token(const Tenant& t, std::string_view operation, std::string_view token,
                        std::string_view fingerprint, std::string_view result);
+        std::optional<CalculationRecord> find_calculation(const Tenant& t, std::string_view id);
+        // A session's calculations, newest first.
+        std::vector<CalculationRecord> session_calculations(const Tenant& t, std::string_view session_id);
+        void put_calculation(const CalculationRecord& c);  // insert, or replace its steps
+        std::vector<OutcomeRule> outcome_rules();          // in the order they were added
+        void add_outcome_rule(const OutcomeRule& r);
         void mark_initialized();
         // Drops sessions, workgroups, profiles, scenarios and tags; keeps meta.
         void clear_all();
@@ -125,6 +133,7 @@ private:
     std::optional<Profile> find_profile_unlocked(std::string_view name);
     std::optional<Scenario> find_scenario_unlocked(std::string_view name);
     std::optional<std::int64_t> meta_int_unlocked(std::string_view key);
+    std::optional<CalculationRecord> find_calculation_unlocked(const Tenant& t, std::string_view id);
     void put_tags(const Tenant& t, std::string_view kind, std::string_view name, const Tags& tags);
 
     std::mutex mu_;
