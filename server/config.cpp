@@ -21,7 +21,8 @@ std::string env_name(const std::string& flag) {
 
 po::options_description describe() {
     po::options_description d(
-        "Usage: athena-emu [options]\n\n"
+        "Usage: athena-emu [options]\n"
+        "       athena-emu healthcheck [--host H] [--port P]   (exit 0 when a running emulator is healthy)\n\n"
         "A local emulator of the Amazon Athena session API (AWS JSON 1.1).\n"
         "Every option also reads ATHENA_EMU_<OPTION> (upper case, '-' -> '_'); the flag wins.\n\n"
         "Options");

@@ -18,6 +18,7 @@
 #include "server/admin_api.hpp"
 #include "server/config.hpp"
 #include "server/fixture_parser.hpp"
+#include "server/healthcheck.hpp"
 #include "server/http_server.hpp"
 #include "server/request_id.hpp"
 #include "server/router.hpp"
@@ -49,6 +50,8 @@ void write_ready_file(const std::string& path, unsigned short port) {
 int main(int argc, char** argv) {
     using namespace athena;
     namespace net = boost::asio;
+
+    if (argc > 1 && std::string_view(argv[1]) == "healthcheck") return run_healthcheck(argc, argv);
 
     ParsedArgs args;
     try {

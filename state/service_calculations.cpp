@@ -70,7 +70,7 @@ Result<StartCalculationOutput> Service::start_calculation(const Tenant& t, const
             c.submitted = now;
             c.working_directory = s->working_directory;
             const std::string base = "s3://athena-emu-results/" + s->id + "/" + c.id + "/";
-            c.result = CalculationResultUris{base + "result.json", base + "stdout.txt", base + "stderr.txt", "application/json"};
+            c.result = CalculationResultUris{base, base + "stdout.txt", base + "stderr.txt", "application/json"};
             if (rule && rule->result) {
                 const auto& r = *rule->result;
                 if (!r.result_s3_uri.empty()) c.result.result_s3_uri = r.result_s3_uri;
