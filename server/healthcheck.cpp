@@ -50,6 +50,9 @@ int run_healthcheck(int argc, const char* const* argv) {
         }
         std::fprintf(stderr, "athena-emu healthcheck: %s:%s answered %u: %s\n", host.c_str(), port.c_str(),
                      res.result_int(), res.body().c_str());
+    } catch (const boost::system::system_error& e) {
+        std::fprintf(stderr, "athena-emu healthcheck: no answer from %s:%s: %s\n", host.c_str(), port.c_str(),
+                     e.code().message().c_str());
     } catch (const std::exception& e) {
         std::fprintf(stderr, "athena-emu healthcheck: no answer from %s:%s: %s\n", host.c_str(), port.c_str(), e.what());
     }
