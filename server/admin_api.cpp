@@ -128,8 +128,215 @@ std::optional<std::string> url_decode(std::string_view s) {
     return out;
 }
 
-AdminApi::AdminApi(Service& service, AdminOptions opts)
-    : service_(service), opts_(std::move(opts)), started_(std::chrono::steady_clock::now()) {}
+AdminApi::AdminApi(Service& service, AdminOptions opts, Observability obs, std::vector<FaultRule> startup_faults)
+    : service_(service),
+      opts_(std::move(opts)),
+      obs_(obs),
+      startup_faults_(std::move(startup_faults)),
+      started_(std::chrono::steady_clock::now()) {}
+
+HttpResponse AdminApi::faults(const HttpRequest& req, std::string_view rest) {
+    const std::string_view m = req.method;
+    if (rest.empty()) {
+        if (m == "GET") {
+            json::array a;
+            for (const auto& r : obs_.faults.list()) a.push_back(fault_rule_json(r));
+            return json_response(200, json::object{{"faults", std::move(a)}});
+        }
+        if (m == "DELETE") {
+            obs_.faults.clear();
+            return json_response(200, json::object{});
+        }
+        if (m == "POST") {
+            boost::system::error_code ec;
+            auto v = json::parse(req.body, ec);
+            if (ec) return admin_error(400, "the body is not valid JSON: " + ec.message());
+            std::string err;
+            auto rule = parse_fault_rule(v, "$", err);
+            if (!rule) return admin_error(400, err);
+            if (auto e = obs_.faults.add(*rule)) return admin_error(400, *e);
+            return json_response(200, fault_rule_json(*rule));
+        }
+        return admin_error(404, "use GET, POST or DELETE /_emulator/faults");
+    }
+    if (m != "DELETE") return admin_error(404, "use DELETE /_emulator/faults/{id}");
+    auto id = url_decode(rest);
+    if (!id || !obs_.faults.remove(*id)) return admin_error(404, "no fault rule '" + std::string(rest) + "'");
+    return json_response(200, json::object{});
+}
+
+HttpResponse AdminApi::state() {
+    auto snap = service_.export_state();
+    if (!snap) return from_error(snap.error());
+    auto opaque = [](const std::string& text) -> json::value {
+        if (text.empty()) return json::object{};
+        boost::system::error_code ec;
+        auto v = json::parse(text, ec);
+        return ec ? json::value(json::object{}) : v;
+    };
+    auto tags = [](const Tags& t) {
+        json::object o;
+        for (const auto& [k, v] : t) o[k] = v;
+        return o;
+    };
+    json::object doc;
+    if (snap->clock) doc["clock"] = format_rfc3339_ms(*snap->clock);
+    json::object profiles;
+    for (const auto& p : snap->profiles) {
+        json::object o{{"creating_ms", p.creating_ms.count()}, {"created_ms", p.created_ms.count()},
+                       {"terminating_ms", p.terminating_ms.count()},
+                       {"calculation_creating_ms", p.calculation_creating_ms.count()},
+                       {"calculation_queued_ms", p.calculation_queued_ms.count()},
+                       {"calculation_running_ms", p.calculation_running_ms.count()},
+                       {"calculation_canceling_ms", p.calculation_canceling_ms.count()},
+                       {"idle_timeout_minutes_default", p.idle_timeout_minutes_default}};
+        if (p.max_active_sessions) o["max_active_sessions"] = *p.max_active_sessions;
+        profiles[p.name] = std::move(o);
+    }
+    doc["profiles"] = std::move(profiles);
+    json::object scenarios;
+    for (const auto& sc : snap->scenarios) {
+        json::array steps;
+        for (const auto& st : sc.steps) {
+            json::object o{{"after_ms", st.after.count()}, {"state", std::string(to_string(st.state))}};
+            if (!st.reason.empty()) o["reason"] = st.reason;
+            steps.push_back(std::move(o));
+        }
+        scenarios[sc.name] = std::move(steps);
+    }
+    doc["scenarios"] = std::move(scenarios);
+    json::array outcomes;
+    for (const auto& r : snap->outcomes) {
+        json::object o{{"match", json::object{{r.match == OutcomeRule::Match::CodeRegex ? "code_regex" : "code_contains", r.pattern}}},
+                       {"state", std::string(to_string(r.state))}};
+        if (!r.reason.empty()) o["reason"] = r.reason;
+        if (r.queued_ms) o["queued_ms"] = r.queued_ms->count();
+        if (r.running_ms) o["running_ms"] = r.running_ms->count();
+        if (r.result) {
+            json::object res;
+            if (!r.result->result_s3_uri.empty()) res["result_s3_uri"] = r.result->result_s3_uri;
+            if (!r.result->stdout_s3_uri.empty()) res["stdout_s3_uri"] = r.result->stdout_s3_uri;
+            if (!r.result->stderr_s3_uri.empty()) res["stderr_s3_uri"] = r.result->stderr_s3_uri;
+            if (!r.result->result_type.empty()) res["result_type"] = r.result->result_type;
+            o["result"] = std::move(res);
+        }
+        outcomes.push_back(std::move(o));
+    }
+    doc["outcomes"] = std::move(outcomes);
+    json::array workgroups;
+    for (const auto& w : snap->workgroups) {
+        json::object o{{"name", w.name}, {"account", w.tenant.account}, {"region", w.tenant.region},
+                       {"engine_version", w.engine_version}, {"profile", w.profile},
+                       {"state", w.enabled ? "ENABLED" : "DISABLED"}, {"description", w.description},
+                       {"configuration", opaque(w.configuration)}, {"tags", tags(w.tags)},
+                       {"creation_time", format_rfc3339_ms(w.created)}};
+        if (!w.scenario.empty()) o["scenario"] = w.scenario;
+        workgroups.push_back(std::move(o));
+    }
+    doc["workgroups"] = std::move(workgroups);
+    json::array sessions;
+    for (const auto& ss : snap->sessions) {
+        const SessionRecord& r = ss.record;
+        json::object o{{"id", r.id}, {"workgroup", r.workgroup}, {"account", r.tenant.account}, {"region", r.tenant.region},
+                       {"start_time", format_rfc3339_ms(r.start)}, {"idle_timeout_minutes", r.idle_timeout_minutes},
+                       {"terminating_ms", r.terminating_ms.count()}, {"engine_configuration", opaque(r.engine_configuration)},
+                       {"execution_role", r.execution_role}, {"working_directory", r.working_directory},
+                       {"tags", tags(r.tags)}};
+        if (!r.description.empty()) o["description"] = r.description;
+        if (!r.notebook_version.empty()) o["notebook_version"] = r.notebook_version;
+        if (!r.monitoring_configuration.empty()) o["monitoring_configuration"] = opaque(r.monitoring_configuration);
+        json::array history;
+        for (const auto& st : r.steps) {
+            json::object h{{"state", std::string(to_string(st.state))}, {"time", format_rfc3339_ms(st.at)},
+                           {"epoch_ms", to_epoch_ms(st.at)}, {"cause", std::string(to_string(st.cause))}};
+            if (!st.reason.empty()) h["reason"] = st.reason;
+            history.push_back(std::move(h));
+        }
+        o["history"] = std::move(history);
+        if (!ss.script.empty()) {
+            json::array script;
+            for (const auto& st : ss.script) {
+                json::object h{{"after_ms", (st.at - r.start).count()}, {"state", std::string(to_string(st.state))},
+                               {"cause", std::string(to_string(st.cause))}};
+                if (!st.reason.empty()) h["reason"] = st.reason;
+                script.push_back(std::move(h));
+            }
+            o["script"] = std::move(script);
+        }
+        sessions.push_back(std::move(o));
+    }
+    doc["sessions"] = std::move(sessions);
+    json::array calculations;
+    for (const auto& c : snap->calculations) {
+        json::array steps;
+        for (const auto& st : c.steps) {
+            json::object h{{"state", std::string(to_string(st.state))}, {"time", format_rfc3339_ms(st.at)}};
+            if (!st.reason.empty()) h["reason"] = st.reason;
+            steps.push_back(std::move(h));
+        }
+        json::object o{{"id", c.id}, {"session_id", c.session_id}, {"account", c.tenant.account},
+                       {"region", c.tenant.region}, {"code", c.code}, {"submitted", format_rfc3339_ms(c.submitted)},
+                       {"working_directory", c.working_directory},
+                       {"result", json::object{{"result_s3_uri", c.result.result_s3_uri},
+                                               {"stdout_s3_uri", c.result.stdout_s3_uri},
+                                               {"stderr_s3_uri", c.result.stderr_s3_uri},
+                                               {"result_type", c.result.result_type}}},
+                       {"steps", std::move(steps)}};
+        if (!c.description.empty()) o["description"] = c.description;
+        calculations.push_back(std::move(o));
+    }
+    doc["calculations"] = std::move(calculations);
+    json::array tokens;
+    for (const auto& t : snap->tokens)
+        tokens.push_back(json::object{{"account", t.tenant.account}, {"region", t.tenant.region},
+                                      {"operation", t.operation}, {"token", t.token},
+                                      {"fingerprint", t.fingerprint}, {"result", t.result}});
+    doc["tokens"] = std::move(tokens);
+    json::array faults;
+    for (const auto& r : obs_.faults.list()) faults.push_back(fault_rule_json(r));
+    doc["faults"] = std::move(faults);
+    return json_response(200, doc);
+}
+
+HttpResponse AdminApi::requests(const HttpRequest& req, std::string_view query) {
+    if (req.method == "DELETE") {
+        obs_.journal.clear();
+        return json_response(200, json::object{});
+    }
+    if (req.method != "GET") return admin_error(404, "use GET or DELETE /_emulator/requests");
+    std::string operation, session_id;
+    std::optional<Instant> since;
+    for (auto kv : split(query, '&')) {
+        if (kv.empty()) continue;
+        const auto eq = kv.find('=');
+        const auto key = kv.substr(0, eq);
+        auto value = url_decode(eq == std::string_view::npos ? std::string_view{} : kv.substr(eq + 1));
+        if (!value) return admin_error(400, "malformed query string");
+        if (key == "operation") operation = *value;
+        else if (key == "session_id") session_id = *value;
+        else if (key == "since") {
+            since = parse_time_text(*value);
+            if (!since) return admin_error(400, "since must be an RFC 3339 time or epoch seconds (got '" + *value + "')");
+        } else {
+            return admin_error(400, "unknown filter '" + std::string(key) + "' (use operation, session_id, since)");
+        }
+    }
+    json::array out;
+    for (const auto& e : obs_.journal.query(operation, session_id, since)) {
+        json::object o{{"time", format_rfc3339_ms(e.time)}, {"epoch_ms", to_epoch_ms(e.time)},
+                       {"request_id", e.request_id}, {"account", e.account}, {"region", e.region},
+                       {"operation", e.operation}};
+        if (!e.session_id.empty()) o["session_id"] = e.session_id;
+        if (!e.calculation_id.empty()) o["calculation_id"] = e.calculation_id;
+        if (!e.workgroup.empty()) o["workgroup"] = e.workgroup;
+        o["status"] = e.status;
+        if (!e.error_code.empty()) o["error_code"] = e.error_code;
+        o["latency_ms"] = e.latency_ms;
+        if (!e.fault_id.empty()) o["fault_id"] = e.fault_id;
+        out.push_back(std::move(o));
+    }
+    return json_response(200, json::object{{"requests", std::move(out)}});
+}
 
 HttpResponse AdminApi::handle(const HttpRequest& req, std::string_view full) {
     const auto qpos = full.find('?');
@@ -165,19 +372,31 @@ HttpResponse AdminApi::handle(const HttpRequest& req, std::string_view full) {
         }
         auto r = service_.reset(fixtures);
         if (!r) return from_error(r.error());
+        obs_.faults.clear();
+        obs_.journal.clear();
+        if (fixtures)
+            for (auto rule : startup_faults_) obs_.faults.add(rule);
         return json_response(200, json::object{});
     }
     if (path == "fixtures") {
         if (m != "POST") return admin_error(404, "use POST /_emulator/fixtures with a fixture document");
-        auto set = parse_fixture_text(req.body, "request body");
-        if (!set) return from_error(set.error());
-        auto r = service_.apply_fixtures(*set);
+        auto doc = parse_fixture_document(req.body, "request body");
+        if (!doc) return from_error(doc.error());
+        for (std::size_t i = 0; i < doc->faults.size(); ++i)
+            if (!doc->faults[i].id.empty())
+                for (const auto& existing : obs_.faults.list())
+                    if (existing.id == doc->faults[i].id)
+                        return admin_error(400, "request body: faults[" + std::to_string(i) + "].id: a fault rule with id '" +
+                                                    existing.id + "' exists");
+        auto r = service_.apply_fixtures(doc->set);
         if (!r) return from_error(r.error());
+        for (auto& rule : doc->faults) obs_.faults.add(rule);
         return json_response(200, json::object{{"applied", json::object{{"profiles", r->profiles},
                                                                         {"scenarios", r->scenarios},
                                                                         {"workgroups", r->workgroups},
                                                                         {"sessions", r->sessions},
-                                                                        {"outcomes", r->outcomes}}}});
+                                                                        {"outcomes", r->outcomes},
+                                                                        {"faults", static_cast<std::int64_t>(doc->faults.size())}}}});
     }
     if (path == "clock") {
         auto describe = [&]() {
@@ -209,6 +428,22 @@ HttpResponse AdminApi::handle(const HttpRequest& req, std::string_view full) {
             if (!r) return from_error(r.error());
         }
         return describe();
+    }
+    if (path == "faults" || path.rfind("faults/", 0) == 0)
+        return faults(req, path.size() > 7 ? path.substr(7) : std::string_view{});
+    if (path == "requests") return requests(req, query);
+    if (path == "metrics") {
+        if (m != "GET") return admin_error(404, "use GET /_emulator/metrics");
+        std::vector<std::pair<std::string, std::int64_t>> gauges;
+        for (const auto& [state, n] : service_.sessions_by_state()) gauges.emplace_back(std::string(to_string(state)), n);
+        HttpResponse r;
+        r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        r.body = obs_.metrics.render(gauges);
+        return r;
+    }
+    if (path == "state") {
+        if (m != "GET") return admin_error(404, "use GET /_emulator/state");
+        return state();
     }
     const auto parts = split(path, '/');
     if (parts.size() == 3 && parts[0] == "sessions") {

@@ -5,7 +5,9 @@
 #include <string>
 #include <string_view>
 
+#include "server/fixture_parser.hpp"
 #include "server/http_types.hpp"
+#include "server/observability.hpp"
 #include "state/service.hpp"
 
 namespace athena {
@@ -17,14 +19,20 @@ struct AdminOptions {
 
 class AdminApi {
 public:
-    AdminApi(Service& service, AdminOptions opts);
+    AdminApi(Service& service, AdminOptions opts, Observability obs, std::vector<FaultRule> startup_faults);
 
     // `path` is the request path after "/_emulator/", query string included.
     HttpResponse handle(const HttpRequest& req, std::string_view path);
 
 private:
+    HttpResponse faults(const HttpRequest& req, std::string_view rest);
+    HttpResponse requests(const HttpRequest& req, std::string_view query);
+    HttpResponse state();
+
     Service& service_;
     AdminOptions opts_;
+    Observability obs_;
+    std::vector<FaultRule> startup_faults_;
     std::chrono::steady_clock::time_point started_;
 };
 

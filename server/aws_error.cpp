@@ -5,7 +5,7 @@
 namespace athena {
 
 AwsError AwsError::invalid_request(std::string message) {
-    return AwsError{400, "InvalidRequestException", std::move(message), {{"AthenaErrorCode", "INVALID_INPUT"}}};
+    return AwsError{400, "InvalidRequestException", std::move(message), {{"AthenaErrorCode", "INVALID_INPUT"}}, {}};
 }
 
 AwsError AwsError::serialization(std::string message) {
@@ -51,6 +51,7 @@ HttpResponse aws_error_response(const AwsError& e, const std::string& request_id
     JsonWriter w(r.body);
     w.begin_object().member("__type", e.code).member("Message", e.message);
     for (const auto& [k, v] : e.members) w.member(k, v);
+    for (const auto& [k, v] : e.raw_members) w.key(k).raw(v);
     w.end_object();
     r.headers.emplace_back("X-Amzn-ErrorType", e.code);
     r.headers.emplace_back("x-amzn-RequestId", request_id);

@@ -14,6 +14,7 @@ struct AwsError {
     std::string code;     // the __type, e.g. "ResourceNotFoundException"
     std::string message;
     std::vector<std::pair<std::string, std::string>> members;  // modelled string members
+    std::vector<std::pair<std::string, std::string>> raw_members;  // members as JSON text (injected faults)
 
     static AwsError invalid_request(std::string message);  // AthenaErrorCode INVALID_INPUT
     static AwsError serialization(std::string message);

@@ -42,6 +42,7 @@ po::options_description describe() {
         ("account-id", po::value<std::string>(), "account for requests whose credentials name none (default 123456789012)")
         ("region", po::value<std::string>(), "region for requests whose credentials name none (default us-east-1)")
         ("threads", po::value<std::string>(), "I/O threads (default 1)")
+        ("journal-size", po::value<std::string>(), "request journal entries kept in memory (default 10000; 0 keeps none)")
         ("log-format", po::value<std::string>(), "text (default) or json")
         ("log-level", po::value<std::string>(), "debug, info (default; one line per AWS request), warn or error")
         ("admin", po::value<std::string>(), "on (default) or off: the /_emulator/ API (health always answers)")
@@ -170,6 +171,11 @@ ParsedArgs parse_config(int argc, const char* const* argv, const std::function<c
         if (!boost::regex_match(s->value, digits) || std::stoi(s->value) < 1 || std::stoi(s->value) > 64)
             bad(s->source, s->value, "a number of I/O threads from 1 to 64");
         c.threads = std::stoi(s->value);
+    }
+    if (auto s = setting("journal-size")) {
+        static const boost::regex digits("[0-9]{1,9}");
+        if (!boost::regex_match(s->value, digits)) bad(s->source, s->value, "a number of entries from 0 to 999999999");
+        c.journal_size = std::stoul(s->value);
     }
     if (auto s = setting("log-format")) {
         if (s->value == "text")

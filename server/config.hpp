@@ -29,6 +29,7 @@ struct Config {
     LogLevel log_level{LogLevel::Info};
     bool admin{true};
     std::optional<std::string> admin_token;
+    std::size_t journal_size{10000};
 };
 
 // One line naming the flag (or variable), the value and what is expected.

@@ -134,20 +134,27 @@ Tags parse_tags(const json::value& v, const std::string& path) {
     return tags;
 }
 
-std::vector<ScriptStep> parse_steps(const json::value& v, const std::string& path) {
+std::vector<ScriptStep> parse_steps(const json::value& v, const std::string& path, bool after_history = false) {
     const auto& a = as_array(v, path);
     if (a.empty()) throw Bad{path, "must have at least one step"};
     std::vector<ScriptStep> steps;
     for (std::size_t i = 0; i < a.size(); ++i) {
         const std::string p = path + "[" + std::to_string(i) + "]";
         const auto& o = as_object(a[i], p);
-        only(o, p, {"after_ms", "state", "reason"});
+        only(o, p, {"after_ms", "state", "reason", "cause"});
         ScriptStep s;
         s.after = Millis{as_int(need(o, "after_ms", p), p + ".after_ms", 0, 10LL * 365 * 24 * 3600 * 1000)};
         s.state = as_state(need(o, "state", p), p + ".state");
         if (auto* r = get(o, "reason")) s.reason = bounded_string(*r, p + ".reason", 1, 1024);
-        if (i == 0 && s.after.count() != 0) throw Bad{p + ".after_ms", "the first step must have after_ms 0"};
-        if (i > 0 && s.after <= steps.back().after)
+        if (auto* c = get(o, "cause")) {
+            auto cause = parse_cause(as_string(*c, p + ".cause"));
+            if (!cause) throw Bad{p + ".cause", "must be one of api, profile, script, calculation, idle_timeout, admin"};
+            s.cause = cause;
+        }
+        if (i == 0 && !after_history && s.after.count() != 0)
+            throw Bad{p + ".after_ms", "the first step must have after_ms 0"};
+        // Steps the emulator scheduled (a profile's instant steps) may share a millisecond.
+        if (i > 0 && (s.cause ? s.after < steps.back().after : s.after <= steps.back().after))
             throw Bad{p + ".after_ms", "offsets must increase from step to step (previous: " +
                                            std::to_string(steps.back().after.count()) + ")"};
         steps.push_back(std::move(s));
@@ -169,8 +176,6 @@ FixtureSet parse_document(const json::value& root, const std::string& source) {
     const auto& doc = as_object(root, "$");
     for (const auto& kv : doc) {
         const std::string_view k(kv.key().data(), kv.key().size());
-        if (k == "calculations" || k == "tokens" || k == "faults")
-            throw Bad{std::string(k), "is not supported by this build of athena-emu yet (fixture calculations and tokens come with state export, faults with fault injection); remove it"};
     }
     only(doc, "", {"profiles", "scenarios", "workgroups", "sessions", "clock", "outcomes",
                    "calculations", "tokens", "faults"});
@@ -269,7 +274,7 @@ FixtureSet parse_document(const json::value& root, const std::string& source) {
             const std::string p = "workgroups[" + std::to_string(i) + "]";
             const auto& o = as_object(a[i], p);
             only(o, p, {"name", "engine_version", "profile", "scenario", "state", "description",
-                        "configuration", "tags", "account", "region"});
+                        "configuration", "tags", "account", "region", "creation_time"});
             FixtureWorkgroup w;
             w.path = p;
             w.name = matching(need(o, "name", p), p + ".name", kWorkgroupPattern,
@@ -299,6 +304,7 @@ FixtureSet parse_document(const json::value& root, const std::string& source) {
                         w.output_location = as_string(*loc, p + ".configuration.ResultConfiguration.OutputLocation");
             }
             if (auto* fv = get(o, "tags")) w.tags = parse_tags(*fv, p + ".tags");
+            if (auto* fv = get(o, "creation_time")) w.created = as_time(*fv, p + ".creation_time");
             if (auto* fv = get(o, "account")) w.account = matching(*fv, p + ".account", kAccountPattern, "12 digits");
             if (auto* fv = get(o, "region")) w.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");
             const std::string key = w.account.value_or("") + "/" + w.region.value_or("") + "/" + w.name;
@@ -314,7 +320,8 @@ FixtureSet parse_document(const json::value& root, const std::string& source) {
             const std::string p = "sessions[" + std::to_string(i) + "]";
             const auto& o = as_object(a[i], p);
             only(o, p, {"id", "workgroup", "description", "start_time", "script", "scenario", "history",
-                        "idle_timeout_minutes", "engine_configuration", "tags", "account", "region"});
+                        "idle_timeout_minutes", "engine_configuration", "tags", "account", "region", "terminating_ms",
+                        "monitoring_configuration", "notebook_version", "execution_role", "working_directory"});
             FixtureSession s;
             s.path = p;
             s.id = bounded_string(need(o, "id", p), p + ".id", 1, 256);
@@ -324,7 +331,12 @@ FixtureSet parse_document(const json::value& root, const std::string& source) {
             if (auto* fv = get(o, "start_time")) s.start_time = as_time(*fv, p + ".start_time");
             if (get(o, "script") && get(o, "scenario"))
                 throw Bad{p + ".scenario", "give either \"script\" or \"scenario\", not both"};
-            if (auto* fv = get(o, "script")) s.script = parse_steps(*fv, p + ".script");
+            if (auto* fv = get(o, "script")) s.script = parse_steps(*fv, p + ".script", get(o, "history") != nullptr);
+            if (auto* fv = get(o, "terminating_ms")) s.terminating_ms = Millis{as_int(*fv, p + ".terminating_ms", 0, 7LL * 24 * 3600 * 1000)};
+            if (auto* fv = get(o, "monitoring_configuration")) s.monitoring_configuration = opaque_object(*fv, p + ".monitoring_configuration");
+            if (auto* fv = get(o, "notebook_version")) s.notebook_version = bounded_string(*fv, p + ".notebook_version", 1, 128);
+            if (auto* fv = get(o, "execution_role")) s.execution_role = bounded_string(*fv, p + ".execution_role", 0, 2048);
+            if (auto* fv = get(o, "working_directory")) s.working_directory = bounded_string(*fv, p + ".working_directory", 1, 1024);
             if (auto* fv = get(o, "scenario")) s.scenario = bounded_string(*fv, p + ".scenario", 1, 128);
             if (auto* fv = get(o, "history")) {
                 const auto& h = as_array(*fv, p + ".history");
@@ -362,6 +374,71 @@ FixtureSet parse_document(const json::value& root, const std::string& source) {
             const std::string key = s.account.value_or("") + "/" + s.region.value_or("") + "/" + s.id;
             if (!seen.insert(key).second) throw Bad{p + ".id", "session '" + s.id + "' appears twice"};
             f.sessions.push_back(std::move(s));
+        }
+    }
+    if (auto* v = get(doc, "calculations")) {
+        const auto& a = as_array(*v, "calculations");
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            const std::string p = "calculations[" + std::to_string(i) + "]";
+            const auto& o = as_object(a[i], p);
+            only(o, p, {"id", "session_id", "account", "region", "description", "code", "submitted",
+                        "working_directory", "result", "steps"});
+            FixtureCalculation c;
+            c.path = p;
+            c.record.id = bounded_string(need(o, "id", p), p + ".id", 1, 36);
+            c.record.session_id = bounded_string(need(o, "session_id", p), p + ".session_id", 1, 256);
+            if (auto* fv = get(o, "account")) c.account = matching(*fv, p + ".account", kAccountPattern, "12 digits");
+            if (auto* fv = get(o, "region")) c.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");
+            if (auto* fv = get(o, "description")) c.record.description = bounded_string(*fv, p + ".description", 0, 1024);
+            c.record.code = bounded_string(need(o, "code", p), p + ".code", 0, 68000);
+            c.record.submitted = as_time(need(o, "submitted", p), p + ".submitted");
+            if (auto* fv = get(o, "working_directory")) c.record.working_directory = bounded_string(*fv, p + ".working_directory", 0, 1024);
+            if (auto* fv = get(o, "result")) {
+                const auto& ro = as_object(*fv, p + ".result");
+                only(ro, p + ".result", {"result_s3_uri", "stdout_s3_uri", "stderr_s3_uri", "result_type"});
+                auto field = [&](const char* name) {
+                    auto* x = get(ro, name);
+                    return x ? as_string(*x, p + ".result." + name) : std::string();
+                };
+                c.record.result = CalculationResultUris{field("result_s3_uri"), field("stdout_s3_uri"), field("stderr_s3_uri"), field("result_type")};
+            }
+            const auto& steps = as_array(need(o, "steps", p), p + ".steps");
+            if (steps.empty()) throw Bad{p + ".steps", "must have at least one step"};
+            for (std::size_t j = 0; j < steps.size(); ++j) {
+                const std::string sp = p + ".steps[" + std::to_string(j) + "]";
+                const auto& so = as_object(steps[j], sp);
+                only(so, sp, {"state", "time", "reason"});
+                const std::string state = as_string(need(so, "state", sp), sp + ".state");
+                auto cs = parse_calculation_state(state);
+                if (!cs) throw Bad{sp + ".state", "must be one of CREATING, CREATED, QUEUED, RUNNING, CANCELING, CANCELED, COMPLETED, FAILED"};
+                CalculationStep step{as_time(need(so, "time", sp), sp + ".time"), *cs, {}};
+                if (auto* r = get(so, "reason")) step.reason = bounded_string(*r, sp + ".reason", 1, 1024);
+                if (!c.record.steps.empty() && step.at < c.record.steps.back().at) throw Bad{sp + ".time", "steps must be in time order"};
+                c.record.steps.push_back(std::move(step));
+            }
+            if (c.record.steps.front().at != c.record.submitted)
+                throw Bad{p + ".steps[0].time", "the first step must be at the submitted time"};
+            f.calculations.push_back(std::move(c));
+        }
+    }
+
+    if (auto* v = get(doc, "tokens")) {
+        const auto& a = as_array(*v, "tokens");
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            const std::string p = "tokens[" + std::to_string(i) + "]";
+            const auto& o = as_object(a[i], p);
+            only(o, p, {"account", "region", "operation", "token", "fingerprint", "result"});
+            FixtureToken t;
+            t.path = p;
+            if (auto* fv = get(o, "account")) t.account = matching(*fv, p + ".account", kAccountPattern, "12 digits");
+            if (auto* fv = get(o, "region")) t.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");
+            t.operation = as_string(need(o, "operation", p), p + ".operation");
+            if (t.operation != "StartSession" && t.operation != "StartCalculationExecution")
+                throw Bad{p + ".operation", "must be StartSession or StartCalculationExecution"};
+            t.token = bounded_string(need(o, "token", p), p + ".token", 32, 128);
+            t.fingerprint = bounded_string(need(o, "fingerprint", p), p + ".fingerprint", 1, 128);
+            t.result = bounded_string(need(o, "result", p), p + ".result", 1, 512);
+            f.tokens.push_back(std::move(t));
         }
     }
     return f;
@@ -403,21 +480,42 @@ Result<FixtureSet> parse_fixture_text(std::string_view text, const std::string& 
     return parse_fixture_value(p.release(), source);
 }
 
-Result<std::vector<FixtureSet>> load_fixture_paths(const std::vector<std::string>& paths) {
+Result<FixtureDocument> parse_fixture_document(std::string_view text, const std::string& source) {
+    auto set = parse_fixture_text(text, source);
+    if (!set) return set.error();
+    FixtureDocument doc{std::move(*set), {}};
+    // The text parsed once already; faults are read from the same JSON again.
+    boost::system::error_code ec;
+    auto v = json::parse(text, ec);
+    if (!ec && v.is_object())
+        if (auto* faults = v.get_object().if_contains("faults")) {
+            if (!faults->is_array()) return fixture_error(source, "faults", "must be an array");
+            const auto& a = faults->get_array();
+            for (std::size_t i = 0; i < a.size(); ++i) {
+                std::string err;
+                auto rule = parse_fault_rule(a[i], "faults[" + std::to_string(i) + "]", err);
+                if (!rule) return make_error(ErrorKind::InvalidArgument, source + ": " + err);
+                doc.faults.push_back(std::move(*rule));
+            }
+        }
+    return doc;
+}
+
+Result<std::vector<FixtureDocument>> load_fixture_paths(const std::vector<std::string>& paths) {
     namespace fs = std::filesystem;
-    std::vector<FixtureSet> out;
+    std::vector<FixtureDocument> out;
     auto load_file = [&](const fs::path& file) -> std::optional<Error> {
         std::ifstream in(file, std::ios::binary);
         if (!in) return make_error(ErrorKind::InvalidArgument, file.string() + ": cannot read the fixture file");
         std::stringstream ss;
         ss << in.rdbuf();
-        auto r = parse_fixture_text(ss.str(), file.string());
+        auto r = parse_fixture_document(ss.str(), file.string());
         if (!r) return r.error();
         out.push_back(std::move(*r));
         return std::nullopt;
     };
     if (paths.empty()) {
-        auto r = parse_fixture_text(embedded_default_fixture(), "built-in fixtures/default.json");
+        auto r = parse_fixture_document(embedded_default_fixture(), "built-in fixtures/default.json");
         if (!r) return r.error();
         out.push_back(std::move(*r));
         return out;

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "server/faults.hpp"
 #include "state/fixture_set.hpp"
 #include "state/result.hpp"
 
@@ -15,11 +16,18 @@ namespace athena {
 Result<FixtureSet> parse_fixture_text(std::string_view text, const std::string& source);
 Result<FixtureSet> parse_fixture_value(const boost::json::value& doc, const std::string& source);
 
+// A whole fixture document: the domain's part and the wire's (fault rules).
+struct FixtureDocument {
+    FixtureSet set;
+    std::vector<FaultRule> faults;
+};
+Result<FixtureDocument> parse_fixture_document(std::string_view text, const std::string& source);
+
 // The built-in default fixture (fixtures/default.json compiled in).
 std::string_view embedded_default_fixture();
 
 // Resolves --fixtures values: files, directories (their *.json, sorted), "none"; no value at
 // all means the built-in default. Errors name the file.
-Result<std::vector<FixtureSet>> load_fixture_paths(const std::vector<std::string>& paths);
+Result<std::vector<FixtureDocument>> load_fixture_paths(const std::vector<std::string>& paths);
 
 }  // namespace athena

@@ -2,10 +2,12 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <array>
 #include <stdexcept>
 
 #include "server/aws_error.hpp"
@@ -43,6 +45,11 @@ public:
     void shutdown() {
         net::post(stream_.get_executor(), [self = shared_from_this()] {
             self->closing_ = true;
+            if (self->stalled_) {
+                beast::error_code ec;
+                self->stream_.socket().close(ec);
+                return;
+            }
             if (self->reading_ && self->buffer_.size() == 0 && self->parser_ && !self->parser_->got_some()) {
                 beast::error_code ec;
                 self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -79,9 +86,49 @@ private:
         req.amz_target = header(msg, "X-Amz-Target");
         req.authorization = header(msg, http::field::authorization);
         req.body = msg.body();
-        HttpResponse r = router_.handle(req);
+        pending_ = router_.handle(req);
         keep_alive_ = msg.keep_alive() && !closing_;
-        send(std::move(r), msg.version());
+        version_ = msg.version();
+        if (pending_.delay.count() > 0) {
+            // Injected latency: wait on a timer, so other connections go on meanwhile.
+            timer_.expires_after(pending_.delay);
+            timer_.async_wait(beast::bind_front_handler(&HttpConnection::on_delay, shared_from_this()));
+            return;
+        }
+        deliver();
+    }
+
+    void on_delay(beast::error_code ec) {
+        if (ec) return do_close();
+        deliver();
+    }
+
+    void deliver() {
+        beast::error_code ec;
+        switch (pending_.delivery) {
+            case Delivery::Normal:
+                return send(std::move(pending_), version_);
+            case Delivery::Reset:
+                // SO_LINGER 0 turns the close into a TCP RST.
+                stream_.socket().set_option(net::socket_base::linger(true, 0), ec);
+                stream_.socket().close(ec);
+                return;
+            case Delivery::Close:
+                return do_close();
+            case Delivery::Stall:
+                return do_stall();
+        }
+    }
+
+    // Never answers: reads and drops whatever comes until the client gives up (or 15 minutes).
+    void do_stall() {
+        stalled_ = true;
+        stream_.expires_after(std::chrono::minutes(15));
+        stream_.async_read_some(net::buffer(drain_),
+                                [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                    if (ec) return self->do_close();
+                                    self->do_stall();
+                                });
     }
 
     template <class Msg, class Name>
@@ -132,6 +179,11 @@ private:
     bool reading_{false};
     bool closing_{false};
     bool keep_alive_{true};
+    bool stalled_{false};
+    HttpResponse pending_;
+    unsigned version_{11};
+    net::steady_timer timer_{stream_.get_executor()};
+    std::array<char, 4096> drain_{};
 };
 
 HttpServer::HttpServer(net::io_context& ioc, const tcp::endpoint& ep, Router& router, const Logger& log)

@@ -95,15 +95,33 @@ int main(int argc, char** argv) {
     ServiceOptions sopts;
     sopts.default_tenant = Tenant{cfg.account_id, cfg.region};
     sopts.start_time = cfg.start_time;
-    sopts.startup_fixtures = std::move(*fixtures);
+    std::vector<FaultRule> startup_faults;
+    for (auto& doc : *fixtures) {
+        sopts.startup_fixtures.push_back(std::move(doc.set));
+        for (auto& rule : doc.faults) startup_faults.push_back(std::move(rule));
+    }
     sopts.seed = seed;
     const bool new_database = store->is_new();
     Service service(*store, clock, manual.get(), real_now, std::move(sopts));
     if (auto r = service.initialize(); !r) die("fixtures: " + r.error().message);
 
+    // Fault rules live in the store too, so a database file keeps them across restarts.
+    FaultInjector faults(seed, [&store](const std::string& rules) {
+        store->write([&](Store::Tx& tx) { tx.set_blob("fault_rules", rules); });
+    });
+    if (new_database) {
+        for (auto rule : startup_faults)
+            if (auto e = faults.add(rule)) die("fixtures: faults: " + *e);
+    } else if (auto saved = store->blob("fault_rules")) {
+        faults.load_json(*saved);
+    }
+    RequestJournal journal(cfg.journal_size);
+    Metrics metrics;
+    Observability obs{faults, journal, metrics, wall};
+
     Logger log(cfg.log_format, cfg.log_level, wall);
-    AdminApi admin(service, AdminOptions{cfg.admin, cfg.admin_token});
-    Router router(service, admin, log);
+    AdminApi admin(service, AdminOptions{cfg.admin, cfg.admin_token}, obs, startup_faults);
+    Router router(service, admin, log, obs);
 
     net::io_context ioc(cfg.threads);
     std::unique_ptr<HttpServer> server;
@@ -132,6 +150,7 @@ int main(int argc, char** argv) {
              {"account_id", cfg.account_id},
              {"region", cfg.region},
              {"threads", std::to_string(cfg.threads), true},
+             {"journal_size", std::to_string(cfg.journal_size), true},
              {"admin", cfg.admin ? (cfg.admin_token ? "on (token)" : "on") : "off"}});
 
     server->start();

@@ -195,6 +195,8 @@ OperationOutcome start_session(OperationContext& ctx, const json::object& in) {
     s.execution_role = std::string(string_member(in, "ExecutionRole"));
     if (auto minutes = int_member(in, "SessionIdleTimeoutInMinutes")) s.idle_timeout_minutes = static_cast<int>(*minutes);
     s.tags = tag_list(in, "Tags");
+    for (const auto& [k, v] : s.tags)
+        if (k == "athena-emu:scenario") s.scenario = v;
     s.copy_workgroup_tags = bool_member(in, "CopyWorkGroupTags").value_or(false);
     if (auto token = string_member(in, "ClientRequestToken"); !token.empty()) {
         s.client_token = std::string(token);
@@ -501,7 +503,9 @@ OperationOutcome start_calculation_execution(OperationContext& ctx, const json::
     if (!r) return failed(r.error(), c.session_id);
     std::string body;
     JsonWriter(body).begin_object().member("CalculationExecutionId", r->calculation_id).member("State", to_string(r->state)).end_object();
-    return ok(std::move(body), c.session_id);
+    auto out = ok(std::move(body), c.session_id);
+    out.calculation_id = r->calculation_id;
+    return out;
 }
 
 OperationOutcome get_calculation_execution_status(OperationContext& ctx, const json::object& in) {

@@ -22,6 +22,7 @@ struct OperationOutcome {
     std::string body;               // the JSON output on success
     std::optional<AwsError> error;  // set on failure
     std::string session_id;         // for the request log, when the request names one
+    std::string calculation_id;     // likewise
 };
 
 using OperationHandler = OperationOutcome (*)(OperationContext&, const boost::json::object& input);

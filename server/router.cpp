@@ -1,7 +1,9 @@
 #include "server/router.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -55,11 +57,13 @@ HttpResponse Router::handle(const HttpRequest& req) {
 
 HttpResponse Router::handle_aws(const HttpRequest& req) {
     const auto started = std::chrono::steady_clock::now();
+    const Instant received = obs_.wall.now();
     const std::string request_id = new_request_id();
     const Tenant tenant = tenant_from_authorization(req.authorization, service_.default_tenant());
     std::string operation;
-    std::string session_id;
+    std::string session_id, calculation_id, workgroup;
     std::optional<AwsError> error;
+    std::optional<FaultRule> fault;
     HttpResponse resp;
 
     auto fail = [&](AwsError e) { error = std::move(e); };
@@ -96,6 +100,35 @@ HttpResponse Router::handle_aws(const HttpRequest& req) {
             }
             input = std::move(v.get_object());
         }
+        auto member = [&](std::string_view name) -> std::string {
+            auto it = input.find(name);
+            return it != input.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
+        };
+        session_id = member("SessionId");
+        calculation_id = member("CalculationExecutionId");
+        workgroup = member("WorkGroup");
+        if (workgroup.empty() && operation == "CreateWorkGroup") workgroup = member("Name");
+
+        fault = obs_.faults.decide(FaultFacts{operation, session_id, workgroup, tenant.account, tenant.region});
+        if (fault) {
+            obs_.metrics.fault_fired(fault->id);
+            log_.log(LogLevel::Warn, "fault fired",
+                     {{"request_id", request_id}, {"fault_id", fault->id}, {"operation", operation}});
+            resp.delay = std::chrono::milliseconds(fault->latency_ms);
+            if (fault->error) {
+                AwsError e{fault->status.value_or(default_fault_status(*fault->error)), *fault->error,
+                           fault->message.value_or("Injected by athena-emu fault rule " + fault->id + "."), {}, {}};
+                for (const auto& kv : fault->members)
+                    e.raw_members.emplace_back(std::string(kv.key()), boost::json::serialize(kv.value()));
+                fail(std::move(e));
+                break;
+            }
+            // A request whose answer is lost on the way was never processed.
+            if (fault->transport == Transport::Reset || fault->transport == Transport::Close ||
+                fault->transport == Transport::Stall)
+                break;
+        }
+
         auto valid = validate(*op->input, input);
         if (valid.serialization_error) {
             fail(AwsError::serialization(*valid.serialization_error));
@@ -108,21 +141,54 @@ HttpResponse Router::handle_aws(const HttpRequest& req) {
         try {
             OperationContext ctx{service_, tenant};
             OperationOutcome out = op->handler(ctx, input);
-            session_id = std::move(out.session_id);
+            if (!out.session_id.empty()) session_id = std::move(out.session_id);
+            if (!out.calculation_id.empty()) calculation_id = std::move(out.calculation_id);
             if (out.error)
                 fail(std::move(*out.error));
             else
-                resp = aws_success_response(std::move(out.body), request_id);
+                resp.body = std::move(out.body);
         } catch (const std::exception& e) {
             log_.log(LogLevel::Error, "operation failed", {{"request_id", request_id}, {"operation", operation}, {"error", e.what()}});
             fail(AwsError::internal("athena-emu failed to process the request: " + std::string(e.what())));
         }
     } while (false);
 
-    if (error) resp = aws_error_response(*error, request_id);
+    const auto delay = resp.delay;
+    if (error) {
+        resp = aws_error_response(*error, request_id);
+    } else {
+        std::string body = std::move(resp.body);
+        resp = aws_success_response(std::move(body), request_id);
+    }
+    resp.delay = delay;
+    unsigned journal_status = resp.status;
+    if (fault && !fault->error) {
+        switch (fault->transport) {
+            case Transport::None: break;
+            case Transport::Reset: resp.delivery = Delivery::Reset; journal_status = 0; break;
+            case Transport::Close: resp.delivery = Delivery::Close; journal_status = 0; break;
+            case Transport::Stall: resp.delivery = Delivery::Stall; journal_status = 0; break;
+            case Transport::Empty:
+                resp.status = 200;
+                resp.body.clear();
+                journal_status = 200;
+                break;
+            case Transport::MalformedJson:
+                resp.status = 200;
+                // The real answer cut in half: JSON that does not parse.
+                resp.body = resp.body.substr(0, std::max<std::size_t>(1, resp.body.size() / 2));
+                journal_status = 200;
+                break;
+        }
+    }
 
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count() +
+                      static_cast<double>(delay.count());
+    const std::string error_code = error ? error->code : std::string();
+    obs_.metrics.observe(operation.empty() ? "-" : operation, journal_status, error_code, ms / 1000.0);
+    obs_.journal.add(JournalEntry{received, request_id, tenant.account, tenant.region, operation, session_id,
+                                  calculation_id, workgroup, journal_status, error_code, ms, fault ? fault->id : std::string()});
     if (log_.enabled(LogLevel::Info)) {
-        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
         char latency[32];
         std::snprintf(latency, sizeof latency, "%.3f", ms);
         std::vector<LogField> f{{"request_id", request_id},
@@ -130,9 +196,11 @@ HttpResponse Router::handle_aws(const HttpRequest& req) {
                                 {"region", tenant.region},
                                 {"operation", operation.empty() ? "-" : operation}};
         if (!session_id.empty()) f.push_back({"session_id", session_id});
-        f.push_back({"status", std::to_string(resp.status), true});
+        if (!calculation_id.empty()) f.push_back({"calculation_id", calculation_id});
+        f.push_back({"status", std::to_string(journal_status), true});
         if (error) f.push_back({"error", error->code});
         f.push_back({"latency_ms", latency, true});
+        if (fault) f.push_back({"fault_id", fault->id});
         log_.log(LogLevel::Info, "request", f);
     }
     return resp;

@@ -2,6 +2,7 @@
 // Request in, response out, no sockets: the AWS JSON 1.1 endpoint (POST /), the admin API
 // (/_emulator/), and JSON 404s for everything else. Logs one line per AWS request.
 #include "server/admin_api.hpp"
+#include "server/observability.hpp"
 #include "server/http_types.hpp"
 #include "server/logger.hpp"
 #include "state/service.hpp"
@@ -10,8 +11,8 @@ namespace athena {
 
 class Router {
 public:
-    Router(Service& service, AdminApi& admin, const Logger& log)
-        : service_(service), admin_(admin), log_(log) {}
+    Router(Service& service, AdminApi& admin, const Logger& log, Observability obs)
+        : service_(service), admin_(admin), log_(log), obs_(obs) {}
 
     // Never throws: a failure inside an operation becomes a 500 InternalServerException.
     HttpResponse handle(const HttpRequest& req);
@@ -22,6 +23,7 @@ private:
     Service& service_;
     AdminApi& admin_;
     const Logger& log_;
+    Observability obs_;
 };
 
 // The tenant named by a SigV4 Authorization header: account from a 12-digit access key id,

@@ -23,6 +23,7 @@ struct FixtureWorkgroup {
     std::string configuration;  // opaque
     std::string execution_role;   // from the configuration
     std::string output_location;  // from the configuration
+    std::optional<Instant> created;
     Tags tags;
 };
 
@@ -39,7 +40,23 @@ struct FixtureSession {
     std::optional<int> idle_timeout_minutes;
     std::string engine_configuration;  // opaque
     int coordinator_dpu_size{1}, max_concurrent_dpus{20}, default_executor_dpu_size{1};
+    std::optional<Millis> terminating_ms;
+    std::string monitoring_configuration;  // opaque
+    std::string notebook_version;
+    std::optional<std::string> execution_role, working_directory;
     Tags tags;
+};
+
+struct FixtureCalculation {
+    std::string path;
+    std::optional<std::string> account, region;
+    CalculationRecord record;  // tenant filled on apply
+};
+
+struct FixtureToken {
+    std::string path;
+    std::optional<std::string> account, region;
+    std::string operation, token, fingerprint, result;
 };
 
 struct FixtureSet {
@@ -49,11 +66,13 @@ struct FixtureSet {
     std::vector<FixtureWorkgroup> workgroups;
     std::vector<FixtureSession> sessions;
     std::vector<OutcomeRule> outcomes;
+    std::vector<FixtureCalculation> calculations;
+    std::vector<FixtureToken> tokens;
     std::optional<Instant> clock;
 };
 
 struct FixtureCounts {
-    int profiles{0}, scenarios{0}, workgroups{0}, sessions{0}, outcomes{0};
+    int profiles{0}, scenarios{0}, workgroups{0}, sessions{0}, outcomes{0}, calculations{0}, tokens{0};
 };
 
 }  // namespace athena

@@ -1,5 +1,6 @@
 #pragma once
 // A scenario: a named script of session states at offsets from the session's start.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,7 +12,8 @@ namespace athena {
 struct ScriptStep {
     Millis after{0};
     SessionState state;
-    std::string reason;  // empty = none
+    std::string reason;            // empty = none
+    std::optional<Cause> cause;    // who scheduled it (exported state); default: script
     bool operator==(const ScriptStep&) const = default;
 };
 

@@ -1,6 +1,7 @@
 #include "state/service.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace athena {
 namespace {
@@ -175,10 +176,6 @@ Result<FixtureCounts> Service::apply_in(Store::Tx& tx, const FixtureSet& f,
         rec.tenant = Tenant{w.account.value_or(opts_.default_tenant.account),
                             w.region.value_or(opts_.default_tenant.region)};
         rec.name = w.name;
-        if (w.name == kPrimaryWorkgroup)
-            return make_error(ErrorKind::InvalidArgument,
-                              fixture_where(f, w.path + ".name") +
-                                  "the workgroup 'primary' is built in and cannot be redefined");
         rec.engine_version = w.engine_version;
         rec.enabled = w.enabled;
         rec.description = w.description;
@@ -198,7 +195,7 @@ Result<FixtureCounts> Service::apply_in(Store::Tx& tx, const FixtureSet& f,
         rec.execution_role = w.execution_role;
         rec.output_location = w.output_location;
         rec.tags = w.tags;
-        rec.created = now;
+        rec.created = w.created.value_or(now);
         tx.put_workgroup(rec);
         ++counts.workgroups;
     }
@@ -224,11 +221,13 @@ Result<FixtureCounts> Service::apply_in(Store::Tx& tx, const FixtureSet& f,
         s.coordinator_dpu_size = fs.coordinator_dpu_size;
         s.max_concurrent_dpus = fs.max_concurrent_dpus;
         s.default_executor_dpu_size = fs.default_executor_dpu_size;
-        s.execution_role = wg->execution_role;
-        s.working_directory = session_working_directory(*wg, s.id);
+        s.execution_role = fs.execution_role.value_or(wg->execution_role);
+        s.working_directory = fs.working_directory.value_or(session_working_directory(*wg, s.id));
         s.tags = fs.tags;
         s.idle_timeout_minutes = fs.idle_timeout_minutes.value_or(profile->idle_timeout_minutes_default);
-        s.terminating_ms = profile->terminating_ms;
+        s.terminating_ms = fs.terminating_ms.value_or(profile->terminating_ms);
+        s.monitoring_configuration = fs.monitoring_configuration;
+        s.notebook_version = fs.notebook_version;
 
         if (fs.start_time && *fs.start_time > now)
             return make_error(ErrorKind::InvalidArgument,
@@ -271,7 +270,7 @@ Result<FixtureCounts> Service::apply_in(Store::Tx& tx, const FixtureSet& f,
                     return make_error(ErrorKind::InvalidArgument,
                                       fixture_where(f, script_path + "[" + std::to_string(i) + "].after_ms") +
                                           "the step comes before the last transition of \"history\"");
-                s.steps.push_back(Step{at, st.state, Cause::Script, st.reason});
+                s.steps.push_back(Step{at, st.state, st.cause.value_or(Cause::Script), st.reason});
             }
         } else if (fs.history.empty()) {
             s.steps.push_back(Step{s.start, SessionState::Creating, Cause::Profile, {}});
@@ -281,6 +280,25 @@ Result<FixtureCounts> Service::apply_in(Store::Tx& tx, const FixtureSet& f,
         }
         tx.put_session(s);
         ++counts.sessions;
+    }
+
+    for (const auto& fc : f.calculations) {
+        CalculationRecord c = fc.record;
+        c.tenant = Tenant{fc.account.value_or(opts_.default_tenant.account), fc.region.value_or(opts_.default_tenant.region)};
+        if (!tx.find_session(c.tenant, c.session_id))
+            return make_error(ErrorKind::InvalidArgument,
+                              fixture_where(f, fc.path + ".session_id") + "session '" + c.session_id +
+                                  "' does not exist in account " + c.tenant.account + ", region " + c.tenant.region);
+        if (c.submitted > now)
+            return make_error(ErrorKind::InvalidArgument,
+                              fixture_where(f, fc.path + ".submitted") + "a calculation cannot be submitted in the future");
+        tx.put_calculation(c);
+        ++counts.calculations;
+    }
+    for (const auto& ft : f.tokens) {
+        const Tenant t{ft.account.value_or(opts_.default_tenant.account), ft.region.value_or(opts_.default_tenant.region)};
+        tx.put_token(t, ft.operation, ft.token, ft.fingerprint, ft.result);
+        ++counts.tokens;
     }
     return counts;
 }
@@ -336,6 +354,47 @@ Result<Instant> Service::set_clock_locked(Instant t) {
     }
     manual_->set(t);
     return t;
+}
+
+std::vector<std::pair<SessionState, std::int64_t>> Service::sessions_by_state() {
+    std::array<std::int64_t, 8> counts{};
+    const Instant now = clock_.now();
+    store_.read([&](Store::Tx& tx) {
+        tx.for_each_session_everywhere([&](SessionRecord& s) { ++counts[static_cast<std::size_t>(status_at(s, now).state)]; });
+    });
+    std::vector<std::pair<SessionState, std::int64_t>> out;
+    for (std::size_t i = 0; i < counts.size(); ++i) out.emplace_back(static_cast<SessionState>(i), counts[i]);
+    return out;
+}
+
+Result<StateSnapshot> Service::export_state() {
+    try {
+        return store_.read([&](Store::Tx& tx) -> Result<StateSnapshot> {
+            StateSnapshot snap;
+            snap.now = clock_.now();
+            if (manual_) snap.clock = snap.now;
+            snap.profiles = tx.profiles();
+            snap.scenarios = tx.scenarios();
+            snap.outcomes = tx.outcome_rules();
+            for (const auto& t : tx.tenants())
+                for (auto& w : tx.list_workgroups(t))
+                    if (w.name != kPrimaryWorkgroup || tx.workgroup_stored(t, w.name))
+                        snap.workgroups.push_back(std::move(w));
+            tx.for_each_session_everywhere([&](SessionRecord& s) {
+                // Past (and derived) transitions become history; future steps stay the script.
+                std::vector<Step> future;
+                for (const auto& st : s.steps)
+                    if (st.at > snap.now) future.push_back(st);
+                s.steps = effective_steps(s, snap.now);
+                snap.sessions.push_back(SessionSnapshot{std::move(s), std::move(future)});
+            });
+            snap.calculations = tx.all_calculations();
+            snap.tokens = tx.tokens();
+            return snap;
+        });
+    } catch (const SqliteError& e) {
+        return make_error(ErrorKind::Internal, e.what());
+    }
 }
 
 }  // namespace athena

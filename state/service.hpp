@@ -46,6 +46,7 @@ struct StartSessionInput {
     std::optional<int> idle_timeout_minutes;
     Tags tags;
     bool copy_workgroup_tags{false};
+    std::optional<std::string> scenario;  // the tag athena-emu:scenario=<name>
     std::optional<std::string> client_token;
     std::string fingerprint;  // identifies the request's parameters, for token replay
 };
@@ -143,6 +144,24 @@ struct ResourceRef {
 std::optional<ResourceRef> parse_athena_arn(std::string_view arn);
 std::string workgroup_arn(const Tenant& t, std::string_view name);
 
+// Everything the store holds, as the state export shows it.
+struct SessionSnapshot {
+    SessionRecord record;     // steps: the transitions made up to now, derived ones included
+    std::vector<Step> script; // the steps still to come
+};
+
+struct StateSnapshot {
+    Instant now;
+    std::optional<Instant> clock;  // the manual clock
+    std::vector<Profile> profiles;
+    std::vector<Scenario> scenarios;
+    std::vector<OutcomeRule> outcomes;
+    std::vector<WorkgroupRecord> workgroups;
+    std::vector<SessionSnapshot> sessions;         // insertion order
+    std::vector<CalculationRecord> calculations;   // insertion order
+    std::vector<TokenRecord> tokens;
+};
+
 struct ServiceOptions {
     Tenant default_tenant{"123456789012", "us-east-1"};
     // The manual clock's start time for a new database (--start-time, else the first startup
@@ -216,6 +235,11 @@ public:
     // Drops everything, returns the manual clock to its start, re-applies the startup fixtures
     // when asked.
     Result<Unit> reset(bool reapply_startup_fixtures);
+
+    // Sessions by their state now (for metrics).
+    std::vector<std::pair<SessionState, std::int64_t>> sessions_by_state();
+    // Everything, as a fixture document can bring it back.
+    Result<StateSnapshot> export_state();
 
     // Manual clock only (ClockMode otherwise); never backwards (ClockBackwards).
     Result<Instant> advance_clock(Millis by);

@@ -80,10 +80,14 @@ Result<StartSessionOutput> Service::start_session(const Tenant& t, const StartSe
                         s.tags.push_back(tag);
             std::sort(s.tags.begin(), s.tags.end());
 
-            if (!wg->scenario.empty()) {
-                auto sc = tx.find_scenario(wg->scenario);
+            const std::string scenario = in.scenario.value_or(wg->scenario);
+            if (!scenario.empty()) {
+                auto sc = tx.find_scenario(scenario);
                 if (!sc)
-                    return make_error(ErrorKind::Internal, "the workgroup's scenario '" + wg->scenario + "' is missing");
+                    return make_error(ErrorKind::InvalidArgument,
+                                      "Unknown scenario '" + scenario + "'" +
+                                          (in.scenario ? " in the tag athena-emu:scenario" : " named by the workgroup") +
+                                          ": define it under \"scenarios\" in a fixture.");
                 for (const auto& st : sc->steps)
                     s.steps.push_back(Step{now + st.after, st.state, Cause::Script, st.reason});
             } else {

@@ -61,6 +61,9 @@ CREATE TABLE IF NOT EXISTS outcomes(
   reason TEXT NOT NULL, queued_ms INTEGER, running_ms INTEGER, has_result INTEGER NOT NULL,
   result_s3_uri TEXT NOT NULL, stdout_s3_uri TEXT NOT NULL, stderr_s3_uri TEXT NOT NULL, result_type TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS blobs(
+  name TEXT PRIMARY KEY, value TEXT NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tokens(
   account TEXT NOT NULL, region TEXT NOT NULL, operation TEXT NOT NULL, token TEXT NOT NULL,
   fingerprint TEXT NOT NULL, result TEXT NOT NULL,
@@ -104,7 +107,7 @@ void Store::create_schema() {
     {
         auto st = db_.prepare(
             "SELECT count(*) FROM sqlite_master WHERE type='table' AND name NOT IN "
-            "('meta','profiles','scenario_steps','workgroups','sessions','session_steps','tags','tokens','calculations','calculation_steps','outcomes')");
+            "('meta','profiles','scenario_steps','workgroups','sessions','session_steps','tags','tokens','calculations','calculation_steps','outcomes','blobs')");
         st.step();
         if (st.col_int(0) > 0)
             throw SqliteError("database '" + db_.path() +
@@ -502,7 +505,7 @@ void Store::Tx::clear_all() {
     s_.db_.exec(
         "DELETE FROM session_steps; DELETE FROM sessions; DELETE FROM workgroups; "
         "DELETE FROM profiles; DELETE FROM scenario_steps; DELETE FROM tags; DELETE FROM tokens; "
-        "DELETE FROM calculations; DELETE FROM calculation_steps; DELETE FROM outcomes;");
+        "DELETE FROM calculations; DELETE FROM calculation_steps; DELETE FROM outcomes; DELETE FROM blobs;");
 }
 
 std::vector<WorkgroupRecord> Store::Tx::list_workgroups(const Tenant& t) {
@@ -719,6 +722,97 @@ void Store::Tx::add_outcome_rule(const OutcomeRule& r) {
         .bind(10, res.stderr_s3_uri)
         .bind(11, res.result_type);
     st.run();
+}
+
+// --- blobs ------------------------------------------------------------------------------
+
+std::optional<std::string> Store::blob(std::string_view name) {
+    std::lock_guard lock(mu_);
+    auto st = db_.prepare("SELECT value FROM blobs WHERE name = ?");
+    st.bind(1, name);
+    if (!st.step()) return std::nullopt;
+    return st.col_text(0);
+}
+
+void Store::Tx::set_blob(std::string_view name, std::string_view value) {
+    s_.db_.prepare("INSERT OR REPLACE INTO blobs(name, value) VALUES(?, ?)").bind(1, name).bind(2, value).run();
+}
+
+std::vector<TokenRecord> Store::Tx::tokens() {
+    auto st = s_.db_.prepare(
+        "SELECT account, region, operation, token, fingerprint, result FROM tokens ORDER BY account, region, operation, token");
+    std::vector<TokenRecord> out;
+    while (st.step())
+        out.push_back(TokenRecord{Tenant{st.col_text(0), st.col_text(1)}, st.col_text(2), st.col_text(3), st.col_text(4), st.col_text(5)});
+    return out;
+}
+
+bool Store::Tx::workgroup_stored(const Tenant& t, std::string_view name) {
+    auto st = s_.db_.prepare("SELECT 1 FROM workgroups WHERE account = ? AND region = ? AND name = ?");
+    st.bind(1, t.account).bind(2, t.region).bind(3, name);
+    return st.step();
+}
+
+std::vector<Tenant> Store::Tx::tenants() {
+    auto st = s_.db_.prepare(
+        "SELECT account, region FROM workgroups UNION SELECT account, region FROM sessions ORDER BY 1, 2");
+    std::vector<Tenant> out;
+    while (st.step()) out.push_back(Tenant{st.col_text(0), st.col_text(1)});
+    return out;
+}
+
+std::vector<std::string> Store::Tx::workgroup_names_with_sessions(const Tenant& t) {
+    auto st = s_.db_.prepare("SELECT DISTINCT workgroup FROM sessions WHERE account = ? AND region = ? ORDER BY 1");
+    st.bind(1, t.account).bind(2, t.region);
+    std::vector<std::string> out;
+    while (st.step()) out.push_back(st.col_text(0));
+    return out;
+}
+
+std::vector<Profile> Store::Tx::profiles() {
+    std::vector<std::string> names;
+    {
+        auto st = s_.db_.prepare("SELECT name FROM profiles ORDER BY name");
+        while (st.step()) names.push_back(st.col_text(0));
+    }
+    std::vector<Profile> out;
+    for (const auto& n : names)
+        if (auto p = s_.find_profile_unlocked(n)) out.push_back(*p);
+    return out;
+}
+
+std::vector<Scenario> Store::Tx::scenarios() {
+    std::vector<std::string> names;
+    {
+        auto st = s_.db_.prepare("SELECT DISTINCT name FROM scenario_steps ORDER BY name");
+        while (st.step()) names.push_back(st.col_text(0));
+    }
+    std::vector<Scenario> out;
+    for (const auto& n : names)
+        if (auto sc = s_.find_scenario_unlocked(n)) out.push_back(*sc);
+    return out;
+}
+
+void Store::Tx::for_each_session_everywhere(const std::function<void(SessionRecord&)>& f) {
+    std::vector<std::pair<Tenant, std::string>> keys;
+    {
+        auto st = s_.db_.prepare("SELECT account, region, id FROM sessions ORDER BY sid");
+        while (st.step()) keys.emplace_back(Tenant{st.col_text(0), st.col_text(1)}, st.col_text(2));
+    }
+    for (const auto& [t, id] : keys)
+        if (auto s = s_.find_session_unlocked(t, id, true)) f(*s);
+}
+
+std::vector<CalculationRecord> Store::Tx::all_calculations() {
+    std::vector<std::pair<Tenant, std::string>> keys;
+    {
+        auto st = s_.db_.prepare("SELECT account, region, id FROM calculations ORDER BY cid");
+        while (st.step()) keys.emplace_back(Tenant{st.col_text(0), st.col_text(1)}, st.col_text(2));
+    }
+    std::vector<CalculationRecord> out;
+    for (const auto& [t, id] : keys)
+        if (auto c = s_.find_calculation_unlocked(t, id)) out.push_back(std::move(*c));
+    return out;
 }
 
 }  // namespace athena

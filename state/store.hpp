@@ -24,6 +24,15 @@ namespace athena {
 
 inline constexpr int kSchemaVersion = 1;
 
+// A ClientRequestToken already used: the request's fingerprint and the answer it got.
+struct TokenRecord {
+    Tenant tenant;
+    std::string operation;
+    std::string token;
+    std::string fingerprint;
+    std::string result;
+};
+
 class Store {
 public:
     // Opens or creates the database and its schema. Throws SqliteError with one line naming the
@@ -44,6 +53,8 @@ public:
     std::optional<Scenario> find_scenario(std::string_view name);
     std::size_t count_sessions();
     std::optional<CalculationRecord> find_calculation(const Tenant& t, std::string_view id);
+    // A named opaque document kept for the wire layer (its fault rules).
+    std::optional<std::string> blob(std::string_view name);
 
     // Access inside one write transaction (the store's lock is held).
     class Tx {
@@ -75,11 +86,23 @@ public:
         void put_token(const Tenant& t, std::string_view operation, std::string_view token,
                        std::string_view fingerprint, std::string_view result);
         std::optional<CalculationRecord> find_calculation(const Tenant& t, std::string_view id);
+    // A named opaque document kept for the wire layer (its fault rules).
+    std::optional<std::string> blob(std::string_view name);
         // A session's calculations, newest first.
         std::vector<CalculationRecord> session_calculations(const Tenant& t, std::string_view session_id);
         void put_calculation(const CalculationRecord& c);  // insert, or replace its steps
         std::vector<OutcomeRule> outcome_rules();          // in the order they were added
         void add_outcome_rule(const OutcomeRule& r);
+        void set_blob(std::string_view name, std::string_view value);
+        // Whole-store listings, for the state export.
+        std::vector<TokenRecord> tokens();
+        std::vector<Tenant> tenants();
+        bool workgroup_stored(const Tenant& t, std::string_view name);  // false for the built-in primary
+        std::vector<std::string> workgroup_names_with_sessions(const Tenant& t);
+        std::vector<Profile> profiles();
+        std::vector<Scenario> scenarios();
+        void for_each_session_everywhere(const std::function<void(SessionRecord&)>& f);  // insertion order
+        std::vector<CalculationRecord> all_calculations();                               // insertion order
         void mark_initialized();
         // Drops sessions, workgroups, profiles, scenarios and tags; keeps meta.
         void clear_all();

@@ -38,7 +38,10 @@ TEST_CASE("fixture errors name the file, the JSON path and the reason") {
     CHECK(error_of(R"({"workgroups":[{"name":"w","engine_version":"AUTO","account":"12"}]})") ==
           "f.json: workgroups[0].account: must be 12 digits (got \"12\")");
     CHECK(error_of(R"({"clock":"tomorrow"})").rfind("f.json: clock: must be an RFC 3339 time", 0) == 0);
-    CHECK(error_of(R"({"faults":[]})").rfind("f.json: faults: is not supported", 0) == 0);
+    auto doc = parse_fixture_document(R"({"faults":[{"operation":"*","action":{"transport":"teleport"}}]})", "f.json");
+    REQUIRE_FALSE(doc);
+    CHECK(doc.error().message ==
+          "f.json: faults[0].action.transport: must be reset, close, empty, malformed_json or stall (got \"teleport\")");
     CHECK(error_of(R"([])") == "f.json: $: must be an object");
 }
 

@@ -20,6 +20,9 @@ struct World {
     ManualClock clock{T0};
     SystemClock wall;
     Logger log{LogFormat::Text, LogLevel::Error, wall};
+    FaultInjector faults{1, nullptr};
+    RequestJournal journal{100};
+    Metrics metrics;
     Service service;
     AdminApi admin;
     Router router;
@@ -30,7 +33,8 @@ struct World {
         "sessions": [{"id": "s1", "workgroup": "wg", "idle_timeout_minutes": 1,
                       "script": [{"after_ms": 0, "state": "CREATING"}, {"after_ms": 1000, "state": "IDLE"}]}]})",
                    AdminOptions admin_opts = {})
-        : service(store, clock, &clock, T0, options(fixture)), admin(service, admin_opts), router(service, admin, log) {
+        : service(store, clock, &clock, T0, options(fixture)), admin(service, admin_opts, Observability{faults, journal, metrics, wall}, {}),
+          router(service, admin, log, Observability{faults, journal, metrics, wall}) {
         REQUIRE(service.initialize());
     }
 
@@ -44,6 +48,10 @@ struct World {
 
     HttpResponse aws(std::string_view target, std::string_view body, std::string_view auth = {}) {
         HttpRequest r{"POST", "/", target, auth, body};
+        return router.handle(r);
+    }
+    HttpResponse call_json(std::string_view method, std::string_view path, std::string_view body) {
+        HttpRequest r{method, path, {}, {}, body};
         return router.handle(r);
     }
     HttpResponse call(std::string_view method, std::string_view path, std::string_view body = {}, std::string_view auth = {}) {
@@ -190,4 +198,41 @@ TEST_CASE("admin token and admin off") {
     World off(R"({})", AdminOptions{false, std::nullopt});
     CHECK(off.call("GET", "/_emulator/clock").status == 404);
     CHECK(off.call("GET", "/_emulator/health").status == 200);
+}
+
+TEST_CASE("faults: skip, count, first rule wins, error defaults; the journal records them") {
+    World w;
+    auto r = w.call("POST", "/_emulator/faults",
+                    R"({"id":"f1","operation":"GetSessionStatus","skip":1,"count":2,"action":{"error":"InternalServerException"}})");
+    REQUIRE(r.status == 200);
+    CHECK(w.call("POST", "/_emulator/faults", R"({"operation":"*","action":{"error":"ThrottlingException","status":429}})").status == 200);
+    CHECK(w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"s1"})").status == 429);  // f1 skips, the second fires
+    auto fired = w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"s1"})");
+    CHECK(fired.status == 500);
+    CHECK(body(fired)["__type"] == "InternalServerException");
+    CHECK(w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"s1"})").status == 500);
+    // f1 retired after two firings: the catch-all rule acts now.
+    CHECK(w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"s1"})").status == 429);
+    auto list = body(w.call("GET", "/_emulator/faults"));
+    CHECK(list["faults"].as_array().size() == 1);
+    auto journal = body(w.call("GET", "/_emulator/requests?operation=GetSessionStatus"));
+    REQUIRE(journal["requests"].as_array().size() == 4);
+    CHECK(journal["requests"].as_array()[1].as_object().at("fault_id") == "f1");
+    CHECK(w.call("POST", "/_emulator/faults", R"({"operation":"*","action":{}})").status == 400);
+    CHECK(w.call("DELETE", "/_emulator/faults/nope").status == 404);
+}
+
+TEST_CASE("transport faults and latency come back as delivery instructions") {
+    World w;
+    REQUIRE(w.call("POST", "/_emulator/faults", R"({"operation":"GetSessionStatus","count":1,"action":{"transport":"reset","latency_ms":20}})").status == 200);
+    auto r = w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"s1"})");
+    CHECK(r.delivery == Delivery::Reset);
+    CHECK(r.delay == std::chrono::milliseconds(20));
+    REQUIRE(w.call("POST", "/_emulator/faults", R"({"operation":"GetSessionStatus","count":1,"action":{"transport":"malformed_json"}})").status == 200);
+    r = w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"s1"})");
+    CHECK(r.status == 200);
+    CHECK(r.delivery == Delivery::Normal);
+    CHECK_THROWS(json::parse(r.body));
+    auto journal = body(w.call("GET", "/_emulator/requests"));
+    CHECK(journal["requests"].as_array()[0].as_object().at("status") == 0);
 }
