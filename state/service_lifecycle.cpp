@@ -88,8 +88,9 @@ Result<StartSessionOutput> Service::start_session(const Tenant& t, const StartSe
                                       "Unknown scenario '" + scenario + "'" +
                                           (in.scenario ? " in the tag athena-emu:scenario" : " named by the workgroup") +
                                           ": define it under \"scenarios\" in a fixture.");
+                // The first state is StartSession's own (cause api); the script makes the rest.
                 for (const auto& st : sc->steps)
-                    s.steps.push_back(Step{now + st.after, st.state, Cause::Script, st.reason});
+                    s.steps.push_back(Step{now + st.after, st.state, s.steps.empty() ? Cause::Api : Cause::Script, st.reason});
             } else {
                 s.steps.push_back(Step{now, SessionState::Creating, Cause::Api, {}});
                 s.steps.push_back(Step{now + profile->creating_ms, SessionState::Created, Cause::Profile, {}});
