@@ -253,6 +253,12 @@ private:
     // TERMINATING now for an active session, and FAILED for its unfinished calculation.
     void terminate_in(Store::Tx& tx, SessionRecord& s, Instant now, std::string reason);
     Profile profile_of_session(Store::Tx& tx, const SessionRecord& s);
+    // A ClientRequestToken seen before: nullopt when new; else the original answer's
+    // (first state, id), or an error when the parameters differ.
+    std::optional<Result<std::pair<std::string, std::string>>> replay_token(Store::Tx& tx, const Tenant& t,
+                                                                            std::string_view operation,
+                                                                            const std::optional<std::string>& token,
+                                                                            const std::string& fingerprint);
 
     Store& store_;
     Clock& clock_;

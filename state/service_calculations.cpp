@@ -34,16 +34,10 @@ std::optional<ExecutorState> parse_executor_state(std::string_view s) {
 Result<StartCalculationOutput> Service::start_calculation(const Tenant& t, const StartCalculationInput& in) {
     try {
         return store_.write([&](Store::Tx& tx) -> Result<StartCalculationOutput> {
-            if (in.client_token) {
-                if (auto prior = tx.find_token(t, "StartCalculationExecution", *in.client_token)) {
-                    if (prior->first != in.fingerprint)
-                        return make_error(ErrorKind::InvalidArgument,
-                                          "ClientRequestToken " + *in.client_token +
-                                              " was already used with different parameters.");
-                    const auto space = prior->second.find(' ');
-                    auto state = parse_calculation_state(prior->second.substr(0, space));
-                    return StartCalculationOutput{prior->second.substr(space + 1), state.value_or(CalculationState::Creating)};
-                }
+            if (auto prior = replay_token(tx, t, "StartCalculationExecution", in.client_token, in.fingerprint)) {
+                if (!*prior) return prior->error();
+                auto state = parse_calculation_state((*prior)->first);
+                return StartCalculationOutput{(*prior)->second, state.value_or(CalculationState::Creating)};
             }
             auto s = tx.find_session(t, in.session_id, true);
             if (!s) return session_not_found(in.session_id);

@@ -19,17 +19,10 @@ Error workgroup_not_found(std::string_view name) {
 Result<StartSessionOutput> Service::start_session(const Tenant& t, const StartSessionInput& in) {
     try {
         return store_.write([&](Store::Tx& tx) -> Result<StartSessionOutput> {
-            if (in.client_token) {
-                if (auto prior = tx.find_token(t, "StartSession", *in.client_token)) {
-                    if (prior->first != in.fingerprint)
-                        return make_error(ErrorKind::InvalidArgument,
-                                          "ClientRequestToken " + *in.client_token +
-                                              " was already used with different parameters.");
-                    // The original answer, unchanged: "<first state> <session id>".
-                    const auto space = prior->second.find(' ');
-                    auto state = parse_session_state(prior->second.substr(0, space));
-                    return StartSessionOutput{prior->second.substr(space + 1), state.value_or(SessionState::Creating)};
-                }
+            if (auto prior = replay_token(tx, t, "StartSession", in.client_token, in.fingerprint)) {
+                if (!*prior) return prior->error();
+                auto state = parse_session_state((*prior)->first);
+                return StartSessionOutput{(*prior)->second, state.value_or(SessionState::Creating)};
             }
             auto wg = tx.find_workgroup(t, in.workgroup);
             if (!wg) return workgroup_not_found(in.workgroup);
@@ -151,6 +144,21 @@ Result<SessionPage> Service::list_sessions(const Tenant& t, std::string_view wor
     } catch (const SqliteError& e) {
         return make_error(ErrorKind::Internal, e.what());
     }
+}
+
+std::optional<Result<std::pair<std::string, std::string>>> Service::replay_token(
+    Store::Tx& tx, const Tenant& t, std::string_view operation, const std::optional<std::string>& token,
+    const std::string& fingerprint) {
+    if (!token) return std::nullopt;
+    auto prior = tx.find_token(t, operation, *token);
+    if (!prior) return std::nullopt;
+    if (prior->first != fingerprint)
+        return Result<std::pair<std::string, std::string>>(make_error(
+            ErrorKind::InvalidArgument, "ClientRequestToken " + *token + " was already used with different parameters."));
+    // Stored as "<first state> <id>".
+    const auto space = prior->second.find(' ');
+    return Result<std::pair<std::string, std::string>>(
+        std::make_pair(prior->second.substr(0, space), prior->second.substr(space + 1)));
 }
 
 void Service::terminate_in(Store::Tx& tx, SessionRecord& s, Instant now, std::string reason) {
