@@ -186,8 +186,8 @@ private:
     std::array<char, 4096> drain_{};
 };
 
-HttpServer::HttpServer(net::io_context& ioc, const tcp::endpoint& ep, Router& router, const Logger& log)
-    : ioc_(ioc), acceptor_(net::make_strand(ioc)), router_(router), log_(log) {
+HttpServer::HttpServer(net::io_context& ioc, const tcp::endpoint& ep, Router& router, const Logger& log, int threads)
+    : ioc_(ioc), acceptor_(net::make_strand(ioc)), router_(router), log_(log), threads_(threads) {
     beast::error_code ec;
     auto fail = [&](const char* what) {
         throw std::runtime_error("cannot listen on " + ep.address().to_string() + ":" + std::to_string(ep.port()) +
@@ -211,7 +211,10 @@ unsigned short HttpServer::port() const { return acceptor_.local_endpoint().port
 void HttpServer::start() { do_accept(); }
 
 void HttpServer::do_accept() {
-    acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+    // With one I/O thread every handler already runs in order: a strand per connection would
+    // only add work. With several, each connection gets its strand.
+    auto executor = threads_ > 1 ? net::any_io_executor(net::make_strand(ioc_)) : net::any_io_executor(ioc_.get_executor());
+    acceptor_.async_accept(executor, [this](beast::error_code ec, tcp::socket socket) {
         if (ec) {
             if (ec == net::error::operation_aborted) return;
             log_.log(LogLevel::Warn, "accept failed", {{"error", ec.message()}});

@@ -21,8 +21,9 @@ class HttpConnection;
 class HttpServer {
 public:
     // Binds and listens. Throws std::runtime_error naming the address and the reason.
+    // `threads`: how many threads run `ioc` (connections need strands only when more than one).
     HttpServer(boost::asio::io_context& ioc, const boost::asio::ip::tcp::endpoint& ep, Router& router,
-               const Logger& log);
+               const Logger& log, int threads);
     ~HttpServer();
 
     unsigned short port() const;
@@ -47,6 +48,7 @@ private:
     std::mutex mu_;
     std::set<HttpConnection*> connections_;
     bool stopping_{false};
+    int threads_;
 };
 
 }  // namespace athena

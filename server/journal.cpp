@@ -54,10 +54,16 @@ void RequestJournal::clear() {
     entries_.clear();
 }
 
-void Metrics::observe(const std::string& operation, unsigned status, const std::string& error, double seconds) {
+void Metrics::observe(std::string_view operation, unsigned status, std::string_view error, double seconds) {
     std::lock_guard lock(mu_);
-    ++requests_[{operation, status, error}];
-    auto& h = durations_[operation];
+    const auto key = std::make_tuple(operation, status, error);
+    auto it = requests_.find(key);
+    if (it == requests_.end())
+        it = requests_.emplace(std::make_tuple(std::string(operation), status, std::string(error)), 0).first;
+    ++it->second;
+    auto hit = durations_.find(operation);
+    if (hit == durations_.end()) hit = durations_.emplace(std::string(operation), Histogram{}).first;
+    auto& h = hit->second;
     if (h.buckets.empty()) h.buckets.assign(kBuckets.size(), 0);
     for (std::size_t i = 0; i < kBuckets.size(); ++i)
         if (seconds <= kBuckets[i]) ++h.buckets[i];

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -40,7 +41,7 @@ private:
 
 class Metrics {
 public:
-    void observe(const std::string& operation, unsigned status, const std::string& error, double seconds);
+    void observe(std::string_view operation, unsigned status, std::string_view error, double seconds);
     void fault_fired(const std::string& fault_id);
     // Prometheus text exposition; `sessions` are the gauge values by state name.
     std::string render(const std::vector<std::pair<std::string, std::int64_t>>& sessions);
@@ -52,8 +53,9 @@ private:
         std::uint64_t count{0};
     };
     std::mutex mu_;
-    std::map<std::tuple<std::string, unsigned, std::string>, std::uint64_t> requests_;
-    std::map<std::string, Histogram> durations_;
+    // Transparent comparators: a lookup builds no strings.
+    std::map<std::tuple<std::string, unsigned, std::string>, std::uint64_t, std::less<>> requests_;
+    std::map<std::string, Histogram, std::less<>> durations_;
     std::map<std::string, std::uint64_t> faults_;
 };
 

@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
     net::io_context ioc(cfg.threads);
     std::unique_ptr<HttpServer> server;
     try {
-        server = std::make_unique<HttpServer>(ioc, net::ip::tcp::endpoint(address, cfg.port), router, log);
+        server = std::make_unique<HttpServer>(ioc, net::ip::tcp::endpoint(address, cfg.port), router, log, cfg.threads);
     } catch (const std::exception& e) {
         die(e.what());
     }

@@ -66,7 +66,7 @@ Result<Unit> Service::initialize() {
 }
 
 Result<SessionStatusView> Service::get_session_status(const Tenant& t, std::string_view id) {
-    auto s = store_.find_session(t, id);
+    auto s = store_.session_timeline(t, id);
     if (!s)
         return make_error(ErrorKind::SessionNotFound,
                           "Session " + std::string(id) + " does not exist.", std::string(id));

@@ -215,6 +215,31 @@ Tags Store::load_tags(const Tenant& t, std::string_view kind, std::string_view n
     return tags;
 }
 
+void Store::cache_key(std::string& key, const Tenant& t, std::string_view id) {
+    key.clear();
+    key.append(t.account).push_back('\0');
+    key.append(t.region).push_back('\0');
+    key.append(id);
+}
+
+std::shared_ptr<const SessionRecord> Store::session_timeline(const Tenant& t, std::string_view id) {
+    thread_local std::string key;
+    cache_key(key, t, id);
+    std::lock_guard lock(mu_);
+    if (auto it = timelines_.find(key); it != timelines_.end()) return it->second;
+    auto s = find_session_unlocked(t, id, false);
+    if (!s) return nullptr;
+    auto lean = std::make_shared<SessionRecord>();
+    lean->tenant = s->tenant;
+    lean->id = s->id;
+    lean->start = s->start;
+    lean->idle_timeout_minutes = s->idle_timeout_minutes;
+    lean->terminating_ms = s->terminating_ms;
+    lean->steps = std::move(s->steps);
+    timelines_.emplace(key, lean);
+    return lean;
+}
+
 std::vector<SessionRecord> Store::find_sessions_by_id(std::string_view id) {
     std::lock_guard lock(mu_);
     std::vector<Tenant> tenants;
@@ -360,6 +385,11 @@ std::optional<Scenario> Store::Tx::find_scenario(std::string_view name) {
 
 void Store::Tx::put_session(const SessionRecord& s) {
     auto& db = s_.db_;
+    {
+        std::string key;
+        cache_key(key, s.tenant, s.id);
+        s_.timelines_.erase(key);
+    }
     std::optional<std::int64_t> sid;
     {
         auto st = db.prepare("SELECT sid FROM sessions WHERE account = ? AND region = ? AND id = ?");
@@ -502,6 +532,7 @@ void Store::Tx::set_meta(std::string_view key, std::int64_t value) {
 void Store::Tx::mark_initialized() { set_meta("initialized", 1); }
 
 void Store::Tx::clear_all() {
+    s_.timelines_.clear();
     s_.db_.exec(
         "DELETE FROM session_steps; DELETE FROM sessions; DELETE FROM workgroups; "
         "DELETE FROM profiles; DELETE FROM scenario_steps; DELETE FROM tags; DELETE FROM tokens; "

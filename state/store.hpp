@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,6 +47,10 @@ public:
     // Reads. Nullopt when absent. Tags are loaded only when asked for.
     std::optional<SessionRecord> find_session(const Tenant& t, std::string_view id,
                                               bool with_tags = false);
+    // The hot path of GetSessionStatus: what status_at() needs, from a cache in front of SQLite
+    // (filled on first read, dropped on every write of the session). Null when absent.
+    std::shared_ptr<const SessionRecord> session_timeline(const Tenant& t, std::string_view id);
+
     // Admin lookups by id across tenants.
     std::vector<SessionRecord> find_sessions_by_id(std::string_view id);
     std::optional<WorkgroupRecord> find_workgroup(const Tenant& t, std::string_view name);
@@ -159,8 +164,12 @@ private:
     std::optional<CalculationRecord> find_calculation_unlocked(const Tenant& t, std::string_view id);
     void put_tags(const Tenant& t, std::string_view kind, std::string_view name, const Tags& tags);
 
+    static void cache_key(std::string& key, const Tenant& t, std::string_view id);
+
     std::mutex mu_;
     SqliteDb db_;
+    // Timelines only (no configuration strings, no tags): the bytes status_at() reads.
+    std::unordered_map<std::string, std::shared_ptr<const SessionRecord>> timelines_;
 };
 
 }  // namespace athena
