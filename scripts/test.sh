@@ -12,7 +12,13 @@ cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 t0=$SECONDS
 # shellcheck disable=SC2207
 node_pkgs=($(athena_node_pkgs))
-athena_install_missing "${ATHENA_BUILD_DEPS[@]}" "${ATHENA_TEST_DEPS[@]}" "${node_pkgs[@]}"
+# The container image test (label `container`) runs where ../shared/tools/container can build
+# images with podman: as root, next to ../shared, and not itself inside a container.
+container_pkgs=()
+if [ -x ../shared/tools/container ] && [ "$(id -u)" -eq 0 ] && [ ! -e /run/.containerenv ] && [ ! -e /.dockerenv ]; then
+  container_pkgs=(podman runc debootstrap)
+fi
+athena_install_missing "${ATHENA_BUILD_DEPS[@]}" "${ATHENA_TEST_DEPS[@]}" "${node_pkgs[@]}" "${container_pkgs[@]}"
 echo "test.sh: dependencies ready ($((SECONDS - t0)) s)"
 
 # Release like scripts/run.sh, unless build/ is already configured (keep its type: switching
