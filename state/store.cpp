@@ -568,22 +568,20 @@ void Store::Tx::delete_workgroup(const Tenant& t, std::string_view name) {
 bool Store::Tx::for_each_session(const Tenant& t, std::string_view workgroup,
                                  std::optional<std::pair<std::int64_t, std::int64_t>> before,
                                  const std::function<bool(SessionRecord&)>& f) {
-    // Newest first: by start time, then insertion order. `before` resumes after a cursor.
-    std::vector<std::string> ids;
-    {
-        auto st = before ? s_.db_.prepare(
-                               "SELECT id FROM sessions WHERE account = ? AND region = ? AND workgroup = ? "
-                               "AND (start_ms < ? OR (start_ms = ? AND sid < ?)) "
-                               "ORDER BY start_ms DESC, sid DESC")
-                         : s_.db_.prepare(
-                               "SELECT id FROM sessions WHERE account = ? AND region = ? AND workgroup = ? "
-                               "ORDER BY start_ms DESC, sid DESC");
-        st.bind(1, t.account).bind(2, t.region).bind(3, workgroup);
-        if (before) st.bind(4, before->first).bind(5, before->first).bind(6, before->second);
-        while (st.step()) ids.push_back(st.col_text(0));
-    }
-    for (const auto& id : ids) {
-        auto s = s_.find_session_unlocked(t, id, false);
+    // Newest first: by start time, then insertion order. `before` resumes after a cursor. The
+    // rows are stepped lazily, so a page reads only what it shows (plus one). f must not write
+    // sessions while the walk is on.
+    auto st = before ? s_.db_.prepare(
+                           "SELECT id FROM sessions WHERE account = ? AND region = ? AND workgroup = ? "
+                           "AND (start_ms < ? OR (start_ms = ? AND sid < ?)) "
+                           "ORDER BY start_ms DESC, sid DESC")
+                     : s_.db_.prepare(
+                           "SELECT id FROM sessions WHERE account = ? AND region = ? AND workgroup = ? "
+                           "ORDER BY start_ms DESC, sid DESC");
+    st.bind(1, t.account).bind(2, t.region).bind(3, workgroup);
+    if (before) st.bind(4, before->first).bind(5, before->first).bind(6, before->second);
+    while (st.step()) {
+        auto s = s_.find_session_unlocked(t, st.col_text(0), false);
         if (s && !f(*s)) return false;
     }
     return true;
