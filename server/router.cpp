@@ -82,7 +82,7 @@ HttpResponse Router::handle_aws(const HttpRequest& req) {
         if (!op) {
             fail(AwsError::unknown_operation(
                 400, is_athena_operation(operation)
-                         ? "Operation " + operation + " is not implemented by athena-emu (it emulates the Athena session API)"
+                         ? "Operation " + operation + " is outside the Athena session API that athena-emu emulates"
                          : "Unknown operation " + operation));
             break;
         }
