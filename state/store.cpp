@@ -81,6 +81,21 @@ CREATE TABLE IF NOT EXISTS tags(
 ) WITHOUT ROWID;
 )sql";
 
+// Runs `names_sql` (one name per row), then `load(name)` for each: rows first, so the loader
+// may use statements of its own.
+template <class T, class Load>
+std::vector<T> load_named(SqliteDb& db, const char* names_sql, Load load) {
+    std::vector<std::string> names;
+    {
+        auto st = db.prepare(names_sql);
+        while (st.step()) names.push_back(st.col_text(0));
+    }
+    std::vector<T> out;
+    for (const auto& n : names)
+        if (auto item = load(n)) out.push_back(std::move(*item));
+    return out;
+}
+
 SessionState state_column(const Stmt& st, int i) {
     auto s = parse_session_state(st.col_text(i));
     if (!s) throw SqliteError("database holds an unknown session state '" + st.col_text(i) + "'");
@@ -799,27 +814,13 @@ std::vector<std::string> Store::Tx::workgroup_names_with_sessions(const Tenant& 
 }
 
 std::vector<Profile> Store::Tx::profiles() {
-    std::vector<std::string> names;
-    {
-        auto st = s_.db_.prepare("SELECT name FROM profiles ORDER BY name");
-        while (st.step()) names.push_back(st.col_text(0));
-    }
-    std::vector<Profile> out;
-    for (const auto& n : names)
-        if (auto p = s_.find_profile_unlocked(n)) out.push_back(*p);
-    return out;
+    return load_named<Profile>(s_.db_, "SELECT name FROM profiles ORDER BY name",
+                               [&](const std::string& n) { return s_.find_profile_unlocked(n); });
 }
 
 std::vector<Scenario> Store::Tx::scenarios() {
-    std::vector<std::string> names;
-    {
-        auto st = s_.db_.prepare("SELECT DISTINCT name FROM scenario_steps ORDER BY name");
-        while (st.step()) names.push_back(st.col_text(0));
-    }
-    std::vector<Scenario> out;
-    for (const auto& n : names)
-        if (auto sc = s_.find_scenario_unlocked(n)) out.push_back(*sc);
-    return out;
+    return load_named<Scenario>(s_.db_, "SELECT DISTINCT name FROM scenario_steps ORDER BY name",
+                                [&](const std::string& n) { return s_.find_scenario_unlocked(n); });
 }
 
 void Store::Tx::for_each_session_everywhere(const std::function<void(SessionRecord&)>& f) {

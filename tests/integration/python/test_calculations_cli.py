@@ -12,16 +12,10 @@ Timestamps are compared with the exact instants (CLI v1 prints epoch
 numbers, v2 ISO 8601).
 """
 
-import decimal
-import json
-import shutil
-import subprocess
-import tempfile
 import unittest
 
-from emulator import START_MS, Emulator, is_uuid, session, step, workgroup
-from test_cli import (CLI_TIMEOUT_S, cli_list, instant_ms, isolated_env,
-                      probe)
+from emulator import START_MS, is_uuid, session, step, workgroup
+from test_cli import CliCase, cli_list, instant_ms, probe
 
 ROLE = 'arn:aws:iam::123456789012:role/r'
 WG = 'wg-calc-cli'
@@ -44,31 +38,10 @@ BUSY_MESSAGE = ('Session is in the BUSY state; needs to be IDLE to accept '
                 'Calculations.')
 
 
-class CliCalculationTest(unittest.TestCase):
+class CliCalculationTest(CliCase):
     def setUp(self):
-        self.emu = Emulator(fixtures='none').start()
-        self.addCleanup(self.emu.__exit__, None, None, None)
+        super().setUp()
         self.emu.load(DOC)
-        self.home = tempfile.mkdtemp(prefix='athena-emu-cli-home-')
-        self.addCleanup(shutil.rmtree, self.home, True)
-
-    def run_cli(self, cli, args):
-        cmd = [cli, 'athena'] + args + [
-            '--region', 'us-east-1', '--endpoint-url', self.emu.url,
-            '--cli-connect-timeout', '5', '--cli-read-timeout', '30',
-            '--output', 'json']
-        p = subprocess.run(cmd, stdin=subprocess.DEVNULL,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           env=isolated_env(self.home), timeout=CLI_TIMEOUT_S)
-        return (p.returncode, p.stdout.decode('utf-8', 'replace'),
-                p.stderr.decode('utf-8', 'replace'))
-
-    def ok(self, cli, args):
-        """Runs the CLI; exit 0 required; the parsed JSON output."""
-        rc, out, err = self.run_cli(cli, args)
-        self.assertEqual(rc, 0, '%s: %s' % (args[0], err))
-        return json.loads(out, parse_float=decimal.Decimal,
-                          parse_int=decimal.Decimal)
 
     def session_status(self, cli, state, last, idle=None):
         doc = self.ok(cli, ['get-session-status', '--session-id', SID])

@@ -117,6 +117,36 @@ EXPECTED = {
 }
 
 
+
+class CliCase(unittest.TestCase):
+    """A fresh emulator (no fixtures) per test and an isolated HOME; run_cli/ok call an `aws`."""
+
+    def setUp(self):
+        self.emu = Emulator(fixtures='none').start()
+        self.addCleanup(self.emu.__exit__, None, None, None)
+        self.home = tempfile.mkdtemp(prefix='athena-emu-cli-home-')
+        self.addCleanup(shutil.rmtree, self.home, True)
+
+    def run_cli(self, cli, args):
+        cmd = [cli, 'athena'] + args + [
+            '--region', 'us-east-1', '--endpoint-url', self.emu.url,
+            '--cli-connect-timeout', '5', '--cli-read-timeout', '30',
+            '--output', 'json']
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           env=isolated_env(self.home), timeout=CLI_TIMEOUT_S)
+        return (p.returncode, p.stdout.decode('utf-8', 'replace'),
+                p.stderr.decode('utf-8', 'replace'))
+
+    def ok(self, cli, args):
+        """Runs the CLI; exit 0 required; the parsed JSON output (or None)."""
+        rc, out, err = self.run_cli(cli, args)
+        self.assertEqual(rc, 0, '%s: %s' % (args[0], err))
+        if not out.strip():
+            return None
+        return json.loads(out, parse_float=decimal.Decimal,
+                          parse_int=decimal.Decimal)
+
 class CliTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

@@ -8,16 +8,11 @@ on a missing workgroup. Timestamps are compared with the exact instants
 (CLI v1 prints epoch numbers, v2 ISO 8601).
 """
 
-import decimal
 import json
-import shutil
-import subprocess
-import tempfile
 import unittest
 
-from emulator import SPARK, START_MS, Emulator, is_uuid
-from test_cli import (CLI_TIMEOUT_S, cli_list, instant_ms, isolated_env,
-                      probe)
+from emulator import SPARK, START_MS, is_uuid
+from test_cli import CliCase, cli_list, instant_ms, probe
 
 ROLE = 'arn:aws:iam::123456789012:role/r'
 WG_CONFIG = {'EngineVersion': {'SelectedEngineVersion': SPARK},
@@ -27,33 +22,7 @@ ENGINE = {'CoordinatorDpuSize': 1, 'MaxConcurrentDpus': 20,
 CREATING_MS, CREATED_MS, TERMINATING_MS = 5000, 1000, 3000  # profile default
 
 
-class CliLifecycleTest(unittest.TestCase):
-    def setUp(self):
-        self.emu = Emulator(fixtures='none').start()
-        self.addCleanup(self.emu.__exit__, None, None, None)
-        self.home = tempfile.mkdtemp(prefix='athena-emu-cli-home-')
-        self.addCleanup(shutil.rmtree, self.home, True)
-
-    def run_cli(self, cli, args):
-        cmd = [cli, 'athena'] + args + [
-            '--region', 'us-east-1', '--endpoint-url', self.emu.url,
-            '--cli-connect-timeout', '5', '--cli-read-timeout', '30',
-            '--output', 'json']
-        p = subprocess.run(cmd, stdin=subprocess.DEVNULL,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           env=isolated_env(self.home), timeout=CLI_TIMEOUT_S)
-        return (p.returncode, p.stdout.decode('utf-8', 'replace'),
-                p.stderr.decode('utf-8', 'replace'))
-
-    def ok(self, cli, args):
-        """Runs the CLI; exit 0 required; the parsed JSON output (or None)."""
-        rc, out, err = self.run_cli(cli, args)
-        self.assertEqual(rc, 0, '%s: %s' % (args[0], err))
-        if not out.strip():
-            return None
-        return json.loads(out, parse_float=decimal.Decimal,
-                          parse_int=decimal.Decimal)
-
+class CliLifecycleTest(CliCase):
     def check_status(self, st, state, times, reason=None):
         """times: {member: offset ms}; reason None = must be absent,
         Ellipsis = absent or any non-empty string, else exact."""
