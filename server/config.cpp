@@ -46,7 +46,15 @@ po::options_description describe() {
         ("log-format", po::value<std::string>(), "text (default) or json")
         ("log-level", po::value<std::string>(), "debug, info (default; one line per AWS request), warn or error")
         ("admin", po::value<std::string>(), "on (default) or off: the /_emulator/ API (health always answers)")
-        ("admin-token", po::value<std::string>(), "require 'Authorization: Bearer <token>' on the admin API (not health)");
+        ("admin-token", po::value<std::string>(), "require 'Authorization: Bearer <token>' on the admin API (not health)")
+        ("max-connections", po::value<std::string>(), "open connections served at once (default 1024); more are answered 503 and closed")
+        ("max-header-bytes", po::value<std::string>(), "request line + headers (default 16384); more: 431")
+        ("max-body-bytes", po::value<std::string>(), "body of an AWS request (default 1048576); more: 413")
+        ("max-admin-body-bytes", po::value<std::string>(), "body of an admin API request, e.g. a fixture POST (default 67108864); more: 413")
+        ("max-json-depth", po::value<std::string>(), "nesting of an AWS request's JSON body (default 32); deeper: SerializationException")
+        ("idle-timeout-s", po::value<std::string>(), "a kept-alive connection with no request begun is closed after this (default 60)")
+        ("request-timeout-s", po::value<std::string>(), "a request must arrive whole within this of its first byte (default 30); else 408 and close")
+        ("write-timeout-s", po::value<std::string>(), "a client that does not read its answer within this is cut off (default 30)");
     return d;
 }
 
@@ -209,6 +217,39 @@ ParsedArgs parse_config(int argc, const char* const* argv, const std::function<c
         if (s->value.empty()) bad(s->source, s->value, "a non-empty token");
         c.admin_token = s->value;
     }
+    // Sizes and counts: a whole number within [lo, hi].
+    auto count = [&](const char* flag, std::size_t& out, std::size_t lo, std::size_t hi, const char* what) {
+        if (auto s = setting(flag)) {
+            static const boost::regex digits("[0-9]{1,12}");
+            const auto expected = std::string(what) + " from " + std::to_string(lo) + " to " + std::to_string(hi);
+            if (!boost::regex_match(s->value, digits)) bad(s->source, s->value, expected);
+            const auto v = std::stoull(s->value);
+            if (v < lo || v > hi) bad(s->source, s->value, expected);
+            out = static_cast<std::size_t>(v);
+        }
+    };
+    count("max-connections", c.limits.max_connections, 1, 1000000, "a number of connections");
+    count("max-header-bytes", c.limits.max_header_bytes, 1024, 1024 * 1024, "a size in bytes");
+    count("max-body-bytes", c.limits.max_body_bytes, 1024, std::size_t{1} << 30, "a size in bytes");
+    count("max-admin-body-bytes", c.limits.max_admin_body_bytes, 1024, std::size_t{1} << 32, "a size in bytes");
+    count("max-json-depth", c.max_json_depth, 1, 10000, "a nesting depth");
+    // Timeouts: seconds, with up to three decimals.
+    auto timeout = [&](const char* flag, std::chrono::milliseconds& out) {
+        if (auto s = setting(flag)) {
+            static const boost::regex seconds("([0-9]{1,6})(\\.([0-9]{1,3}))?");
+            boost::smatch m;
+            const char* expected = "seconds above 0, such as 30 or 0.5 (at most 999999)";
+            if (!boost::regex_match(s->value, m, seconds)) bad(s->source, s->value, expected);
+            std::string frac = m[3].matched ? m[3].str() : "";
+            frac.resize(3, '0');
+            const long long ms = std::stoll(m[1].str()) * 1000 + std::stoll(frac);
+            if (ms <= 0) bad(s->source, s->value, expected);
+            out = std::chrono::milliseconds(ms);
+        }
+    };
+    timeout("idle-timeout-s", c.limits.idle_timeout);
+    timeout("request-timeout-s", c.limits.request_timeout);
+    timeout("write-timeout-s", c.limits.write_timeout);
     return out;
 }
 

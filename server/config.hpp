@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "server/http_limits.hpp"
 #include "server/logger.hpp"
 #include "state/clock.hpp"
 #include "state/time.hpp"
@@ -30,6 +31,8 @@ struct Config {
     bool admin{true};
     std::optional<std::string> admin_token;
     std::size_t journal_size{10000};
+    HttpLimits limits;
+    std::size_t max_json_depth{32};
 };
 
 // One line naming the flag (or variable), the value and what is expected.

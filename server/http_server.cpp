@@ -2,12 +2,22 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/string_body.hpp>
 
 #include <array>
+#include <atomic>
+#include <charconv>
+#include <ctime>
+#include <limits>
+#include <optional>
 #include <stdexcept>
 
 #include "server/aws_error.hpp"
@@ -21,64 +31,303 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 namespace {
-// A request (headers and body) must arrive within this, and so must the next one on a
-// kept-alive connection: a silent or slow client cannot hold a connection forever.
-constexpr auto kReadTimeout = std::chrono::seconds(60);
-constexpr auto kWriteTimeout = std::chrono::seconds(30);
+
+// How often the sweep looks for connections past their deadline: the timeouts' resolution.
+constexpr auto kSweepInterval = std::chrono::milliseconds(200);
+// Space offered to each read: a whole request as boto3 sends it (~0.7 KiB) arrives in one.
+constexpr std::size_t kReadChunk = 16 * 1024;
+// After the last answer on a connection that closes: how long unread input is drained, so the
+// close does not turn into a TCP RST that could destroy the answer at the client.
+constexpr auto kLingerTimeout = std::chrono::seconds(2);
+// A stalled answer (fault injection) waits at most this for the client to give up.
+constexpr auto kStallTimeout = std::chrono::minutes(15);
+
+std::int64_t steady_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+template <class Rep, class Period>
+std::int64_t ns(std::chrono::duration<Rep, Period> d) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+}
+
+void append_number(std::string& out, std::uint64_t v) {
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, end);
+}
+
+// RFC 9110 IMF-fixdate of the real time ("Wed, 25 Nov 2026 17:30:00 GMT"), formatted once a
+// second per thread. Names are spelled out: strftime's %a/%b follow the locale.
+std::string_view http_date(const Clock& wall) {
+    static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    thread_local std::int64_t cached_s = std::numeric_limits<std::int64_t>::min();
+    thread_local std::array<char, 32> buf{};
+    thread_local std::size_t len = 0;
+    const std::int64_t ms = to_epoch_ms(wall.now());
+    const std::int64_t s = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+    if (s != cached_s) {
+        const std::time_t t = static_cast<std::time_t>(s);
+        std::tm tm{};
+        gmtime_r(&t, &tm);
+        const int n = std::snprintf(buf.data(), buf.size(), "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday],
+                                    tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        len = n > 0 ? static_cast<std::size_t>(n) : 0;
+        cached_s = s;
+    }
+    return {buf.data(), len};
+}
+
+std::string_view reason_phrase(unsigned status) {
+    auto r = http::obsolete_reason(http::int_to_status(status));
+    return r.empty() || r == "<unknown-status>" ? std::string_view("Unknown") : std::string_view(r);
+}
+
+std::string seconds_text(std::chrono::milliseconds d) {
+    if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + " s";
+    return std::to_string(d.count()) + " ms";
+}
+
 }  // namespace
 
 // One client connection. Reads a request, answers it, reads the next: pipelined requests
-// already in the buffer are answered in order.
+// already in the buffer are answered in order. Its deadline is a number the server's sweep
+// compares with the time; nothing here arms a timer per read or write.
 class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
 public:
-    HttpConnection(tcp::socket&& socket, HttpServer& server, Router& router, const Logger& log)
-        : stream_(std::move(socket)), server_(server), router_(router), log_(log) {
-        server_.add(this);
-    }
+    // What the connection is waiting for: which deadline applies, and what its expiry means.
+    enum class Phase : std::uint8_t {
+        Idle,     // kept alive, no byte of the next request yet (idle timeout)
+        Request,  // part of a request has arrived (request timeout: 408, then close)
+        Busy,     // the router is answering, or an injected latency runs: no deadline
+        Write,    // writing the answer (write timeout)
+        Linger,   // closing: draining unread input
+        Stall,    // injected stall: never answers
+    };
+
+    HttpConnection(tcp::socket&& socket, HttpServer& server, Router& router, const Logger& log,
+                   const HttpLimits& limits, const Clock& wall)
+        : socket_(std::move(socket)), server_(server), router_(router), log_(log), limits_(limits), wall_(wall) {}
     ~HttpConnection() { server_.remove(this); }
 
     void run() {
-        net::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpConnection::do_read, shared_from_this()));
+        server_.add(this);
+        net::dispatch(socket_.get_executor(), beast::bind_front_handler(&HttpConnection::do_read, shared_from_this()));
     }
 
-    // From any thread: close now when idle, else after the answer being written.
-    void shutdown() {
-        net::post(stream_.get_executor(), [self = shared_from_this()] {
-            self->closing_ = true;
-            if (self->stalled_) {
-                beast::error_code ec;
-                self->stream_.socket().close(ec);
-                return;
-            }
-            if (self->reading_ && self->buffer_.size() == 0 && self->parser_ && !self->parser_->got_some()) {
-                beast::error_code ec;
-                self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-                self->stream_.socket().close(ec);
-            }
+    // Over --max-connections: answer 503 at once and close.
+    void reject(std::size_t open) {
+        rejected_ = true;
+        server_.add(this);
+        net::dispatch(socket_.get_executor(), [self = shared_from_this(), open] {
+            self->keep_alive_ = false;
+            self->log_.log(LogLevel::Warn, "refused a connection: too many open",
+                           {{"open", std::to_string(open), true},
+                            {"max_connections", std::to_string(self->limits_.max_connections), true}});
+            HttpResponse r = aws_error_response(
+                AwsError{503, "ServiceUnavailableException",
+                         "athena-emu already has " + std::to_string(open) + " open connections, its limit "
+                         "(--max-connections " + std::to_string(self->limits_.max_connections) +
+                         "): close idle connections, or raise the limit",
+                         {}, {}},
+                new_request_id());
+            self->send(std::move(r));
         });
     }
 
-private:
-    void do_read() {
-        parser_.emplace();
-        parser_->body_limit(kMaxBodyBytes);
-        stream_.expires_after(kReadTimeout);
-        reading_ = true;
-        http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpConnection::on_read, shared_from_this()));
+    bool rejected() const { return rejected_; }
+
+    // From any thread: close now when idle, else after the answer being written.
+    void shutdown() {
+        net::post(socket_.get_executor(), [self = shared_from_this()] {
+            self->closing_ = true;
+            const Phase p = self->phase_.load();
+            if (p == Phase::Stall || p == Phase::Linger || (p == Phase::Idle && self->reading_)) self->close_now();
+        });
     }
 
-    void on_read(beast::error_code ec, std::size_t) {
+    // From the sweep, under the server's lock (any thread): whether the deadline has passed.
+    bool due(std::int64_t now_ns) const {
+        const std::int64_t d = deadline_ns_.load(std::memory_order_relaxed);
+        return d != 0 && now_ns >= d;
+    }
+    void expire() {
+        net::post(socket_.get_executor(), [self = shared_from_this()] { self->on_deadline(); });
+    }
+
+private:
+    void set_phase(Phase p, std::chrono::nanoseconds timeout) {
+        phase_.store(p, std::memory_order_relaxed);
+        deadline_ns_.store(timeout.count() > 0 ? steady_ns() + timeout.count() : 0, std::memory_order_relaxed);
+    }
+    void set_phase(Phase p) { set_phase(p, std::chrono::nanoseconds(0)); }
+
+    void on_deadline() {
+        const std::int64_t d = deadline_ns_.load(std::memory_order_relaxed);
+        if (d == 0 || steady_ns() < d || !socket_.is_open()) return;  // moved on meanwhile
+        switch (phase_.load()) {
+            case Phase::Request:
+                // A new connection that never sent a byte is closed quietly, like an idle one.
+                if (buffer_.size() == 0 && !(parser_ && parser_->got_some())) return close_now();
+                // The client began a request and did not finish it in time (slowloris or a
+                // stuck client): tell it, then close. Other connections never waited for it.
+                timed_out_ = true;
+                {
+                    beast::error_code ec;
+                    socket_.cancel(ec);  // the pending read: its handler sees timed_out_
+                }
+                log_.log(LogLevel::Warn, "closed a connection: request not received in full in time",
+                         {{"peer", peer()}, {"request_timeout", seconds_text(limits_.request_timeout)}});
+                keep_alive_ = false;
+                return send(aws_error_response(
+                    AwsError{408, "RequestTimeoutException",
+                             "The request was not received in full within " + seconds_text(limits_.request_timeout) +
+                                 " (--request-timeout-s); send the whole request at once, or raise the limit",
+                             {}, {}},
+                    new_request_id()));
+            case Phase::Write:
+                log_.log(LogLevel::Warn, "closed a connection: the client did not read its answer in time",
+                         {{"peer", peer()}, {"write_timeout", seconds_text(limits_.write_timeout)}});
+                return close_now();
+            case Phase::Idle:
+            case Phase::Linger:
+            case Phase::Stall:
+                return close_now();
+            case Phase::Busy:
+                return;
+        }
+    }
+
+    std::string peer() {
+        beast::error_code ec;
+        auto ep = socket_.remote_endpoint(ec);
+        return ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
+    }
+
+    // --- reading ---------------------------------------------------------------------------
+
+    void do_read() {
+        if (closing_) return do_linger();
+        parser_.emplace();
+        parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(limits_.max_header_bytes, UINT32_MAX)));
+        // The route's own limit is set once the target is known (check_header).
+        parser_->body_limit(std::max(limits_.max_body_bytes, limits_.max_admin_body_bytes));
+        parser_->eager(false);
+        header_checked_ = false;
+        // A new connection's first request, or bytes already here: the request clock runs.
+        if (buffer_.size() > 0 || first_request_)
+            set_phase(Phase::Request, limits_.request_timeout);
+        else
+            set_phase(Phase::Idle, limits_.idle_timeout);
+        parse();
+    }
+
+    // Feeds what the buffer holds to the parser; reads more when that is not a whole request.
+    void parse() {
+        while (buffer_.size() > 0) {
+            beast::error_code ec;
+            const std::size_t n = parser_->put(buffer_.data(), ec);
+            buffer_.consume(n);
+            if (ec == http::error::need_more) break;
+            if (ec) return on_parse_error(ec);
+            if (parser_->is_header_done() && !header_checked_) {
+                header_checked_ = true;
+                if (!check_header()) return;
+                if (continue_pending_) return send_continue();
+                parser_->eager(true);
+            }
+            if (parser_->is_done()) return on_request();
+            if (n == 0) break;
+        }
+        do_read_some();
+    }
+
+    void do_read_some() {
+        reading_ = true;
+        socket_.async_read_some(buffer_.prepare(kReadChunk),
+                                beast::bind_front_handler(&HttpConnection::on_read_some, shared_from_this()));
+    }
+
+    void on_read_some(beast::error_code ec, std::size_t n) {
         reading_ = false;
-        if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout ||
-            ec == net::error::connection_reset || ec == net::error::bad_descriptor || ec == net::error::eof)
-            return do_close();
+        if (timed_out_) return;
+        if (ec) return close_now();  // the client closed or reset: nothing to answer
+        buffer_.commit(n);
+        if (phase_.load(std::memory_order_relaxed) == Phase::Idle) set_phase(Phase::Request, limits_.request_timeout);
+        parse();
+    }
+
+    static bool is_admin(std::string_view target) { return target.substr(0, 10) == "/_emulator"; }
+
+    // The header is in: apply the route's body limit; false when an answer was sent instead.
+    bool check_header() {
+        const auto& msg = parser_->get();
+        const std::string_view target = msg.target();
+        const bool admin = is_admin(target);
+        const std::size_t limit = admin ? limits_.max_admin_body_bytes : limits_.max_body_bytes;
+        if (auto len = parser_->content_length(); len && *len > limit) {
+            too_large(limit, admin);
+            return false;
+        }
+        parser_->body_limit(limit);
+        body_limit_ = limit;
+        body_limit_admin_ = admin;
+        auto expect = msg.find(http::field::expect);
+        continue_pending_ = expect != msg.end() && beast::iequals(expect->value(), "100-continue") && msg.version() >= 11;
+        return true;
+    }
+
+    // `Expect: 100-continue` (curl sends it for large bodies): invite the body.
+    void send_continue() {
+        continue_pending_ = false;
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        net::async_write(socket_, net::buffer(kContinue.data(), kContinue.size()),
+                         [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                             if (ec) return self->close_now();
+                             self->parser_->eager(true);
+                             self->parse();
+                         });
+    }
+
+    void too_large(std::size_t limit, bool admin) {
+        reply_and_close(AwsError{413, "RequestEntityTooLargeException",
+                                 "Request body exceeds the limit of " + std::to_string(limit) + " bytes (" +
+                                     (admin ? "--max-admin-body-bytes" : "--max-body-bytes") + ")",
+                                 {}, {}});
+    }
+
+    void on_parse_error(beast::error_code ec) {
         if (ec == http::error::body_limit) {
-            return reply_and_close(413, AwsError{413, "RequestEntityTooLargeException",
-                                                 "Request body exceeds the limit of 1048576 bytes", {}});
+            // Content-Length above every limit fails inside the header's parse: route it here.
+            if (!header_checked_) {
+                body_limit_admin_ = is_admin(parser_->get().target());
+                body_limit_ = body_limit_admin_ ? limits_.max_admin_body_bytes : limits_.max_body_bytes;
+            }
+            return too_large(body_limit_, body_limit_admin_);
         }
-        if (ec) {
-            return reply_and_close(400, AwsError::serialization("Malformed HTTP request: " + ec.message()));
+        if (ec == http::error::header_limit) {
+            return reply_and_close(AwsError{431, "RequestHeaderFieldsTooLargeException",
+                                            "The request line and headers exceed the limit of " +
+                                                std::to_string(limits_.max_header_bytes) + " bytes (--max-header-bytes)",
+                                            {}, {}});
         }
+        reply_and_close(AwsError::serialization("Malformed HTTP request: " + ec.message()));
+    }
+
+    // --- answering -------------------------------------------------------------------------
+
+    template <class Msg, class Name>
+    static std::string_view header(const Msg& msg, Name name) {
+        auto it = msg.find(name);
+        return it == msg.end() ? std::string_view{} : std::string_view(it->value());
+    }
+
+    void on_request() {
+        set_phase(Phase::Busy);
+        first_request_ = false;
         const auto& msg = parser_->get();
         HttpRequest req;
         req.method = msg.method_string();
@@ -89,17 +338,19 @@ private:
         pending_ = router_.handle(req);
         keep_alive_ = msg.keep_alive() && !closing_;
         version_ = msg.version();
+        head_ = msg.method() == http::verb::head;
         if (pending_.delay.count() > 0) {
             // Injected latency: wait on a timer, so other connections go on meanwhile.
-            timer_.expires_after(pending_.delay);
-            timer_.async_wait(beast::bind_front_handler(&HttpConnection::on_delay, shared_from_this()));
+            if (!timer_) timer_.emplace(socket_.get_executor());
+            timer_->expires_after(pending_.delay);
+            timer_->async_wait(beast::bind_front_handler(&HttpConnection::on_delay, shared_from_this()));
             return;
         }
         deliver();
     }
 
     void on_delay(beast::error_code ec) {
-        if (ec) return do_close();
+        if (ec) return close_now();
         deliver();
     }
 
@@ -107,14 +358,14 @@ private:
         beast::error_code ec;
         switch (pending_.delivery) {
             case Delivery::Normal:
-                return send(std::move(pending_), version_);
+                return send(std::move(pending_));
             case Delivery::Reset:
                 // SO_LINGER 0 turns the close into a TCP RST.
-                stream_.socket().set_option(net::socket_base::linger(true, 0), ec);
-                stream_.socket().close(ec);
+                socket_.set_option(net::socket_base::linger(true, 0), ec);
+                socket_.close(ec);
                 return;
             case Delivery::Close:
-                return do_close();
+                return close_now();
             case Delivery::Stall:
                 return do_stall();
         }
@@ -122,72 +373,116 @@ private:
 
     // Never answers: reads and drops whatever comes until the client gives up (or 15 minutes).
     void do_stall() {
-        stalled_ = true;
-        stream_.expires_after(std::chrono::minutes(15));
-        stream_.async_read_some(net::buffer(drain_),
-                                [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                                    if (ec) return self->do_close();
-                                    self->do_stall();
-                                });
+        set_phase(Phase::Stall, kStallTimeout);
+        socket_.async_read_some(net::buffer(drain_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) return self->close_now();
+            self->do_stall();
+        });
     }
 
-    template <class Msg, class Name>
-    static std::string_view header(const Msg& msg, Name name) {
-        auto it = msg.find(name);
-        return it == msg.end() ? std::string_view{} : std::string_view(it->value());
-    }
-
-    void reply_and_close(unsigned status, const AwsError& e) {
-        HttpResponse r = aws_error_response(e, new_request_id());
-        r.status = status;
+    void reply_and_close(const AwsError& e) {
         keep_alive_ = false;
-        send(std::move(r), 11);
+        version_ = 11;
+        head_ = false;
+        send(aws_error_response(e, new_request_id()));
     }
 
-    void send(HttpResponse r, unsigned version) {
-        res_ = {};
-        res_.version(version);
-        res_.result(r.status);
-        res_.set(http::field::content_type, r.content_type);
-        for (auto& [k, v] : r.headers) res_.set(k, v);
-        res_.body() = std::move(r.body);
-        res_.keep_alive(keep_alive_);
-        res_.prepare_payload();
-        stream_.expires_after(kWriteTimeout);
-        http::async_write(stream_, res_, beast::bind_front_handler(&HttpConnection::on_write, shared_from_this()));
+    // The whole answer in one buffer, written with one call.
+    void send(HttpResponse r) {
+        out_.clear();
+        out_ += version_ == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+        append_number(out_, r.status);
+        out_ += ' ';
+        out_ += reason_phrase(r.status);
+        out_ += "\r\nContent-Type: ";
+        out_ += r.content_type;
+        for (const auto& [k, v] : r.headers) {
+            out_ += "\r\n";
+            out_ += k;
+            out_ += ": ";
+            out_ += v;
+        }
+        out_ += "\r\nContent-Length: ";
+        append_number(out_, r.body.size());
+        out_ += "\r\nDate: ";
+        out_ += http_date(wall_);
+        if (!keep_alive_ || closing_)
+            out_ += "\r\nConnection: close";
+        else if (version_ == 10)
+            out_ += "\r\nConnection: keep-alive";
+        out_ += "\r\n\r\n";
+        if (!head_) out_ += r.body;
+        set_phase(Phase::Write, limits_.write_timeout);
+        net::async_write(socket_, net::buffer(out_),
+                         beast::bind_front_handler(&HttpConnection::on_write, shared_from_this()));
     }
 
     void on_write(beast::error_code ec, std::size_t) {
-        if (ec) return do_close();
-        if (!keep_alive_ || closing_) return do_close();
+        if (ec) return close_now();
+        if (!keep_alive_ || closing_) return do_linger();
         do_read();
     }
 
-    void do_close() {
+    // Half-close, then drain what the client still sends until it closes (or kLingerTimeout).
+    void do_linger() {
+        set_phase(Phase::Linger, kLingerTimeout);
         beast::error_code ec;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-        stream_.socket().close(ec);
+        socket_.shutdown(tcp::socket::shutdown_send, ec);
+        if (ec) return close_now();
+        do_linger_more();
     }
 
-    beast::tcp_stream stream_;
+    void do_linger_more() {
+        socket_.async_read_some(net::buffer(drain_), [self = shared_from_this()](beast::error_code e, std::size_t) {
+            if (e) return self->close_now();
+            self->do_linger_more();
+        });
+    }
+
+    void close_now() {
+        set_phase(Phase::Busy);
+        beast::error_code ec;
+        socket_.close(ec);
+    }
+
+    tcp::socket socket_;
     HttpServer& server_;
     Router& router_;
     const Logger& log_;
+    const HttpLimits& limits_;
+    const Clock& wall_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
-    http::response<http::string_body> res_;
+    std::string out_;
+    std::atomic<Phase> phase_{Phase::Busy};
+    std::atomic<std::int64_t> deadline_ns_{0};
+    std::size_t body_limit_{0};
+    bool body_limit_admin_{false};
+    bool header_checked_{false};
+    bool continue_pending_{false};
     bool reading_{false};
     bool closing_{false};
     bool keep_alive_{true};
-    bool stalled_{false};
+    bool timed_out_{false};
+    bool head_{false};
+    bool rejected_{false};
+    bool first_request_{true};
     HttpResponse pending_;
     unsigned version_{11};
-    net::steady_timer timer_{stream_.get_executor()};
+    std::optional<net::steady_timer> timer_;
     std::array<char, 4096> drain_{};
 };
 
-HttpServer::HttpServer(net::io_context& ioc, const tcp::endpoint& ep, Router& router, const Logger& log, int threads)
-    : ioc_(ioc), acceptor_(net::make_strand(ioc)), router_(router), log_(log), threads_(threads) {
+HttpServer::HttpServer(net::io_context& ioc, const tcp::endpoint& ep, Router& router, const Logger& log, int threads,
+                       const HttpLimits& limits, const Clock& wall)
+    : ioc_(ioc),
+      acceptor_(net::make_strand(ioc)),
+      sweep_timer_(ioc),
+      router_(router),
+      log_(log),
+      limits_(limits),
+      wall_(wall),
+      threads_(threads) {
     beast::error_code ec;
     auto fail = [&](const char* what) {
         throw std::runtime_error("cannot listen on " + ep.address().to_string() + ":" + std::to_string(ep.port()) +
@@ -208,7 +503,10 @@ HttpServer::~HttpServer() = default;
 
 unsigned short HttpServer::port() const { return acceptor_.local_endpoint().port(); }
 
-void HttpServer::start() { do_accept(); }
+void HttpServer::start() {
+    do_accept();
+    do_sweep();
+}
 
 void HttpServer::do_accept() {
     // With one I/O thread every handler already runs in order: a strand per connection would
@@ -220,7 +518,16 @@ void HttpServer::do_accept() {
             log_.log(LogLevel::Warn, "accept failed", {{"error", ec.message()}});
         } else {
             socket.set_option(tcp::no_delay(true), ec);
-            std::make_shared<HttpConnection>(std::move(socket), *this, router_, log_)->run();
+            std::size_t open = 0;
+            {
+                std::lock_guard lock(mu_);
+                open = connections_.size() - rejecting_;
+            }
+            auto c = std::make_shared<HttpConnection>(std::move(socket), *this, router_, log_, limits_, wall_);
+            if (open >= limits_.max_connections)
+                c->reject(open);
+            else
+                c->run();
         }
         {
             std::lock_guard lock(mu_);
@@ -228,6 +535,26 @@ void HttpServer::do_accept() {
         }
         do_accept();
     });
+}
+
+void HttpServer::do_sweep() {
+    sweep_timer_.expires_after(kSweepInterval);
+    sweep_timer_.async_wait([this](boost::system::error_code ec) { on_sweep(ec); });
+}
+
+void HttpServer::on_sweep(boost::system::error_code ec) {
+    if (ec) return;
+    const std::int64_t now = steady_ns();
+    std::vector<std::shared_ptr<HttpConnection>> due;
+    {
+        std::lock_guard lock(mu_);
+        if (stopping_) return;
+        for (auto* c : connections_)
+            if (c->due(now))
+                if (auto p = c->weak_from_this().lock()) due.push_back(std::move(p));
+    }
+    for (auto& c : due) c->expire();
+    do_sweep();
 }
 
 void HttpServer::shutdown() {
@@ -242,6 +569,7 @@ void HttpServer::shutdown() {
         for (auto* c : connections_)
             if (auto p = c->weak_from_this().lock()) live.push_back(std::move(p));
     }
+    net::post(ioc_, [this] { sweep_timer_.cancel(); });
     for (auto& c : live) c->shutdown();
 }
 
@@ -253,11 +581,12 @@ std::size_t HttpServer::connection_count() {
 void HttpServer::add(HttpConnection* c) {
     std::lock_guard lock(mu_);
     connections_.insert(c);
+    if (c->rejected()) ++rejecting_;
 }
 
 void HttpServer::remove(HttpConnection* c) {
     std::lock_guard lock(mu_);
-    connections_.erase(c);
+    if (connections_.erase(c) && c->rejected()) --rejecting_;
 }
 
 }  // namespace athena

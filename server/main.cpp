@@ -122,11 +122,12 @@ int main(int argc, char** argv) {
     Logger log(cfg.log_format, cfg.log_level, wall);
     AdminApi admin(service, AdminOptions{cfg.admin, cfg.admin_token}, obs, startup_faults);
     Router router(service, admin, log, obs);
+    router.set_max_json_depth(cfg.max_json_depth);
 
     net::io_context ioc(cfg.threads);
     std::unique_ptr<HttpServer> server;
     try {
-        server = std::make_unique<HttpServer>(ioc, net::ip::tcp::endpoint(address, cfg.port), router, log, cfg.threads);
+        server = std::make_unique<HttpServer>(ioc, net::ip::tcp::endpoint(address, cfg.port), router, log, cfg.threads, cfg.limits, wall);
     } catch (const std::exception& e) {
         die(e.what());
     }
@@ -151,7 +152,10 @@ int main(int argc, char** argv) {
              {"region", cfg.region},
              {"threads", std::to_string(cfg.threads), true},
              {"journal_size", std::to_string(cfg.journal_size), true},
-             {"admin", cfg.admin ? (cfg.admin_token ? "on (token)" : "on") : "off"}});
+             {"admin", cfg.admin ? (cfg.admin_token ? "on (token)" : "on") : "off"},
+             {"max_connections", std::to_string(cfg.limits.max_connections), true},
+             {"max_body_bytes", std::to_string(cfg.limits.max_body_bytes), true},
+             {"request_timeout_ms", std::to_string(cfg.limits.request_timeout.count()), true}});
 
     server->start();
     log.log(LogLevel::Info, "listening on " + url);

@@ -89,7 +89,14 @@ HttpResponse Router::handle_aws(const HttpRequest& req) {
         boost::json::object input;
         if (req.body.find_first_not_of(" \t\r\n") != std::string_view::npos) {
             boost::system::error_code ec;
-            auto v = boost::json::parse(req.body, ec);
+            boost::json::parse_options popts;
+            popts.max_depth = max_json_depth_;
+            auto v = boost::json::parse(req.body, ec, {}, popts);
+            if (ec == boost::json::error::too_deep) {
+                fail(AwsError::serialization("The request body nests deeper than " + std::to_string(max_json_depth_) +
+                                             " levels (--max-json-depth)"));
+                break;
+            }
             if (ec) {
                 fail(AwsError::serialization("The request body is not valid JSON (" + ec.message() + ")"));
                 break;

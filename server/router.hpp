@@ -17,6 +17,10 @@ public:
     // Never throws: a failure inside an operation becomes a 500 InternalServerException.
     HttpResponse handle(const HttpRequest& req);
 
+    // How deeply an AWS request's JSON body may nest (--max-json-depth); deeper is a
+    // SerializationException.
+    void set_max_json_depth(std::size_t depth) { max_json_depth_ = depth; }
+
 private:
     HttpResponse handle_aws(const HttpRequest& req);
 
@@ -24,6 +28,7 @@ private:
     AdminApi& admin_;
     const Logger& log_;
     Observability obs_;
+    std::size_t max_json_depth_{32};
 };
 
 // The tenant named by a SigV4 Authorization header: account from a 12-digit access key id,
