@@ -13,6 +13,8 @@
 
 namespace athena {
 
+enum class AuthMode { None, Sigv4 };
+
 struct Config {
     std::string host{"127.0.0.1"};
     unsigned short port{4599};
@@ -30,6 +32,9 @@ struct Config {
     bool admin{true};
     std::optional<std::string> admin_token;
     std::size_t journal_size{10000};
+    AuthMode auth{AuthMode::None};
+    std::optional<std::string> credentials;  // --credentials PATH (checked when loaded)
+    int max_skew_s{300};
 };
 
 // One line naming the flag (or variable), the value and what is expected.
