@@ -20,6 +20,22 @@ AwsError AwsError::internal(std::string message) {
     return AwsError{500, "InternalServerException", std::move(message), {}};
 }
 
+AwsError AwsError::missing_authentication_token() {
+    return AwsError{400, "MissingAuthenticationTokenException", "Request is missing Authentication Token", {}};
+}
+
+AwsError AwsError::incomplete_signature(std::string message) {
+    return AwsError{400, "IncompleteSignatureException", std::move(message), {}};
+}
+
+AwsError AwsError::unrecognized_client() {
+    return AwsError{400, "UnrecognizedClientException", "The security token included in the request is invalid.", {}};
+}
+
+AwsError AwsError::invalid_signature(std::string message) {
+    return AwsError{400, "InvalidSignatureException", std::move(message), {}};
+}
+
 AwsError to_aws_error(const Error& e) {
     switch (e.kind) {
         case ErrorKind::SessionNotFound:

@@ -20,6 +20,11 @@ struct AwsError {
     static AwsError serialization(std::string message);
     static AwsError unknown_operation(unsigned status, std::string message);
     static AwsError internal(std::string message);
+    // SigV4 (--auth sigv4), all 400 with AWS's texts.
+    static AwsError missing_authentication_token();
+    static AwsError incomplete_signature(std::string message);
+    static AwsError unrecognized_client();
+    static AwsError invalid_signature(std::string message);
 };
 
 // The AWS error for a domain error. Every ErrorKind is mapped here and only here.

@@ -54,7 +54,15 @@ po::options_description describe() {
         ("max-json-depth", po::value<std::string>(), "nesting of an AWS request's JSON body (default 32); deeper: SerializationException")
         ("idle-timeout-s", po::value<std::string>(), "a kept-alive connection with no request begun is closed after this (default 60)")
         ("request-timeout-s", po::value<std::string>(), "a request must arrive whole within this of its first byte (default 30); else 408 and close")
-        ("write-timeout-s", po::value<std::string>(), "a client that does not read its answer within this is cut off (default 30)");
+        ("write-timeout-s", po::value<std::string>(), "a client that does not read its answer within this is cut off (default 30)")
+        ("auth", po::value<std::string>(),
+         "none (default: signatures are not checked) or sigv4: verify every AWS request's Signature V4 "
+         "against --credentials, as AWS does (the admin API keeps its own token)")
+        ("credentials", po::value<std::string>(),
+         "JSON file listing {\"access_key_id\", \"secret_access_key\", \"account_id\"[, \"session_token\"]}: "
+         "the keys --auth sigv4 accepts and the account of each (also read under --auth none, for the account)")
+        ("max-skew-s", po::value<std::string>(),
+         "seconds a signature's X-Amz-Date may differ from the real time (default 300; 0 to 604800)");
     return d;
 }
 
@@ -82,7 +90,7 @@ ParsedArgs parse_config(int argc, const char* const* argv, const std::function<c
     ParsedArgs out;
     if (cli.count("help")) {
         std::ostringstream s;
-        s << desc << "\nDocs: README.md (flags, fixtures, admin API /_emulator/...).\n";
+        s << desc << "\nDocs: README.md (flags, fixtures, admin API /_emulator/...), docs/sigv4.md (--auth sigv4).\n";
         out.print_and_exit = s.str();
         return out;
     }
@@ -250,6 +258,28 @@ ParsedArgs parse_config(int argc, const char* const* argv, const std::function<c
     timeout("idle-timeout-s", c.limits.idle_timeout);
     timeout("request-timeout-s", c.limits.request_timeout);
     timeout("write-timeout-s", c.limits.write_timeout);
+    if (auto s = setting("auth")) {
+        if (s->value == "none")
+            c.auth = AuthMode::None;
+        else if (s->value == "sigv4")
+            c.auth = AuthMode::Sigv4;
+        else
+            bad(s->source, s->value, "none or sigv4");
+    }
+    if (auto s = setting("credentials")) {
+        if (s->value.empty()) bad(s->source, s->value, "a credentials JSON file");
+        c.credentials = s->value;
+    }
+    if (auto s = setting("max-skew-s")) {
+        static const boost::regex digits("[0-9]{1,6}");
+        if (!boost::regex_match(s->value, digits) || std::stoi(s->value) > 604800)
+            bad(s->source, s->value, "a number of seconds from 0 to 604800");
+        c.max_skew_s = std::stoi(s->value);
+    }
+    if (c.auth == AuthMode::Sigv4 && !c.credentials)
+        throw ConfigError("--auth sigv4 needs --credentials PATH (or ATHENA_EMU_CREDENTIALS): a JSON list of "
+                          "{\"access_key_id\", \"secret_access_key\", \"account_id\"} objects, the keys "
+                          "requests may be signed with");
     return out;
 }
 

@@ -14,6 +14,8 @@
 
 namespace athena {
 
+enum class AuthMode { None, Sigv4 };
+
 struct Config {
     std::string host{"127.0.0.1"};
     unsigned short port{4599};
@@ -33,6 +35,9 @@ struct Config {
     std::size_t journal_size{10000};
     HttpLimits limits;
     std::size_t max_json_depth{32};
+    AuthMode auth{AuthMode::None};
+    std::optional<std::string> credentials;  // --credentials PATH (checked when loaded)
+    int max_skew_s{300};
 };
 
 // One line naming the flag (or variable), the value and what is expected.

@@ -335,6 +335,7 @@ private:
         req.amz_target = header(msg, "X-Amz-Target");
         req.authorization = header(msg, http::field::authorization);
         req.body = msg.body();
+        req.headers = HeaderLookup(msg);
         pending_ = router_.handle(req);
         keep_alive_ = msg.keep_alive() && !closing_;
         version_ = msg.version();

@@ -17,11 +17,13 @@
 
 #include "server/admin_api.hpp"
 #include "server/config.hpp"
+#include "server/credentials.hpp"
 #include "server/fixture_parser.hpp"
 #include "server/healthcheck.hpp"
 #include "server/http_server.hpp"
 #include "server/request_id.hpp"
 #include "server/router.hpp"
+#include "server/sigv4.hpp"
 #include "server/time_format.hpp"
 #include "state/service.hpp"
 #include "state/store.hpp"
@@ -72,6 +74,13 @@ int main(int argc, char** argv) {
     auto fixtures = load_fixture_paths(cfg.fixtures);
     if (!fixtures) die("fixtures: " + fixtures.error().message);
 
+    CredentialStore credentials;
+    if (cfg.credentials) {
+        auto loaded = load_credentials_file(*cfg.credentials);
+        if (!loaded) die("--credentials: " + loaded.error().message);
+        credentials = std::move(*loaded);
+    }
+
     SystemClock wall;
     const Instant real_now = wall.now();
     std::unique_ptr<ManualClock> manual;
@@ -121,7 +130,10 @@ int main(int argc, char** argv) {
 
     Logger log(cfg.log_format, cfg.log_level, wall);
     AdminApi admin(service, AdminOptions{cfg.admin, cfg.admin_token}, obs, startup_faults);
-    Router router(service, admin, log, obs);
+    std::unique_ptr<Sigv4Verifier> sigv4;
+    if (cfg.auth == AuthMode::Sigv4)
+        sigv4 = std::make_unique<Sigv4Verifier>(credentials, Sigv4Options{"athena", std::chrono::seconds(cfg.max_skew_s)});
+    Router router(service, admin, log, obs, RouterAuth{sigv4.get(), cfg.credentials ? &credentials : nullptr});
     router.set_max_json_depth(cfg.max_json_depth);
 
     net::io_context ioc(cfg.threads);
@@ -155,7 +167,11 @@ int main(int argc, char** argv) {
              {"admin", cfg.admin ? (cfg.admin_token ? "on (token)" : "on") : "off"},
              {"max_connections", std::to_string(cfg.limits.max_connections), true},
              {"max_body_bytes", std::to_string(cfg.limits.max_body_bytes), true},
-             {"request_timeout_ms", std::to_string(cfg.limits.request_timeout.count()), true}});
+             {"request_timeout_ms", std::to_string(cfg.limits.request_timeout.count()), true},
+             {"auth", cfg.auth == AuthMode::Sigv4 ? "sigv4" : "none"},
+             {"credentials", cfg.credentials ? *cfg.credentials + " (" + std::to_string(credentials.size()) + " keys)"
+                                             : std::string("none")},
+             {"max_skew_s", std::to_string(cfg.max_skew_s), true}});
 
     server->start();
     log.log(LogLevel::Info, "listening on " + url);

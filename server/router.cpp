@@ -25,7 +25,7 @@ bool all_digits(std::string_view s) {
 
 }  // namespace
 
-Tenant tenant_from_authorization(std::string_view auth, const Tenant& fallback) {
+Tenant tenant_from_authorization(std::string_view auth, const Tenant& fallback, const CredentialStore* credentials) {
     Tenant t = fallback;
     const auto pos = auth.find("Credential=");
     if (pos == std::string_view::npos) return t;
@@ -33,7 +33,10 @@ Tenant tenant_from_authorization(std::string_view auth, const Tenant& fallback) 
     cred = cred.substr(0, cred.find_first_of(", "));
     const auto slash1 = cred.find('/');
     const std::string_view key = cred.substr(0, slash1);
-    if (key.size() == 12 && all_digits(key)) t.account = std::string(key);
+    if (key.size() == 12 && all_digits(key))
+        t.account = std::string(key);
+    else if (const Credential* c = credentials ? credentials->find(key) : nullptr)
+        t.account = c->account_id;
     if (slash1 == std::string_view::npos) return t;
     const auto slash2 = cred.find('/', slash1 + 1);
     if (slash2 == std::string_view::npos) return t;
@@ -59,7 +62,8 @@ HttpResponse Router::handle_aws(const HttpRequest& req) {
     const auto started = std::chrono::steady_clock::now();
     const Instant received = obs_.wall.now();
     const std::string request_id = new_request_id();
-    const Tenant tenant = tenant_from_authorization(req.authorization, service_.default_tenant());
+    // Under --auth sigv4 this is what the request claims until its signature is verified.
+    Tenant tenant = tenant_from_authorization(req.authorization, service_.default_tenant(), auth_.credentials);
     std::string operation;
     std::string session_id, calculation_id, workgroup;
     std::optional<AwsError> error;
@@ -85,6 +89,19 @@ HttpResponse Router::handle_aws(const HttpRequest& req) {
                          ? "Operation " + operation + " is outside the Athena session API that athena-emu emulates"
                          : "Unknown operation " + operation));
             break;
+        }
+        if (auth_.sigv4) {
+            auto verified = auth_.sigv4->verify(Sigv4Request{req.method, req.target, req.headers, req.body}, received);
+            if (!verified) {
+                if (!verified.canonical_request.empty() && log_.enabled(LogLevel::Info))
+                    log_.log(LogLevel::Info, "signature mismatch: compare with what your client signed",
+                             {{"request_id", request_id},
+                              {"canonical_request", verified.canonical_request},
+                              {"string_to_sign", verified.string_to_sign}});
+                fail(std::move(*verified.error));
+                break;
+            }
+            tenant = std::move(*verified.tenant);
         }
         boost::json::object input;
         if (req.body.find_first_not_of(" \t\r\n") != std::string_view::npos) {

@@ -5,14 +5,21 @@
 #include "server/observability.hpp"
 #include "server/http_types.hpp"
 #include "server/logger.hpp"
+#include "server/sigv4.hpp"
 #include "state/service.hpp"
 
 namespace athena {
 
+// How the AWS endpoint authenticates (--auth, --credentials). Both may be null.
+struct RouterAuth {
+    const Sigv4Verifier* sigv4{nullptr};          // set: --auth sigv4, every AWS request is verified
+    const CredentialStore* credentials{nullptr};  // --credentials: the account of each access key
+};
+
 class Router {
 public:
-    Router(Service& service, AdminApi& admin, const Logger& log, Observability obs)
-        : service_(service), admin_(admin), log_(log), obs_(obs) {}
+    Router(Service& service, AdminApi& admin, const Logger& log, Observability obs, RouterAuth auth = {})
+        : service_(service), admin_(admin), log_(log), obs_(obs), auth_(auth) {}
 
     // Never throws: a failure inside an operation becomes a 500 InternalServerException.
     HttpResponse handle(const HttpRequest& req);
@@ -29,10 +36,13 @@ private:
     const Logger& log_;
     Observability obs_;
     std::size_t max_json_depth_{32};
+    RouterAuth auth_;
 };
 
-// The tenant named by a SigV4 Authorization header: account from a 12-digit access key id,
-// region from the credential scope; `fallback`'s values otherwise.
-Tenant tenant_from_authorization(std::string_view authorization, const Tenant& fallback);
+// The tenant named by a SigV4 Authorization header, signature unchecked: account from a
+// 12-digit access key id, else from the key's `credentials` entry; region from the credential
+// scope; `fallback`'s values otherwise.
+Tenant tenant_from_authorization(std::string_view authorization, const Tenant& fallback,
+                                 const CredentialStore* credentials = nullptr);
 
 }  // namespace athena

@@ -59,11 +59,38 @@ TEST_CASE("bad values name the flag or variable, the value and what is expected"
     CHECK(error_of({"--bogus"}).find("bogus") != std::string::npos);
 }
 
+TEST_CASE("--auth, --credentials, --max-skew-s") {
+    auto c = parse({}).config;
+    CHECK(c.auth == AuthMode::None);
+    CHECK(!c.credentials);
+    CHECK(c.max_skew_s == 300);
+    c = parse({"--auth", "sigv4", "--credentials", "creds.json", "--max-skew-s", "0"}).config;
+    CHECK(c.auth == AuthMode::Sigv4);
+    CHECK(c.credentials == std::optional<std::string>("creds.json"));
+    CHECK(c.max_skew_s == 0);
+    c = parse({}, {{"ATHENA_EMU_AUTH", "sigv4"}, {"ATHENA_EMU_CREDENTIALS", "c.json"}, {"ATHENA_EMU_MAX_SKEW_S", "900"}})
+            .config;
+    CHECK(c.auth == AuthMode::Sigv4);
+    CHECK(c.credentials == std::optional<std::string>("c.json"));
+    CHECK(c.max_skew_s == 900);
+    CHECK(parse({"--auth", "none"}, {{"ATHENA_EMU_AUTH", "sigv4"}}).config.auth == AuthMode::None);
+    // Credentials without sigv4 are fine: they name accounts (CONTRACT §6).
+    CHECK(parse({"--credentials", "c.json"}).config.credentials);
+
+    CHECK(error_of({"--auth", "basic"}) == "--auth: invalid value 'basic': none or sigv4");
+    CHECK(error_of({"--auth", "sigv4"}).rfind("--auth sigv4 needs --credentials PATH", 0) == 0);
+    CHECK(error_of({}, {{"ATHENA_EMU_AUTH", "sigv4"}}).rfind("--auth sigv4 needs --credentials PATH", 0) == 0);
+    CHECK(error_of({"--max-skew-s", "-1"}) == "--max-skew-s: invalid value '-1': a number of seconds from 0 to 604800");
+    CHECK(error_of({"--max-skew-s", "604801"}).rfind("--max-skew-s: invalid value '604801'", 0) == 0);
+    CHECK(error_of({"--credentials", ""}) == "--credentials: invalid value '': a credentials JSON file");
+}
+
 TEST_CASE("--help and --version") {
     auto h = parse({"--help"});
     REQUIRE(h.print_and_exit);
     for (const char* flag : {"--host", "--port", "--ready-file", "--db", "--fixtures", "--clock", "--start-time", "--seed",
-                             "--account-id", "--region", "--threads", "--log-format", "--log-level", "--admin", "--admin-token"})
+                             "--account-id", "--region", "--threads", "--log-format", "--log-level", "--admin", "--admin-token",
+                             "--auth", "--credentials", "--max-skew-s"})
         CHECK(h.print_and_exit->find(flag) != std::string::npos);
     CHECK(parse({"--version"}).print_and_exit->rfind("athena-emu ", 0) == 0);
 }

@@ -121,8 +121,11 @@ EXPECTED = {
 class CliCase(unittest.TestCase):
     """A fresh emulator (no fixtures) per test and an isolated HOME; run_cli/ok call an `aws`."""
 
+    emulator_args = ()  # more athena-emu flags
+    cli_env = None      # more environment for the CLI (other credentials, ...)
+
     def setUp(self):
-        self.emu = Emulator(fixtures='none').start()
+        self.emu = Emulator(*self.emulator_args, fixtures='none').start()
         self.addCleanup(self.emu.__exit__, None, None, None)
         self.home = tempfile.mkdtemp(prefix='athena-emu-cli-home-')
         self.addCleanup(shutil.rmtree, self.home, True)
@@ -134,7 +137,8 @@ class CliCase(unittest.TestCase):
             '--output', 'json']
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           env=isolated_env(self.home), timeout=CLI_TIMEOUT_S)
+                           env=isolated_env(self.home, self.cli_env),
+                           timeout=CLI_TIMEOUT_S)
         return (p.returncode, p.stdout.decode('utf-8', 'replace'),
                 p.stderr.decode('utf-8', 'replace'))
 

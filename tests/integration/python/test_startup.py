@@ -17,11 +17,8 @@ from emulator import (BIN, SPARK, START_MS, Emulator, clean_env, free_port,
 FLAGS = ['--host', '--port', '--ready-file', '--db', '--fixtures', '--clock',
          '--start-time', '--seed', '--account-id', '--region', '--threads',
          '--journal-size',
-         '--log-format', '--log-level', '--admin', '--admin-token', '--help',
-         '--version']
-# CONTRACT §1 flags of features not built yet (SigV4 verification, the request journal):
-# until they come, the binary refuses them as unknown rather than accept and ignore them.
-LATER_FLAGS = ['--auth', '--credentials', '--max-skew-s']
+         '--log-format', '--log-level', '--admin', '--admin-token', '--auth',
+         '--credentials', '--max-skew-s', '--help', '--version']
 
 RUN_TIMEOUT_S = 10
 
@@ -100,12 +97,15 @@ class FlagsTest(TempDirTest):
             (['--log-format', 'xml'], ['xml']),
             (['--log-level', 'chatty'], ['chatty']),
             (['--admin', 'maybe'], ['maybe']),
-            (['--auth', 'none'], ['--auth']),
+            (['--auth', 'weird'], ['--auth', 'weird', 'sigv4']),
+            (['--auth', 'sigv4'], ['--auth sigv4', '--credentials']),
             (['--start-time', 'not-a-time'], ['not-a-time']),
             (['--journal-size', 'lots'], ['--journal-size', 'lots']),
             (['--seed', 'xyz'], ['xyz']),
-            (['--max-skew-s', '300'], ['--max-skew-s']),
-            (['--credentials', '/tmp/creds.json'], ['--credentials']),
+            (['--max-skew-s', 'soon'], ['--max-skew-s', 'soon']),
+            (['--max-skew-s', '604801'], ['--max-skew-s', '604801']),
+            (['--credentials', '/nonexistent/creds.json'],
+             ['--credentials', '/nonexistent/creds.json']),
             (['--clock', 'manual', 'stray-positional'], ['stray-positional']),
         ]
         for args, words in cases:
@@ -116,6 +116,10 @@ class FlagsTest(TempDirTest):
         self.assert_usage_error([], ['weird'], env={'ATHENA_EMU_CLOCK': 'weird'})
         self.assert_usage_error([], ['abc'], env={'ATHENA_EMU_PORT': 'abc'})
         self.assert_usage_error([], ['0'], env={'ATHENA_EMU_THREADS': '0'})
+        self.assert_usage_error([], ['ATHENA_EMU_AUTH', 'weird'],
+                                env={'ATHENA_EMU_AUTH': 'weird'})
+        self.assert_usage_error([], ['ATHENA_EMU_MAX_SKEW_S', '-1'],
+                                env={'ATHENA_EMU_MAX_SKEW_S': '-1'})
 
     def test_ready_file_and_listening_log(self):
         with Emulator('--seed', '4242') as emu:

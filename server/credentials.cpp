@@ -1,0 +1,138 @@
+#include "server/credentials.hpp"
+
+#include <boost/json.hpp>
+#include <boost/regex.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace athena {
+
+namespace json = boost::json;
+
+namespace {
+
+// What a bad entry is: the JSON path and why.
+struct Bad {
+    std::string path;
+    std::string reason;
+};
+
+const boost::regex kAccessKeyPattern("[A-Za-z0-9_.-]{1,128}");
+const boost::regex kAccountPattern("[0-9]{12}");
+
+std::string string_member(const json::object& o, std::string_view key, const std::string& path, bool required) {
+    const json::value* v = o.if_contains(key);
+    const std::string p = path + "." + std::string(key);
+    if (!v) {
+        if (required) throw Bad{p, "is required"};
+        return {};
+    }
+    if (!v->is_string()) throw Bad{p, "must be a string"};
+    std::string s(v->get_string());
+    if (s.empty()) throw Bad{p, "must not be empty"};
+    return s;
+}
+
+bool printable_ascii(std::string_view s) {
+    for (char c : s)
+        if (c < 0x20 || c > 0x7e) return false;
+    return true;
+}
+
+std::vector<Credential> parse_entries(const json::value& doc) {
+    if (!doc.is_array())
+        throw Bad{"$", "must be a JSON list of {\"access_key_id\", \"secret_access_key\", \"account_id\"} objects"};
+    const auto& list = doc.get_array();
+    if (list.empty()) throw Bad{"$", "must list at least one credential"};
+    std::vector<Credential> out;
+    std::unordered_map<std::string, std::size_t> seen;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        const std::string p = "[" + std::to_string(i) + "]";
+        if (!list[i].is_object()) throw Bad{p, "must be an object"};
+        const auto& o = list[i].get_object();
+        for (const auto& kv : o) {
+            const std::string_view k = kv.key();
+            if (k != "access_key_id" && k != "secret_access_key" && k != "account_id" && k != "session_token")
+                throw Bad{p + "." + std::string(k),
+                          "unknown field (expected access_key_id, secret_access_key, account_id, session_token)"};
+        }
+        Credential c;
+        c.access_key_id = string_member(o, "access_key_id", p, true);
+        if (!boost::regex_match(c.access_key_id, kAccessKeyPattern))
+            throw Bad{p + ".access_key_id", "must be 1 to 128 letters, digits, '_', '.' or '-' (got \"" +
+                                                c.access_key_id + "\")"};
+        c.secret_access_key = string_member(o, "secret_access_key", p, true);
+        c.account_id = string_member(o, "account_id", p, true);
+        if (!boost::regex_match(c.account_id, kAccountPattern))
+            throw Bad{p + ".account_id", "must be a 12-digit AWS account id (got \"" + c.account_id + "\")"};
+        if (o.contains("session_token")) {
+            c.session_token = string_member(o, "session_token", p, false);
+            if (!printable_ascii(*c.session_token))
+                throw Bad{p + ".session_token", "must be printable ASCII (it travels in the X-Amz-Security-Token header)"};
+        }
+        if (auto [it, fresh] = seen.emplace(c.access_key_id, i); !fresh)
+            throw Bad{p + ".access_key_id", "\"" + c.access_key_id + "\" is already listed at [" +
+                                                std::to_string(it->second) + "]: each access key once"};
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+Error credentials_error(const std::string& source, const std::string& path, const std::string& reason) {
+    return make_error(ErrorKind::InvalidArgument, source + ": " + path + ": " + reason);
+}
+
+}  // namespace
+
+CredentialStore::CredentialStore(std::vector<Credential> entries) {
+    for (auto& c : entries) {
+        std::string key = c.access_key_id;
+        by_key_.emplace(std::move(key), std::move(c));
+    }
+}
+
+const Credential* CredentialStore::find(std::string_view access_key_id) const {
+    auto it = by_key_.find(access_key_id);
+    return it == by_key_.end() ? nullptr : &it->second;
+}
+
+Result<CredentialStore> parse_credentials_text(std::string_view text, const std::string& source) {
+    json::stream_parser parser;
+    boost::system::error_code ec;
+    const std::size_t used = parser.write(text.data(), text.size(), ec);
+    if (!ec) parser.finish(ec);
+    if (ec) {
+        std::size_t line = 1, col = 1;
+        for (std::size_t i = 0; i < std::min(used, text.size()); ++i) {
+            if (text[i] == '\n') {
+                ++line;
+                col = 1;
+            } else {
+                ++col;
+            }
+        }
+        return credentials_error(source, "$", "invalid JSON at line " + std::to_string(line) + ", column " +
+                                                  std::to_string(col) + ": " + ec.message());
+    }
+    try {
+        return CredentialStore(parse_entries(parser.release()));
+    } catch (const Bad& b) {
+        return credentials_error(source, b.path, b.reason);
+    }
+}
+
+Result<CredentialStore> load_credentials_file(const std::string& path) {
+    std::error_code fs_ec;
+    if (!std::filesystem::is_regular_file(path, fs_ec))
+        return make_error(ErrorKind::InvalidArgument, path + ": no such credentials file (give a JSON file)");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return make_error(ErrorKind::InvalidArgument, path + ": cannot read the credentials file");
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) return make_error(ErrorKind::InvalidArgument, path + ": cannot read the credentials file");
+    return parse_credentials_text(text.str(), path);
+}
+
+}  // namespace athena
