@@ -89,6 +89,7 @@ private:
         pending_ = router_.handle(req);
         keep_alive_ = msg.keep_alive() && !closing_;
         version_ = msg.version();
+        head_ = msg.method() == http::verb::head;
         if (pending_.delay.count() > 0) {
             // Injected latency: wait on a timer, so other connections go on meanwhile.
             timer_.expires_after(pending_.delay);
@@ -138,6 +139,7 @@ private:
     }
 
     void reply_and_close(unsigned status, const AwsError& e) {
+        head_ = false;
         HttpResponse r = aws_error_response(e, new_request_id());
         r.status = status;
         keep_alive_ = false;
@@ -153,6 +155,7 @@ private:
         res_.body() = std::move(r.body);
         res_.keep_alive(keep_alive_);
         res_.prepare_payload();
+        if (head_) res_.body().clear();  // a HEAD answer has the Content-Length of its GET, and no body
         stream_.expires_after(kWriteTimeout);
         http::async_write(stream_, res_, beast::bind_front_handler(&HttpConnection::on_write, shared_from_this()));
     }
@@ -180,6 +183,7 @@ private:
     bool closing_{false};
     bool keep_alive_{true};
     bool stalled_{false};
+    bool head_{false};
     HttpResponse pending_;
     unsigned version_{11};
     net::steady_timer timer_{stream_.get_executor()};
