@@ -405,22 +405,39 @@ class CrashSafetyTest(unittest.TestCase):
             self.assertEqual(ms(st['IdleSinceDateTime']), last['epoch_ms'], where)
         else:
             self.assertNotIn('IdleSinceDateTime', st, where)
+        # Each step may only be followed by what the profile or an API call makes, when
+        # they make it (CREATING -> CREATED +300 ms, CREATED -> IDLE +200 ms, TERMINATING
+        # -> TERMINATED +1000 ms, IDLE -> TERMINATING after the idle timeout, ...).
         for a, b in zip(hist, hist[1:] + [None]):
-            nxt = b['epoch_ms'] if b else now
-            if a['state'] == 'TERMINATING':
-                # TERMINATED exactly terminating_ms later (nothing else may come between).
-                if nxt >= a['epoch_ms'] + PROFILE['terminating_ms'] and b is not None:
-                    self.assertEqual((b['state'], b['epoch_ms']),
-                                     ('TERMINATED', a['epoch_ms'] + PROFILE['terminating_ms']), where)
-                elif b is None:
-                    self.assertLess(now, a['epoch_ms'] + PROFILE['terminating_ms'], where)
-            if a['state'] == 'IDLE':
-                self.assertLessEqual(nxt - a['epoch_ms'], timeout_ms, where)  # never idle past the timeout
-                if b is not None and b['cause'] == 'idle_timeout':
-                    self.assertEqual((b['state'], b['epoch_ms']),
-                                     ('TERMINATING', a['epoch_ms'] + timeout_ms), where)
-            if a['state'] in ('TERMINATED', 'FAILED'):
-                self.assertIsNone(b, where)
+            gap = (b['epoch_ms'] if b else now) - a['epoch_ms']
+            if b is None:
+                due = {'CREATING': PROFILE['creating_ms'], 'CREATED': PROFILE['created_ms'],
+                       'TERMINATING': PROFILE['terminating_ms'], 'IDLE': timeout_ms}.get(a['state'])
+                if due is not None:
+                    self.assertLess(gap, due, where)  # the next step is not late
+                continue
+            nxt = (b['state'], b['cause'])
+            if a['state'] in ('CREATING', 'CREATED'):
+                due = PROFILE['creating_ms'] if a['state'] == 'CREATING' else PROFILE['created_ms']
+                if nxt == ('TERMINATING', 'api'):
+                    self.assertLess(gap, due, where)
+                else:
+                    want = 'CREATED' if a['state'] == 'CREATING' else 'IDLE'
+                    self.assertEqual((nxt, gap), ((want, 'profile'), due), where)
+            elif a['state'] == 'IDLE':
+                if nxt == ('TERMINATING', 'idle_timeout'):
+                    self.assertEqual(gap, timeout_ms, where)
+                else:
+                    self.assertIn(nxt, (('BUSY', 'calculation'), ('TERMINATING', 'api')), where)
+                    self.assertLess(gap, timeout_ms, where)
+            elif a['state'] == 'BUSY':
+                self.assertIn(nxt, (('IDLE', 'calculation'), ('TERMINATING', 'api')), where)
+                # a calculation runs 700 ms; a stop ends it 300 ms after the stop
+                self.assertLessEqual(gap, 1000, where)
+            elif a['state'] == 'TERMINATING':
+                self.assertEqual((b['state'], gap), ('TERMINATED', PROFILE['terminating_ms']), where)
+            else:
+                self.fail('%s followed by %r: %s' % (a['state'], b, where))
         return hist, got
 
     def verify(self):
