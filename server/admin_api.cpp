@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "server/fixture_parser.hpp"
+#include "server/json_writer.hpp"
 #include "server/time_format.hpp"
 
 namespace athena {
@@ -22,7 +23,14 @@ HttpResponse json_response(unsigned status, const json::value& v) {
 }
 
 HttpResponse admin_error(unsigned status, std::string message) {
-    return json_response(status, json::object{{"error", std::move(message)}});
+    // The message may echo path bytes that are not UTF-8: append_json_string keeps it valid JSON.
+    HttpResponse r;
+    r.status = status;
+    r.content_type = "application/json";
+    r.body = "{\"error\":";
+    append_json_string(r.body, message);
+    r.body += '}';
+    return r;
 }
 
 // The admin status for a domain error; every ErrorKind is mapped here.

@@ -217,6 +217,7 @@ private:
         parser_->body_limit(std::max(limits_.max_body_bytes, limits_.max_admin_body_bytes));
         parser_->eager(false);
         header_checked_ = false;
+        header_bytes_ = 0;
         // A new connection's first request, or bytes already here: the request clock runs.
         if (buffer_.size() > 0 || first_request_)
             set_phase(Phase::Request, limits_.request_timeout);
@@ -229,8 +230,12 @@ private:
     void parse() {
         while (buffer_.size() > 0) {
             beast::error_code ec;
+            const bool in_header = !parser_->is_header_done();
             const std::size_t n = parser_->put(buffer_.data(), ec);
             buffer_.consume(n);
+            // Beast's header_limit bounds the bytes one put() examines; a header fed in pieces
+            // is bounded here, in total.
+            if (in_header && (header_bytes_ += n) > limits_.max_header_bytes) ec = http::error::header_limit;
             if (ec == http::error::need_more) break;
             if (ec) return on_parse_error(ec);
             if (parser_->is_header_done() && !header_checked_) {
@@ -254,7 +259,12 @@ private:
     void on_read_some(beast::error_code ec, std::size_t n) {
         reading_ = false;
         if (timed_out_) return;
-        if (ec) return close_now();  // the client closed or reset: nothing to answer
+        if (ec) {
+            // A client that half-closes after part of a request is told what was wrong.
+            const bool partial = buffer_.size() > 0 || (parser_ && parser_->got_some());
+            if (ec == net::error::eof && partial) return on_parse_error(http::error::partial_message);
+            return close_now();  // the client closed or reset: nothing to answer
+        }
         buffer_.commit(n);
         if (phase_.load(std::memory_order_relaxed) == Phase::Idle) set_phase(Phase::Request, limits_.request_timeout);
         parse();
@@ -270,6 +280,12 @@ private:
         const std::size_t limit = admin ? limits_.max_admin_body_bytes : limits_.max_body_bytes;
         if (auto len = parser_->content_length(); len && *len > limit) {
             too_large(limit, admin);
+            return false;
+        }
+        // RFC 9112 §6.3: a request whose last transfer coding is not chunked has no knowable length.
+        if (auto te = msg.find(http::field::transfer_encoding); te != msg.end() && !parser_->chunked()) {
+            reply_and_close(AwsError::serialization("Transfer-Encoding '" + std::string(te->value()) +
+                                                    "' is not supported: send the body with Content-Length or chunked"));
             return false;
         }
         parser_->body_limit(limit);
@@ -460,6 +476,7 @@ private:
     std::size_t body_limit_{0};
     bool body_limit_admin_{false};
     bool header_checked_{false};
+    std::size_t header_bytes_{0};
     bool continue_pending_{false};
     bool reading_{false};
     bool closing_{false};

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 
 #include <boost/json.hpp>
 #include <openssl/evp.h>
@@ -130,9 +131,10 @@ std::optional<std::string> unbase64(std::string_view s) {
     const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                                   reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
     if (n < 0) return std::nullopt;
-    std::size_t len = static_cast<std::size_t>(n);
-    for (std::size_t i = s.size(); i > 0 && s[i - 1] == '='; --i) --len;  // EVP_DecodeBlock keeps padding bytes
-    out.resize(len);
+    // EVP_DecodeBlock keeps padding bytes; more than two '=' ("====") is not base64.
+    const std::size_t padding = s.size() - 1 - s.find_last_not_of('=');
+    if (padding > 2 || static_cast<std::size_t>(n) < padding) return std::nullopt;
+    out.resize(static_cast<std::size_t>(n) - padding);
     return out;
 }
 
@@ -606,11 +608,11 @@ OperationOutcome list_executors(OperationContext& ctx, const json::object& in) {
     if (auto token = string_member(in, "NextToken"); !token.empty()) {
         auto text = unbase64(token);
         if (!text || text->rfind("e1:", 0) != 0) return failed(bad_token("it was not issued by ListExecutors"), sid);
-        try {
-            offset = std::stoul(text->substr(3));
-        } catch (const std::exception&) {
+        // from_chars, not stoul: "-1" must not wrap to a huge offset.
+        const std::string_view digits = std::string_view(*text).substr(3);
+        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), offset);
+        if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty())
             return failed(bad_token("it was not issued by ListExecutors"), sid);
-        }
     }
     auto r = ctx.service.list_executors(ctx.tenant, sid);
     if (!r) return failed(r.error(), sid);
@@ -618,6 +620,7 @@ OperationOutcome list_executors(OperationContext& ctx, const json::object& in) {
     for (const auto& e : *r)
         if (!filter || e.state == *filter) shown.push_back(&e);
     const std::size_t max = static_cast<std::size_t>(int_member(in, "MaxResults").value_or(100));
+    offset = std::min(offset, shown.size());  // a forged huge offset must not wrap offset + max
     std::string body;
     JsonWriter w(body);
     w.begin_object().member("SessionId", sid);

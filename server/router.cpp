@@ -17,6 +17,19 @@ namespace {
 constexpr std::string_view kTargetPrefix = "AmazonAthena.";
 constexpr std::string_view kAdminPrefix = "/_emulator/";
 
+// Ids and names taken from a request before validation are journaled, logged and used as
+// metric labels: cut to this many bytes (between characters), so a 1 MiB SessionId or ten
+// thousand made-up X-Amz-Targets cannot grow the journal or the metrics without bound.
+constexpr std::size_t kMaxEchoedBytes = 256;
+
+std::string bounded(std::string s) {
+    if (s.size() <= kMaxEchoedBytes) return s;
+    std::size_t cut = kMaxEchoedBytes;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+    s.resize(cut);
+    return s + "...";
+}
+
 bool all_digits(std::string_view s) {
     for (char c : s)
         if (c < '0' || c > '9') return false;
@@ -81,7 +94,7 @@ HttpResponse Router::handle_aws(const HttpRequest& req) {
                                                       "': athena-emu serves 'AmazonAthena.<Operation>'"));
             break;
         }
-        operation = std::string(req.amz_target.substr(kTargetPrefix.size()));
+        operation = bounded(std::string(req.amz_target.substr(kTargetPrefix.size())));
         const Operation* op = find_operation(operation);
         if (!op) {
             fail(AwsError::unknown_operation(
@@ -128,10 +141,10 @@ HttpResponse Router::handle_aws(const HttpRequest& req) {
             auto it = input.find(name);
             return it != input.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
         };
-        session_id = member("SessionId");
-        calculation_id = member("CalculationExecutionId");
-        workgroup = member("WorkGroup");
-        if (workgroup.empty() && operation == "CreateWorkGroup") workgroup = member("Name");
+        session_id = bounded(member("SessionId"));
+        calculation_id = bounded(member("CalculationExecutionId"));
+        workgroup = bounded(member("WorkGroup"));
+        if (workgroup.empty() && operation == "CreateWorkGroup") workgroup = bounded(member("Name"));
 
         fault = obs_.faults.decide(FaultFacts{operation, session_id, workgroup, tenant.account, tenant.region});
         if (fault) {
@@ -209,8 +222,11 @@ HttpResponse Router::handle_aws(const HttpRequest& req) {
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count() +
                       static_cast<double>(delay.count());
     const std::string error_code = error ? error->code : std::string();
-    obs_.metrics.observe(operation.empty() ? std::string_view("-") : std::string_view(operation), journal_status, error_code,
-                         ms / 1000.0);
+    // One label for every name that is no Athena operation: the label set stays bounded.
+    const std::string_view label = operation.empty()                                      ? std::string_view("-")
+                                   : find_operation(operation) || is_athena_operation(operation) ? std::string_view(operation)
+                                                                                                 : std::string_view("(unknown)");
+    obs_.metrics.observe(label, journal_status, error_code, ms / 1000.0);
     obs_.journal.add(JournalEntry{received, request_id, tenant.account, tenant.region, operation, session_id,
                                   calculation_id, workgroup, journal_status, error_code, ms, fault ? fault->id : std::string()});
     if (log_.enabled(LogLevel::Info)) {

@@ -172,7 +172,9 @@ std::string lower_camel(std::string_view name) {
 
 std::string shown(std::string_view v) {
     if (v.size() <= kMaxValueShown) return std::string(v);
-    return std::string(v.substr(0, kMaxValueShown)) + "...(" + std::to_string(v.size()) + " bytes)";
+    std::size_t cut = kMaxValueShown;
+    while (cut > 0 && (static_cast<unsigned char>(v[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+    return std::string(v.substr(0, cut)) + "...(" + std::to_string(v.size()) + " bytes)";
 }
 
 std::size_t utf8_length(std::string_view s) {
@@ -314,8 +316,8 @@ public:
             if (absent && !m.required) continue;
             const std::string mp = path.empty() ? lower_camel(m.name) : path + "." + lower_camel(m.name);
             if (absent) {
-                result.violations.push_back("Value null at '" + mp +
-                                            "' failed to satisfy constraint: Member must not be null");
+                if (listing()) result.violations.push_back("Value null at '" + mp +
+                                                           "' failed to satisfy constraint: Member must not be null");
                 continue;
             }
             const std::string wp = wire_path.empty() ? std::string(m.name) : wire_path + "." + std::string(m.name);
@@ -329,16 +331,23 @@ private:
                                      std::string(expected_kind(shape.type)) + ", not " +
                                      std::string(json_kind(v)) + ".";
     }
+    // False (and counted) once kMaxViolationsListed are listed.
+    bool listing() {
+        if (result.violations.size() < kMaxViolationsListed) return true;
+        ++result.unlisted;
+        return false;
+    }
     void violation(std::string_view value, const std::string& path, const std::string& what) {
+        if (!listing()) return;
         result.violations.push_back("Value '" + shown(value) + "' at '" + path +
                                     "' failed to satisfy constraint: " + what);
     }
     void length_checks(const Shape& shape, std::int64_t n, const std::string& path) {
-        if (shape.min && n < *shape.min)
+        if (shape.min && n < *shape.min && listing())
             result.violations.push_back("Value at '" + path +
                                         "' failed to satisfy constraint: Member must have length greater than or equal to " +
                                         std::to_string(*shape.min));
-        if (shape.max && n > *shape.max)
+        if (shape.max && n > *shape.max && listing())
             result.violations.push_back("Value at '" + path +
                                         "' failed to satisfy constraint: Member must have length less than or equal to " +
                                         std::to_string(*shape.max));
@@ -348,12 +357,13 @@ private:
 }  // namespace
 
 std::string ValidationResult::message() const {
-    std::string m = std::to_string(violations.size()) +
-                    (violations.size() == 1 ? " validation error detected: " : " validation errors detected: ");
+    const std::size_t total = violations.size() + unlisted;
+    std::string m = std::to_string(total) + (total == 1 ? " validation error detected: " : " validation errors detected: ");
     for (std::size_t i = 0; i < violations.size(); ++i) {
         if (i) m += "; ";
         m += violations[i];
     }
+    if (unlisted) m += "; (" + std::to_string(unlisted) + " more not listed)";
     return m;
 }
 

@@ -41,6 +41,22 @@ TEST_CASE("JSON strings are escaped so that Boost.JSON reads back the same bytes
     CHECK(boost::json::parse(out).as_string() == nasty);
 }
 
+TEST_CASE("JSON strings: bytes that are not UTF-8 become U+FFFD, valid UTF-8 passes unchanged") {
+    std::string out;
+    append_json_string(out, "op \xff\xfe end");  // e.g. an X-Amz-Target echoed in a message
+    CHECK(out == R"("op \ufffd\ufffd end")");
+    CHECK(boost::json::parse(out).as_string() == "op \xEF\xBF\xBD\xEF\xBF\xBD end");
+    for (const char* bad : {"\xc0\xaf", "\xe2\x98", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\x80"}) {
+        out.clear();
+        append_json_string(out, bad);
+        CHECK_MESSAGE(out.find("\\ufffd") != std::string::npos, bad);
+        CHECK_NOTHROW(boost::json::parse(out));
+    }
+    out.clear();
+    append_json_string(out, "é ☃ 𝄞");
+    CHECK(out == "\"é ☃ 𝄞\"");
+}
+
 TEST_CASE("GetSessionStatus status: members in model order, absent ones omitted") {
     SessionStatus st{SessionState::Idle, from_epoch_ms(1767225600000), from_epoch_ms(1767225606000),
                      std::nullopt, from_epoch_ms(1767225606000), std::nullopt};
@@ -79,6 +95,22 @@ TEST_CASE("validation: required, length, wrong JSON type") {
 
     // Members outside the model are ignored, as AWS does.
     CHECK(validate(shapes::kGetSessionStatusInput, boost::json::parse(R"({"SessionId":"x","Extra":1})").as_object()).ok());
+}
+
+TEST_CASE("validation: a shown value is cut between characters; the list of violations is capped") {
+    std::string snowmen;
+    for (int i = 0; i < 300; ++i) snowmen += "☃";  // 3 bytes each: byte 256 is inside one
+    auto v = validate(shapes::kGetSessionStatusInput, boost::json::object{{"SessionId", snowmen}});
+    REQUIRE(v.violations.size() == 1);
+    CHECK(v.violations[0].rfind("Value '" + snowmen.substr(0, 255) + "...(900 bytes)'", 0) == 0);
+
+    boost::json::array keys(kMaxViolationsListed + 50, boost::json::string());
+    v = validate(shapes::kUntagResourceInput, boost::json::object{{"ResourceARN", "x"}, {"TagKeys", keys}});
+    CHECK(v.violations.size() == kMaxViolationsListed);
+    CHECK(v.unlisted == 50);
+    const std::string m = v.message();
+    CHECK(m.rfind("150 validation errors detected: Value '' at 'tagKeys.1.member'", 0) == 0);
+    CHECK(m.size() - m.rfind("; (50 more not listed)") == std::string("; (50 more not listed)").size());
 }
 
 TEST_CASE("validation: enums, ranges, patterns and nested members") {
