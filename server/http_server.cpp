@@ -21,6 +21,7 @@
 #include <stdexcept>
 
 #include "server/aws_error.hpp"
+#include "server/http_codec.hpp"
 #include "server/request_id.hpp"
 
 namespace athena {
@@ -50,40 +51,6 @@ std::int64_t steady_ns() {
 template <class Rep, class Period>
 std::int64_t ns(std::chrono::duration<Rep, Period> d) {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
-}
-
-void append_number(std::string& out, std::uint64_t v) {
-    char buf[24];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-    out.append(buf, end);
-}
-
-// RFC 9110 IMF-fixdate of the real time ("Wed, 25 Nov 2026 17:30:00 GMT"), formatted once a
-// second per thread. Names are spelled out: strftime's %a/%b follow the locale.
-std::string_view http_date(const Clock& wall) {
-    static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-    static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    thread_local std::int64_t cached_s = std::numeric_limits<std::int64_t>::min();
-    thread_local std::array<char, 32> buf{};
-    thread_local std::size_t len = 0;
-    const std::int64_t ms = to_epoch_ms(wall.now());
-    const std::int64_t s = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-    if (s != cached_s) {
-        const std::time_t t = static_cast<std::time_t>(s);
-        std::tm tm{};
-        gmtime_r(&t, &tm);
-        const int n = std::snprintf(buf.data(), buf.size(), "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday],
-                                    tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-        len = n > 0 ? static_cast<std::size_t>(n) : 0;
-        cached_s = s;
-    }
-    return {buf.data(), len};
-}
-
-std::string_view reason_phrase(unsigned status) {
-    auto r = http::obsolete_reason(http::int_to_status(status));
-    return r.empty() || r == "<unknown-status>" ? std::string_view("Unknown") : std::string_view(r);
 }
 
 std::string seconds_text(std::chrono::milliseconds d) {
@@ -171,7 +138,7 @@ private:
         switch (phase_.load()) {
             case Phase::Request:
                 // A new connection that never sent a byte is closed quietly, like an idle one.
-                if (buffer_.size() == 0 && !(parser_ && parser_->got_some())) return close_now();
+                if (!reader_.started(buffer_)) return close_now();
                 // The client began a request and did not finish it in time (slowloris or a
                 // stuck client): tell it, then close. Other connections never waited for it.
                 timed_out_ = true;
@@ -211,13 +178,7 @@ private:
 
     void do_read() {
         if (closing_) return do_linger();
-        parser_.emplace();
-        parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(limits_.max_header_bytes, UINT32_MAX)));
-        // The route's own limit is set once the target is known (check_header).
-        parser_->body_limit(std::max(limits_.max_body_bytes, limits_.max_admin_body_bytes));
-        parser_->eager(false);
-        header_checked_ = false;
-        header_bytes_ = 0;
+        reader_.begin();
         // A new connection's first request, or bytes already here: the request clock runs.
         if (buffer_.size() > 0 || first_request_)
             set_phase(Phase::Request, limits_.request_timeout);
@@ -226,28 +187,18 @@ private:
         parse();
     }
 
-    // Feeds what the buffer holds to the parser; reads more when that is not a whole request.
+    // Feeds what the buffer holds to the reader; reads more when that is not a whole request.
     void parse() {
-        while (buffer_.size() > 0) {
-            beast::error_code ec;
-            const bool in_header = !parser_->is_header_done();
-            const std::size_t n = parser_->put(buffer_.data(), ec);
-            buffer_.consume(n);
-            // Beast's header_limit bounds the bytes one put() examines; a header fed in pieces
-            // is bounded here, in total.
-            if (in_header && (header_bytes_ += n) > limits_.max_header_bytes) ec = http::error::header_limit;
-            if (ec == http::error::need_more) break;
-            if (ec) return on_parse_error(ec);
-            if (parser_->is_header_done() && !header_checked_) {
-                header_checked_ = true;
-                if (!check_header()) return;
-                if (continue_pending_) return send_continue();
-                parser_->eager(true);
-            }
-            if (parser_->is_done()) return on_request();
-            if (n == 0) break;
+        switch (reader_.feed(buffer_)) {
+            case RequestReader::Step::NeedMore:
+                return do_read_some();
+            case RequestReader::Step::Continue:
+                return send_continue();
+            case RequestReader::Step::Request:
+                return on_request();
+            case RequestReader::Step::Error:
+                return reply_and_close(reader_.error());
         }
-        do_read_some();
     }
 
     void do_read_some() {
@@ -261,8 +212,8 @@ private:
         if (timed_out_) return;
         if (ec) {
             // A client that half-closes after part of a request is told what was wrong.
-            const bool partial = buffer_.size() > 0 || (parser_ && parser_->got_some());
-            if (ec == net::error::eof && partial) return on_parse_error(http::error::partial_message);
+            if (ec == net::error::eof && reader_.end_of_input(buffer_) == RequestReader::Step::Error)
+                return reply_and_close(reader_.error());
             return close_now();  // the client closed or reset: nothing to answer
         }
         buffer_.commit(n);
@@ -270,92 +221,27 @@ private:
         parse();
     }
 
-    static bool is_admin(std::string_view target) { return target.substr(0, 10) == "/_emulator"; }
-
-    // The header is in: apply the route's body limit; false when an answer was sent instead.
-    bool check_header() {
-        const auto& msg = parser_->get();
-        const std::string_view target = msg.target();
-        const bool admin = is_admin(target);
-        const std::size_t limit = admin ? limits_.max_admin_body_bytes : limits_.max_body_bytes;
-        if (auto len = parser_->content_length(); len && *len > limit) {
-            too_large(limit, admin);
-            return false;
-        }
-        // RFC 9112 §6.3: a request whose last transfer coding is not chunked has no knowable length.
-        if (auto te = msg.find(http::field::transfer_encoding); te != msg.end() && !parser_->chunked()) {
-            reply_and_close(AwsError::serialization("Transfer-Encoding '" + std::string(te->value()) +
-                                                    "' is not supported: send the body with Content-Length or chunked"));
-            return false;
-        }
-        parser_->body_limit(limit);
-        body_limit_ = limit;
-        body_limit_admin_ = admin;
-        auto expect = msg.find(http::field::expect);
-        continue_pending_ = expect != msg.end() && beast::iequals(expect->value(), "100-continue") && msg.version() >= 11;
-        return true;
-    }
-
     // `Expect: 100-continue` (curl sends it for large bodies): invite the body.
     void send_continue() {
-        continue_pending_ = false;
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
         net::async_write(socket_, net::buffer(kContinue.data(), kContinue.size()),
                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
                              if (ec) return self->close_now();
-                             self->parser_->eager(true);
+                             self->reader_.resume();
                              self->parse();
                          });
     }
 
-    void too_large(std::size_t limit, bool admin) {
-        reply_and_close(AwsError{413, "RequestEntityTooLargeException",
-                                 "Request body exceeds the limit of " + std::to_string(limit) + " bytes (" +
-                                     (admin ? "--max-admin-body-bytes" : "--max-body-bytes") + ")",
-                                 {}, {}});
-    }
-
-    void on_parse_error(beast::error_code ec) {
-        if (ec == http::error::body_limit) {
-            // Content-Length above every limit fails inside the header's parse: route it here.
-            if (!header_checked_) {
-                body_limit_admin_ = is_admin(parser_->get().target());
-                body_limit_ = body_limit_admin_ ? limits_.max_admin_body_bytes : limits_.max_body_bytes;
-            }
-            return too_large(body_limit_, body_limit_admin_);
-        }
-        if (ec == http::error::header_limit) {
-            return reply_and_close(AwsError{431, "RequestHeaderFieldsTooLargeException",
-                                            "The request line and headers exceed the limit of " +
-                                                std::to_string(limits_.max_header_bytes) + " bytes (--max-header-bytes)",
-                                            {}, {}});
-        }
-        reply_and_close(AwsError::serialization("Malformed HTTP request: " + ec.message()));
-    }
-
     // --- answering -------------------------------------------------------------------------
-
-    template <class Msg, class Name>
-    static std::string_view header(const Msg& msg, Name name) {
-        auto it = msg.find(name);
-        return it == msg.end() ? std::string_view{} : std::string_view(it->value());
-    }
 
     void on_request() {
         set_phase(Phase::Busy);
         first_request_ = false;
-        const auto& msg = parser_->get();
-        HttpRequest req;
-        req.method = msg.method_string();
-        req.target = msg.target();
-        req.amz_target = header(msg, "X-Amz-Target");
-        req.authorization = header(msg, http::field::authorization);
-        req.body = msg.body();
-        req.headers = HeaderLookup(msg);
+        const HttpRequest req = reader_.request();
         pending_ = router_.handle(req);
-        keep_alive_ = msg.keep_alive() && !closing_;
-        version_ = msg.version();
-        head_ = msg.method() == http::verb::head;
+        keep_alive_ = reader_.keep_alive() && !closing_;
+        version_ = reader_.version();
+        head_ = reader_.head();
         if (pending_.delay.count() > 0) {
             // Injected latency: wait on a timer, so other connections go on meanwhile.
             if (!timer_) timer_.emplace(socket_.get_executor());
@@ -407,28 +293,7 @@ private:
     // The whole answer in one buffer, written with one call.
     void send(HttpResponse r) {
         out_.clear();
-        out_ += version_ == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
-        append_number(out_, r.status);
-        out_ += ' ';
-        out_ += reason_phrase(r.status);
-        out_ += "\r\nContent-Type: ";
-        out_ += r.content_type;
-        for (const auto& [k, v] : r.headers) {
-            out_ += "\r\n";
-            out_ += k;
-            out_ += ": ";
-            out_ += v;
-        }
-        out_ += "\r\nContent-Length: ";
-        append_number(out_, r.body.size());
-        out_ += "\r\nDate: ";
-        out_ += http_date(wall_);
-        if (!keep_alive_ || closing_)
-            out_ += "\r\nConnection: close";
-        else if (version_ == 10)
-            out_ += "\r\nConnection: keep-alive";
-        out_ += "\r\n\r\n";
-        if (!head_) out_ += r.body;
+        write_response(out_, r, version_, keep_alive_ && !closing_, head_, http_date(wall_));
         set_phase(Phase::Write, limits_.write_timeout);
         net::async_write(socket_, net::buffer(out_),
                          beast::bind_front_handler(&HttpConnection::on_write, shared_from_this()));
@@ -469,15 +334,10 @@ private:
     const HttpLimits& limits_;
     const Clock& wall_;
     beast::flat_buffer buffer_;
-    std::optional<http::request_parser<http::string_body>> parser_;
+    RequestReader reader_{limits_};
     std::string out_;
     std::atomic<Phase> phase_{Phase::Busy};
     std::atomic<std::int64_t> deadline_ns_{0};
-    std::size_t body_limit_{0};
-    bool body_limit_admin_{false};
-    bool header_checked_{false};
-    std::size_t header_bytes_{0};
-    bool continue_pending_{false};
     bool reading_{false};
     bool closing_{false};
     bool keep_alive_{true};
