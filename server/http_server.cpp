@@ -61,9 +61,23 @@ public:
 private:
     void do_read() {
         parser_.emplace();
-        parser_->body_limit(kMaxBodyBytes);
+        // No limit while the header is read: the route's own (body_limit_for) is applied
+        // before the body, in on_header.
+        parser_->body_limit(boost::none);
+        body_limit_ = kMaxBodyBytes;
         stream_.expires_after(kReadTimeout);
         reading_ = true;
+        http::async_read_header(stream_, buffer_, *parser_,
+                                beast::bind_front_handler(&HttpConnection::on_header, shared_from_this()));
+    }
+
+    void on_header(beast::error_code ec, std::size_t n) {
+        if (ec) return on_read(ec, n);
+        const auto& msg = parser_->get();
+        body_limit_ = body_limit_for(msg.method_string(), msg.target(), kMaxBodyBytes);
+        if (auto len = parser_->content_length(); len && *len > body_limit_) return on_read(http::error::body_limit, n);
+        parser_->body_limit(body_limit_);  // chunked bodies are checked as they come
+        if (parser_->is_done()) return on_read({}, n);
         http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpConnection::on_read, shared_from_this()));
     }
 
@@ -74,7 +88,7 @@ private:
             return do_close();
         if (ec == http::error::body_limit) {
             return reply_and_close(413, AwsError{413, "RequestEntityTooLargeException",
-                                                 "Request body exceeds the limit of 1048576 bytes", {}});
+                                                 "Request body exceeds the limit of " + std::to_string(body_limit_) + " bytes", {}});
         }
         if (ec) {
             return reply_and_close(400, AwsError::serialization("Malformed HTTP request: " + ec.message()));
@@ -180,6 +194,7 @@ private:
     bool closing_{false};
     bool keep_alive_{true};
     bool stalled_{false};
+    std::size_t body_limit_{kMaxBodyBytes};
     HttpResponse pending_;
     unsigned version_{11};
     net::steady_timer timer_{stream_.get_executor()};

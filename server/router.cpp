@@ -43,6 +43,12 @@ Tenant tenant_from_authorization(std::string_view auth, const Tenant& fallback) 
     return t;
 }
 
+std::size_t body_limit_for(std::string_view method, std::string_view target, std::size_t default_limit) {
+    const std::string_view path = target.substr(0, target.find('?'));
+    if (method == "POST" && path == "/_emulator/fixtures") return std::max(default_limit, kAdminFixturesBodyBytes);
+    return default_limit;
+}
+
 HttpResponse Router::handle(const HttpRequest& req) {
     if (req.target.substr(0, kAdminPrefix.size()) == kAdminPrefix)
         return admin_.handle(req, req.target.substr(kAdminPrefix.size()));

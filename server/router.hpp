@@ -26,6 +26,15 @@ private:
     Observability obs_;
 };
 
+// The admin fixture endpoint takes whole documents: a 100k-session fixture is ~12 MB.
+inline constexpr std::size_t kAdminFixturesBodyBytes = 64 * 1024 * 1024;
+
+// The largest request body accepted for `method` and `target` (path and query, as on the
+// request line): kAdminFixturesBodyBytes for POST /_emulator/fixtures (never less than
+// `default_limit`), `default_limit` (the AWS endpoint's) for everything else. The connection
+// asks once the request line is read, before the body.
+std::size_t body_limit_for(std::string_view method, std::string_view target, std::size_t default_limit);
+
 // The tenant named by a SigV4 Authorization header: account from a 12-digit access key id,
 // region from the credential scope; `fallback`'s values otherwise.
 Tenant tenant_from_authorization(std::string_view authorization, const Tenant& fallback);
