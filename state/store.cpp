@@ -73,6 +73,9 @@ CREATE TABLE IF NOT EXISTS tags(
 ) WITHOUT ROWID;
 )sql";
 
+// Timelines per batch of the background loader (each batch holds the lock for a few ms).
+constexpr std::size_t kLoadBatch = 5000;
+
 // Runs `names_sql` (one name per row), then `load(name)` for each: rows first, so the loader
 // may use statements of its own.
 template <class T, class Load>
@@ -123,7 +126,7 @@ void read_calculation_row(const Stmt& st, CalculationRecord& c) {
 
 }  // namespace
 
-Store::Store(const std::string& path) : db_(path) {
+Store::Store(const std::string& path, std::size_t load_at_open, bool load_in_background) : db_(path) {
     std::lock_guard lock(mu_);
     // Fails here ("file is not a database") when the file is not SQLite.
     db_.exec("PRAGMA foreign_keys=OFF");
@@ -134,6 +137,9 @@ Store::Store(const std::string& path) : db_(path) {
         db_.exec("PRAGMA synchronous=NORMAL");
     }
     create_schema();
+    // Small stores load at once; a large one goes on in the background, batch by batch, so
+    // that the first answer does not wait for it.
+    if (!load_batch(load_at_open) && load_in_background) loader_ = std::thread([this] { run_loader(); });
 }
 
 void Store::create_schema() {
@@ -167,7 +173,29 @@ void Store::create_schema() {
         db_.exec("ROLLBACK");
         throw;
     }
-    load_timelines();
+}
+
+Store::~Store() {
+    {
+        std::lock_guard lock(mu_);
+        stop_loader_ = true;
+    }
+    if (loader_.joinable()) loader_.join();
+}
+
+void Store::run_loader() {
+    for (;;) {
+        {
+            std::lock_guard lock(mu_);
+            if (stop_loader_ || complete_) return;
+            try {
+                if (load_batch(kLoadBatch)) return;
+            } catch (...) {
+                return;  // lookups go on reading what is missing from SQLite
+            }
+        }
+        std::this_thread::yield();  // let requests waiting for the lock in
+    }
 }
 
 // Version 1 kept steps in tables of their own: encode them into their row's new column.
@@ -210,11 +238,30 @@ void Store::migrate_v1() {
 
 void Store::load_timelines() {
     index_.clear();
+    loaded_up_to_sid_ = 0;
+    complete_ = false;
+    ensure_complete();
+}
+
+void Store::ensure_complete() {
+    while (!complete_) load_batch(kLoadBatch);
+}
+
+bool Store::load_batch(std::size_t max) {
+    if (complete_) return true;
     auto st = db_.prepare(
-        "SELECT account, region, id, sid, start_ms, idle_timeout_minutes, terminating_ms, steps FROM sessions");
+        "SELECT account, region, id, sid, start_ms, idle_timeout_minutes, terminating_ms, steps FROM sessions "
+        "WHERE sid > ? ORDER BY sid LIMIT ?");
+    st.bind(1, loaded_up_to_sid_).bind(2, static_cast<std::int64_t>(max));
+    std::size_t n = 0;
     while (st.step()) {
+        ++n;
+        loaded_up_to_sid_ = st.col_int(3);
+        // An entry already there was written through (or looked up) since: it is as new.
+        auto tenant = index_.tenant_index(Tenant{st.col_text(0), st.col_text(1)});
+        if (index_.find(tenant, st.col_view(2))) continue;
         TimelineIndex::Entry e;
-        e.tenant = index_.tenant_index(Tenant{st.col_text(0), st.col_text(1)});
+        e.tenant = tenant;
         e.id = st.col_text(2);
         e.sid = st.col_int(3);
         e.start_ms = st.col_int(4);
@@ -223,6 +270,8 @@ void Store::load_timelines() {
         e.steps = std::string(st.col_view(7));
         index_.put(std::move(e));
     }
+    if (n < max) complete_ = true;
+    return complete_;
 }
 
 void Store::begin() {
@@ -267,9 +316,27 @@ void Store::invalidate_caches() {
     outcomes_.reset();
 }
 
-const TimelineIndex::Entry* Store::find_entry(const Tenant& t, std::string_view id) const {
+const TimelineIndex::Entry* Store::lookup(const Tenant& t, std::string_view id) {
     auto tenant = index_.find_tenant(t);
-    return tenant ? index_.find(*tenant, id) : nullptr;
+    if (tenant)
+        if (const auto* e = index_.find(*tenant, id)) return e;
+    if (complete_) return nullptr;
+    auto st = db_.prepare(
+        "SELECT sid, start_ms, idle_timeout_minutes, terminating_ms, steps FROM sessions "
+        "WHERE account = ? AND region = ? AND id = ?");
+    st.bind(1, t.account).bind(2, t.region).bind(3, id);
+    if (!st.step()) return nullptr;
+    TimelineIndex::Entry e;
+    e.tenant = index_.tenant_index(t);
+    e.id = std::string(id);
+    e.sid = st.col_int(0);
+    e.start_ms = st.col_int(1);
+    e.idle_timeout_minutes = static_cast<std::int32_t>(st.col_int(2));
+    e.terminating_ms = st.col_int(3);
+    e.steps = std::string(st.col_view(4));
+    const std::uint32_t i = e.tenant;
+    index_.put(std::move(e));
+    return index_.find(i, id);
 }
 
 void Store::index_put(TimelineIndex::Entry e) {
@@ -281,6 +348,7 @@ void Store::index_put(TimelineIndex::Entry e) {
 
 void Store::for_each_timeline(const std::function<void(const SessionRecord&)>& f) {
     std::lock_guard lock(mu_);
+    ensure_complete();
     SessionRecord scratch;
     index_.for_each([&](const TimelineIndex::Entry& e) {
         if (!TimelineIndex::load(e, scratch)) throw SqliteError("session '" + e.id + "' has damaged steps");
@@ -367,6 +435,7 @@ void Store::cache_key(std::string& key, const Tenant& t, std::string_view id) {
 
 std::vector<SessionRecord> Store::find_sessions_by_id(std::string_view id) {
     std::lock_guard lock(mu_);
+    ensure_complete();
     // Tenants are few: one probe of the in-memory index each, then the rows in store order.
     std::vector<std::pair<std::int64_t, Tenant>> found;
     for (std::uint32_t i = 0; i < index_.tenant_count(); ++i)
@@ -481,6 +550,7 @@ std::optional<Scenario> Store::find_scenario_unlocked(std::string_view name) {
 
 std::size_t Store::count_sessions() {
     std::lock_guard lock(mu_);
+    ensure_complete();
     return index_.size();
 }
 
@@ -524,8 +594,8 @@ std::optional<Scenario> Store::Tx::find_scenario(std::string_view name) {
 
 void Store::Tx::put_session(const SessionRecord& s) {
     auto& db = s_.db_;
+    const auto* known = s_.lookup(s.tenant, s.id);
     const std::uint32_t tenant = s_.index_.tenant_index(s.tenant);
-    const auto* known = s_.index_.find(tenant, s.id);
     const std::string steps = encode_steps(s.steps);
     std::int64_t sid;
     if (known) {
@@ -588,8 +658,7 @@ void Store::Tx::put_session(const SessionRecord& s) {
 }
 
 void Store::Tx::put_session_steps(const SessionRecord& s) {
-    const std::uint32_t tenant = s_.index_.tenant_index(s.tenant);
-    const auto* known = s_.index_.find(tenant, s.id);
+    const auto* known = s_.lookup(s.tenant, s.id);
     if (!known) return put_session(s);
     TimelineIndex::Entry e = *known;
     e.steps = encode_steps(s.steps);
@@ -673,6 +742,7 @@ void Store::Tx::clear_all() {
     s_.index_.clear();
     s_.undo_.clear();
     s_.index_cleared_ = true;
+    s_.complete_ = true;  // nothing is left to load
     s_.invalidate_caches();
     s_.db_.exec(
         "DELETE FROM sessions; DELETE FROM workgroups; "

@@ -7,12 +7,15 @@
 // never write. Writes go through write(), one IMMEDIATE transaction each.
 //
 // Every session's timeline is also held in memory (TimelineIndex), loaded when the store opens
-// and written through by every session write (undone when a transaction rolls back):
+// (the first rows at once, the rest by a background thread in batches; until it is done a
+// session not yet loaded is read from SQLite on demand) and written through by every session
+// write (undone when a transaction rolls back):
 // GetSessionStatus and the metrics read only that. Workgroups, profiles and outcome rules are
 // cached once read, dropped on any write of their table and on a rollback.
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 #include <optional>
 #include <string>
@@ -47,7 +50,13 @@ class Store {
 public:
     // Opens or creates the database and its schema. Throws SqliteError with one line naming the
     // path and the problem (not a database, written by a newer version, cannot create, ...).
-    explicit Store(const std::string& path);
+    // `load_at_open` timelines are loaded before the constructor returns, the rest by a
+    // background thread unless `load_in_background` is false (tests: then sessions not loaded
+    // are read from SQLite when asked for, and listings load them all first).
+    explicit Store(const std::string& path, std::size_t load_at_open = 2000, bool load_in_background = true);
+    ~Store();
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
 
     // True until mark_initialized() was committed: startup fixtures apply only then.
     bool is_new();
@@ -62,7 +71,7 @@ public:
     template <class F>
     bool with_timeline(const Tenant& t, std::string_view id, F&& f) {
         std::lock_guard lock(mu_);
-        const auto* e = find_entry(t, id);
+        const auto* e = lookup(t, id);
         if (!e) return false;
         thread_local SessionRecord scratch;
         if (!TimelineIndex::load(*e, scratch)) throw SqliteError("session '" + std::string(id) + "' has damaged steps");
@@ -174,11 +183,18 @@ public:
 private:
     void create_schema();
     void migrate_v1();
+    // (Re)loads every timeline now.
     void load_timelines();
+    // Loads up to `max` more sessions (in row id order); true when none remain.
+    bool load_batch(std::size_t max);
+    void ensure_complete();
+    void run_loader();
     void begin();
     void commit();
     void rollback() noexcept;
-    const TimelineIndex::Entry* find_entry(const Tenant& t, std::string_view id) const;
+    // The session's entry: from memory, or, while the loader has not reached it, from SQLite
+    // (then kept). Null when the session does not exist.
+    const TimelineIndex::Entry* lookup(const Tenant& t, std::string_view id);
     // Write-through of a session's timeline, remembering what it replaced for a rollback.
     void index_put(TimelineIndex::Entry e);
     void invalidate_caches();
@@ -206,6 +222,10 @@ private:
     };
     std::vector<Undo> undo_;
     bool index_cleared_{false};  // clear_all() ran in the open transaction: reload on rollback
+    bool complete_{false};       // every stored session is in index_
+    std::int64_t loaded_up_to_sid_{0};
+    bool stop_loader_{false};
+    std::thread loader_;
     std::unordered_map<std::string, WorkgroupRecord> workgroups_;  // by cache_key(tenant, name)
     std::unordered_map<std::string, std::optional<Profile>> profiles_;
     std::optional<std::vector<OutcomeRule>> outcomes_;

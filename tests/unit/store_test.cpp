@@ -157,6 +157,44 @@ TEST_CASE("store contract: SQLite file, and its content survives reopening") {
     CHECK(timeline(reopened, Tenant{"111111111111", "us-east-1"}, "kept") == sample("kept", {}).steps);
 }
 
+TEST_CASE("timelines not loaded yet are read from SQLite, and written as updates") {
+    TempDb db;
+    const Tenant a{"111111111111", "us-east-1"};
+    {
+        Store store(db.path.string());
+        store.write([&](Store::Tx& tx) {
+            for (int i = 0; i < 50; ++i) tx.put_session(sample("s" + std::to_string(i), a));
+        });
+    }
+    Store store(db.path.string(), 10, false);  // 10 loaded, no loader thread
+    CHECK(timeline(store, a, "s49") == sample("s49", a).steps);
+    CHECK_FALSE(timeline(store, a, "s50"));
+    auto s = *store.find_session(a, "s48");
+    s.steps.push_back(Step{from_epoch_ms(9000), SessionState::Terminating, Cause::Api, ""});
+    store.write([&](Store::Tx& tx) { tx.put_session_steps(s); });  // an UPDATE, not a second row
+    CHECK(timeline(store, a, "s48") == s.steps);
+    auto t = sample("s47", a);
+    t.description = "again";
+    store.write([&](Store::Tx& tx) { tx.put_session(t); });
+    CHECK(store.find_session(a, "s47")->description == "again");
+    CHECK(store.count_sessions() == 50);  // listings load the rest first
+    CHECK(store.find_sessions_by_id("s30").size() == 1);
+}
+
+TEST_CASE("a large store is loaded in the background") {
+    TempDb db;
+    const Tenant a{"111111111111", "us-east-1"};
+    {
+        Store store(db.path.string());
+        store.write([&](Store::Tx& tx) {
+            for (int i = 0; i < 12000; ++i) tx.put_session(sample("s" + std::to_string(i), a));
+        });
+    }
+    Store store(db.path.string(), 100);
+    CHECK(timeline(store, a, "s11999") == sample("s", a).steps);
+    CHECK(store.count_sessions() == 12000);
+}
+
 TEST_CASE("steps encode and decode, and damaged bytes are refused") {
     const std::vector<Step> steps = {Step{from_epoch_ms(-5), SessionState::Creating, Cause::Api, ""},
                                      Step{from_epoch_ms(1764000000123), SessionState::Failed, Cause::Admin, std::string(200, 'x')}};
