@@ -2,6 +2,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/stream_parser.hpp>
 #include <boost/regex.hpp>
 
@@ -458,8 +459,12 @@ Result<FixtureSet> parse_fixture_value(const boost::json::value& doc, const std:
     }
 }
 
-Result<FixtureSet> parse_fixture_text(std::string_view text, const std::string& source) {
+namespace {
+
+// Parses `text` into `out`, which must use `sp` too; the error names the line and column.
+std::optional<Error> parse_json(std::string_view text, const std::string& source, json::storage_ptr sp, json::value& out) {
     json::stream_parser p;
+    p.reset(sp);
     boost::system::error_code ec;
     std::size_t used = p.write(text.data(), text.size(), ec);
     if (!ec) p.finish(ec);
@@ -477,17 +482,29 @@ Result<FixtureSet> parse_fixture_text(std::string_view text, const std::string& 
         return fixture_error(source, "$", "invalid JSON at line " + std::to_string(line) + ", column " +
                                               std::to_string(col) + ": " + ec.message());
     }
-    return parse_fixture_value(p.release(), source);
+    out = p.release();  // `out` shares `sp`: a move, not a copy
+    return std::nullopt;
+}
+
+}  // namespace
+
+Result<FixtureSet> parse_fixture_text(std::string_view text, const std::string& source) {
+    // One arena for the whole tree: a 100k-session document is millions of small values,
+    // allocated in bulk and dropped at once.
+    json::monotonic_resource arena;
+    json::value v(&arena);
+    if (auto e = parse_json(text, source, &arena, v)) return *e;
+    return parse_fixture_value(v, source);
 }
 
 Result<FixtureDocument> parse_fixture_document(std::string_view text, const std::string& source) {
-    auto set = parse_fixture_text(text, source);
+    json::monotonic_resource arena;
+    json::value v(&arena);
+    if (auto e = parse_json(text, source, &arena, v)) return *e;
+    auto set = parse_fixture_value(v, source);
     if (!set) return set.error();
     FixtureDocument doc{std::move(*set), {}};
-    // The text parsed once already; faults are read from the same JSON again.
-    boost::system::error_code ec;
-    auto v = json::parse(text, ec);
-    if (!ec && v.is_object())
+    if (v.is_object())
         if (auto* faults = v.get_object().if_contains("faults")) {
             if (!faults->is_array()) return fixture_error(source, "faults", "must be an array");
             const auto& a = faults->get_array();

@@ -66,11 +66,15 @@ Result<Unit> Service::initialize() {
 }
 
 Result<SessionStatusView> Service::get_session_status(const Tenant& t, std::string_view id) {
-    auto s = store_.session_timeline(t, id);
-    if (!s)
+    SessionStatusView view;
+    const bool found = store_.with_timeline(t, id, [&](const SessionRecord& s) {
+        view.id = s.id;
+        view.status = status_at(s, clock_.now());
+    });
+    if (!found)
         return make_error(ErrorKind::SessionNotFound,
                           "Session " + std::string(id) + " does not exist.", std::string(id));
-    return SessionStatusView{s->id, status_at(*s, clock_.now())};
+    return view;
 }
 
 Result<SessionRecord> Service::find_for_admin(std::string_view id, const std::optional<Tenant>& t) {
@@ -101,14 +105,14 @@ Result<TransitionResult> Service::force_transition(std::string_view id,
     const Tenant tenant = found->tenant;
     try {
         return store_.write([&](Store::Tx& tx) -> Result<TransitionResult> {
-            auto s = tx.find_session(tenant, id, true);
+            auto s = tx.find_session(tenant, id);
             if (!s)
                 return make_error(ErrorKind::SessionNotFound, "no session '" + std::string(id) + "'",
                                   std::string(id));
             const Instant now = clock_.now();
             freeze_at(*s, now);
             s->steps.push_back(Step{now, state, Cause::Admin, std::move(reason)});
-            tx.put_session(*s);
+            tx.put_session_steps(*s);
             return TransitionResult{s->id, state, now};
         });
     } catch (const SqliteError& e) {
@@ -200,20 +204,25 @@ Result<FixtureCounts> Service::apply_in(Store::Tx& tx, const FixtureSet& f,
         ++counts.workgroups;
     }
 
+    // Sessions come in runs of the same workgroup: look it and its profile up once per run.
+    std::optional<WorkgroupRecord> wg;
+    std::optional<Profile> profile;
     for (const auto& fs : f.sessions) {
         SessionRecord s;
         s.tenant = Tenant{fs.account.value_or(opts_.default_tenant.account),
                           fs.region.value_or(opts_.default_tenant.region)};
         s.id = fs.id;
-        auto wg = tx.find_workgroup(s.tenant, fs.workgroup);
-        if (!wg)
-            return make_error(ErrorKind::InvalidArgument,
-                              fixture_where(f, fs.path + ".workgroup") + "workgroup '" +
-                                  fs.workgroup + "' does not exist in account " + s.tenant.account +
-                                  ", region " + s.tenant.region +
-                                  " (define it under \"workgroups\" first)");
-        auto profile = tx.find_profile(wg->profile);
-        if (!profile) profile = builtin_default_profile();
+        if (!wg || wg->name != fs.workgroup || !(wg->tenant == s.tenant)) {
+            wg = tx.find_workgroup(s.tenant, fs.workgroup);
+            if (!wg)
+                return make_error(ErrorKind::InvalidArgument,
+                                  fixture_where(f, fs.path + ".workgroup") + "workgroup '" +
+                                      fs.workgroup + "' does not exist in account " + s.tenant.account +
+                                      ", region " + s.tenant.region +
+                                      " (define it under \"workgroups\" first)");
+            profile = tx.find_profile(wg->profile);
+            if (!profile) profile = builtin_default_profile();
+        }
         s.workgroup = fs.workgroup;
         s.description = fs.description;
         s.engine_configuration = fs.engine_configuration;
@@ -359,9 +368,7 @@ Result<Instant> Service::set_clock_locked(Instant t) {
 std::vector<std::pair<SessionState, std::int64_t>> Service::sessions_by_state() {
     std::array<std::int64_t, 8> counts{};
     const Instant now = clock_.now();
-    store_.read([&](Store::Tx& tx) {
-        tx.for_each_session_everywhere([&](SessionRecord& s) { ++counts[static_cast<std::size_t>(status_at(s, now).state)]; });
-    });
+    store_.for_each_timeline([&](const SessionRecord& s) { ++counts[static_cast<std::size_t>(status_at(s, now).state)]; });
     std::vector<std::pair<SessionState, std::int64_t>> out;
     for (std::size_t i = 0; i < counts.size(); ++i) out.emplace_back(static_cast<SessionState>(i), counts[i]);
     return out;

@@ -39,7 +39,7 @@ Result<StartCalculationOutput> Service::start_calculation(const Tenant& t, const
                 auto state = parse_calculation_state((*prior)->first);
                 return StartCalculationOutput{(*prior)->second, state.value_or(CalculationState::Creating)};
             }
-            auto s = tx.find_session(t, in.session_id, true);
+            auto s = tx.find_session(t, in.session_id);
             if (!s) return session_not_found(in.session_id);
             const Instant now = clock_.now();
             const SessionState state = status_at(*s, now).state;
@@ -85,7 +85,7 @@ Result<StartCalculationOutput> Service::start_calculation(const Tenant& t, const
             freeze_at(*s, now);
             s->steps.push_back(Step{now, SessionState::Busy, Cause::Calculation, {}});
             s->steps.push_back(Step{done, SessionState::Idle, Cause::Calculation, {}});
-            tx.put_session(*s);
+            tx.put_session_steps(*s);
             if (in.client_token)
                 tx.put_token(t, "StartCalculationExecution", *in.client_token, in.fingerprint, "CREATING " + c.id);
             return StartCalculationOutput{c.id, CalculationState::Creating};
@@ -141,7 +141,7 @@ Result<CalculationState> Service::stop_calculation(const Tenant& t, std::string_
             const Instant now = clock_.now();
             const CalculationState state = calculation_status_at(*c, now).state;
             if (is_final(state) || state == CalculationState::Canceling) return state;
-            auto s = tx.find_session(t, c->session_id, true);
+            auto s = tx.find_session(t, c->session_id);
             const Profile p = s ? profile_of_session(tx, *s) : builtin_default_profile();
             const Instant canceled = now + p.calculation_canceling_ms;
             freeze_at(*c, now);
@@ -151,7 +151,7 @@ Result<CalculationState> Service::stop_calculation(const Tenant& t, std::string_
             if (s) {
                 freeze_at(*s, now);
                 s->steps.push_back(Step{canceled, SessionState::Idle, Cause::Calculation, {}});
-                tx.put_session(*s);
+                tx.put_session_steps(*s);
             }
             return CalculationState::Canceling;
         });

@@ -164,7 +164,7 @@ std::optional<Result<std::pair<std::string, std::string>>> Service::replay_token
 void Service::terminate_in(Store::Tx& tx, SessionRecord& s, Instant now, std::string reason) {
     freeze_at(s, now);
     s.steps.push_back(Step{now, SessionState::Terminating, Cause::Api, std::move(reason)});
-    tx.put_session(s);
+    tx.put_session_steps(s);
     for (auto& c : tx.session_calculations(s.tenant, s.id)) {
         if (is_final(calculation_status_at(c, now).state)) continue;
         freeze_at(c, now);
@@ -182,7 +182,7 @@ Profile Service::profile_of_session(Store::Tx& tx, const SessionRecord& s) {
 Result<SessionState> Service::terminate_session(const Tenant& t, std::string_view id) {
     try {
         return store_.write([&](Store::Tx& tx) -> Result<SessionState> {
-            auto s = tx.find_session(t, id, true);
+            auto s = tx.find_session(t, id);
             if (!s) return session_not_found(id);
             const Instant now = clock_.now();
             const SessionState current = status_at(*s, now).state;

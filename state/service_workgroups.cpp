@@ -137,10 +137,7 @@ Result<Unit> Service::delete_workgroup(const Tenant& t, std::string_view name, b
                                   "WorkGroup " + std::string(name) + " has " + std::to_string(active.size()) +
                                       " active sessions; terminate them or set RecursiveDeleteOption.",
                                   std::string(name));
-            for (auto& s : active) {
-                s.tags = tx.tags(t, "session", s.id);
-                terminate_in(tx, s, now, "The workgroup was deleted.");
-            }
+            for (auto& s : active) terminate_in(tx, s, now, "The workgroup was deleted.");
             tx.delete_workgroup(t, name);
             return Unit{};
         });

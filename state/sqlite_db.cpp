@@ -8,8 +8,16 @@ Stmt::~Stmt() {
 }
 
 Stmt& Stmt::bind(int i, std::string_view v) {
-    if (sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT) != SQLITE_OK)
+    if (sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC) != SQLITE_OK)
         db_.fail("bind");
+    return *this;
+}
+
+Stmt& Stmt::bind_blob(int i, std::string_view bytes) {
+    // A zero-length blob, not NULL, when empty.
+    static const char kEmpty = 0;
+    const char* p = bytes.empty() ? &kEmpty : bytes.data();
+    if (sqlite3_bind_blob(s_, i, p, static_cast<int>(bytes.size()), SQLITE_STATIC) != SQLITE_OK) db_.fail("bind");
     return *this;
 }
 
@@ -38,6 +46,11 @@ void Stmt::run() {
 std::string Stmt::col_text(int i) const {
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, i));
     return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, i))) : std::string();
+}
+
+std::string_view Stmt::col_view(int i) const {
+    const auto* p = static_cast<const char*>(sqlite3_column_blob(s_, i));
+    return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, i))) : std::string_view();
 }
 
 SqliteDb::SqliteDb(const std::string& path) : path_(path) {

@@ -26,7 +26,10 @@ public:
     Stmt& operator=(const Stmt&) = delete;
     ~Stmt();
 
+    // Text and blobs are bound without a copy: they must stay alive until the statement is
+    // stepped (the Stmt is reset and its bindings cleared when it goes out of scope).
     Stmt& bind(int i, std::string_view v);
+    Stmt& bind_blob(int i, std::string_view bytes);
     Stmt& bind(int i, std::int64_t v);
     Stmt& bind(int i, int v) { return bind(i, static_cast<std::int64_t>(v)); }
     Stmt& bind_null(int i);
@@ -37,6 +40,8 @@ public:
     std::int64_t col_int(int i) const { return sqlite3_column_int64(s_, i); }
     bool col_null(int i) const { return sqlite3_column_type(s_, i) == SQLITE_NULL; }
     std::string col_text(int i) const;
+    // The column's bytes, valid until the next step() or the end of the Stmt.
+    std::string_view col_view(int i) const;
 
 private:
     SqliteDb& db_;

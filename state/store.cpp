@@ -39,9 +39,9 @@ CREATE TABLE IF NOT EXISTS sessions(
   engine_version TEXT NOT NULL, notebook_version TEXT NOT NULL, execution_role TEXT NOT NULL,
   working_directory TEXT NOT NULL, coordinator_dpu_size INTEGER NOT NULL,
   max_concurrent_dpus INTEGER NOT NULL, default_executor_dpu_size INTEGER NOT NULL,
+  steps BLOB NOT NULL DEFAULT x'',
   UNIQUE(account, region, id)
 );
-CREATE INDEX IF NOT EXISTS sessions_by_id ON sessions(id);
 CREATE INDEX IF NOT EXISTS sessions_by_workgroup ON sessions(account, region, workgroup, start_ms, sid);
 CREATE TABLE IF NOT EXISTS calculations(
   cid INTEGER PRIMARY KEY,
@@ -49,13 +49,10 @@ CREATE TABLE IF NOT EXISTS calculations(
   description TEXT NOT NULL, code TEXT NOT NULL, submitted_ms INTEGER NOT NULL,
   working_directory TEXT NOT NULL, result_s3_uri TEXT NOT NULL, stdout_s3_uri TEXT NOT NULL,
   stderr_s3_uri TEXT NOT NULL, result_type TEXT NOT NULL,
+  steps BLOB NOT NULL DEFAULT x'',
   UNIQUE(account, region, id)
 );
 CREATE INDEX IF NOT EXISTS calculations_by_session ON calculations(account, region, session_id, submitted_ms, cid);
-CREATE TABLE IF NOT EXISTS calculation_steps(
-  cid INTEGER NOT NULL, idx INTEGER NOT NULL, at_ms INTEGER NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL,
-  PRIMARY KEY(cid, idx)
-) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS outcomes(
   idx INTEGER PRIMARY KEY, match TEXT NOT NULL, pattern TEXT NOT NULL, state TEXT NOT NULL,
   reason TEXT NOT NULL, queued_ms INTEGER, running_ms INTEGER, has_result INTEGER NOT NULL,
@@ -69,17 +66,15 @@ CREATE TABLE IF NOT EXISTS tokens(
   fingerprint TEXT NOT NULL, result TEXT NOT NULL,
   PRIMARY KEY(account, region, operation, token)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS session_steps(
-  sid INTEGER NOT NULL, idx INTEGER NOT NULL, at_ms INTEGER NOT NULL,
-  state TEXT NOT NULL, cause TEXT NOT NULL, reason TEXT NOT NULL,
-  PRIMARY KEY(sid, idx)
-) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tags(
   account TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
   key TEXT NOT NULL, value TEXT NOT NULL,
   PRIMARY KEY(account, region, kind, name, key)
 ) WITHOUT ROWID;
 )sql";
+
+// Timelines per batch of the background loader (each batch holds the lock for a few ms).
+constexpr std::size_t kLoadBatch = 5000;
 
 // Runs `names_sql` (one name per row), then `load(name)` for each: rows first, so the loader
 // may use statements of its own.
@@ -96,15 +91,42 @@ std::vector<T> load_named(SqliteDb& db, const char* names_sql, Load load) {
     return out;
 }
 
+std::optional<Profile> read_profile(SqliteDb& db, std::string_view name);
+
 SessionState state_column(const Stmt& st, int i) {
     auto s = parse_session_state(st.col_text(i));
     if (!s) throw SqliteError("database holds an unknown session state '" + st.col_text(i) + "'");
     return *s;
 }
 
+// The columns read_session_row() reads, in its order (a macro: statements are cached by the
+// address of their literal).
+#define ATHENA_SESSION_COLUMNS                                                                            \
+    "sid, account, region, id, workgroup, description, start_ms, idle_timeout_minutes, terminating_ms, " \
+    "engine_configuration, monitoring_configuration, engine_version, notebook_version, execution_role, " \
+    "working_directory, coordinator_dpu_size, max_concurrent_dpus, default_executor_dpu_size, steps"
+
+#define ATHENA_CALCULATION_COLUMNS                                                                          \
+    "cid, account, region, id, session_id, description, code, submitted_ms, working_directory, result_s3_uri, " \
+    "stdout_s3_uri, stderr_s3_uri, result_type, steps"
+
+void read_calculation_row(const Stmt& st, CalculationRecord& c) {
+    c.seq = st.col_int(0);
+    c.tenant = Tenant{st.col_text(1), st.col_text(2)};
+    c.id = st.col_text(3);
+    c.session_id = st.col_text(4);
+    c.description = st.col_text(5);
+    c.code = st.col_text(6);
+    c.submitted = from_epoch_ms(st.col_int(7));
+    c.working_directory = st.col_text(8);
+    c.result = CalculationResultUris{st.col_text(9), st.col_text(10), st.col_text(11), st.col_text(12)};
+    if (!decode_steps(st.col_view(13), c.steps))
+        throw SqliteError("calculation '" + c.id + "' has damaged steps in the database");
+}
+
 }  // namespace
 
-Store::Store(const std::string& path) : db_(path) {
+Store::Store(const std::string& path, std::size_t load_at_open, bool load_in_background) : db_(path) {
     std::lock_guard lock(mu_);
     // Fails here ("file is not a database") when the file is not SQLite.
     db_.exec("PRAGMA foreign_keys=OFF");
@@ -115,6 +137,9 @@ Store::Store(const std::string& path) : db_(path) {
         db_.exec("PRAGMA synchronous=NORMAL");
     }
     create_schema();
+    // Small stores load at once; a large one goes on in the background, batch by batch, so
+    // that the first answer does not wait for it.
+    if (!load_batch(load_at_open) && load_in_background) loader_ = std::thread([this] { run_loader(); });
 }
 
 void Store::create_schema() {
@@ -123,6 +148,7 @@ void Store::create_schema() {
         auto st = db_.prepare(
             "SELECT count(*) FROM sqlite_master WHERE type='table' AND name NOT IN "
             "('meta','profiles','scenario_steps','workgroups','sessions','session_steps','tags','tokens','calculations','calculation_steps','outcomes','blobs')");
+        // (session_steps, calculation_steps: version 1, migrated below)
         st.step();
         if (st.col_int(0) > 0)
             throw SqliteError("database '" + db_.path() +
@@ -137,16 +163,198 @@ void Store::create_schema() {
     db_.exec("BEGIN IMMEDIATE");
     try {
         db_.exec(kSchema);
-        if (!version)
-            db_.prepare("INSERT INTO meta(key, value) VALUES('schema_version', ?)")
-                .bind(1, kSchemaVersion)
-                .run();
+        if (version && *version == 1) migrate_v1();
         // Future versions migrate here, one step per version.
+        db_.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', ?)")
+            .bind(1, kSchemaVersion)
+            .run();
         db_.exec("COMMIT");
     } catch (...) {
         db_.exec("ROLLBACK");
         throw;
     }
+}
+
+Store::~Store() {
+    {
+        std::lock_guard lock(mu_);
+        stop_loader_ = true;
+    }
+    if (loader_.joinable()) loader_.join();
+}
+
+void Store::run_loader() {
+    for (;;) {
+        {
+            std::lock_guard lock(mu_);
+            if (stop_loader_ || complete_) return;
+            try {
+                if (load_batch(kLoadBatch)) return;
+            } catch (...) {
+                return;  // lookups go on reading what is missing from SQLite
+            }
+        }
+        std::this_thread::yield();  // let requests waiting for the lock in
+    }
+}
+
+// Version 1 kept steps in tables of their own: encode them into their row's new column.
+void Store::migrate_v1() {
+    db_.exec("ALTER TABLE sessions ADD COLUMN steps BLOB NOT NULL DEFAULT x''");
+    db_.exec("ALTER TABLE calculations ADD COLUMN steps BLOB NOT NULL DEFAULT x''");
+    {
+        std::vector<std::pair<std::int64_t, std::vector<Step>>> sessions;
+        {
+            auto st = db_.prepare("SELECT sid, at_ms, state, cause, reason FROM session_steps ORDER BY sid, idx");
+            while (st.step()) {
+                if (sessions.empty() || sessions.back().first != st.col_int(0)) sessions.emplace_back(st.col_int(0), std::vector<Step>{});
+                sessions.back().second.push_back(Step{from_epoch_ms(st.col_int(1)), state_column(st, 2),
+                                                      parse_cause(st.col_text(3)).value_or(Cause::Script), st.col_text(4)});
+            }
+        }
+        for (const auto& [sid, steps] : sessions) {
+            const std::string bytes = encode_steps(steps);
+            db_.prepare("UPDATE sessions SET steps = ? WHERE sid = ?").bind_blob(1, bytes).bind(2, sid).run();
+        }
+    }
+    {
+        std::vector<std::pair<std::int64_t, std::vector<CalculationStep>>> calcs;
+        {
+            auto st = db_.prepare("SELECT cid, at_ms, state, reason FROM calculation_steps ORDER BY cid, idx");
+            while (st.step()) {
+                auto state = parse_calculation_state(st.col_text(2));
+                if (!state) throw SqliteError("database holds an unknown calculation state '" + st.col_text(2) + "'");
+                if (calcs.empty() || calcs.back().first != st.col_int(0)) calcs.emplace_back(st.col_int(0), std::vector<CalculationStep>{});
+                calcs.back().second.push_back(CalculationStep{from_epoch_ms(st.col_int(1)), *state, st.col_text(3)});
+            }
+        }
+        for (const auto& [cid, steps] : calcs) {
+            const std::string bytes = encode_steps(steps);
+            db_.prepare("UPDATE calculations SET steps = ? WHERE cid = ?").bind_blob(1, bytes).bind(2, cid).run();
+        }
+    }
+    db_.exec("DROP TABLE session_steps; DROP TABLE calculation_steps; DROP INDEX IF EXISTS sessions_by_id;");
+}
+
+void Store::load_timelines() {
+    index_.clear();
+    loaded_up_to_sid_ = 0;
+    complete_ = false;
+    ensure_complete();
+}
+
+void Store::ensure_complete() {
+    while (!complete_) load_batch(kLoadBatch);
+}
+
+bool Store::load_batch(std::size_t max) {
+    if (complete_) return true;
+    auto st = db_.prepare(
+        "SELECT account, region, id, sid, start_ms, idle_timeout_minutes, terminating_ms, steps FROM sessions "
+        "WHERE sid > ? ORDER BY sid LIMIT ?");
+    st.bind(1, loaded_up_to_sid_).bind(2, static_cast<std::int64_t>(max));
+    std::size_t n = 0;
+    while (st.step()) {
+        ++n;
+        loaded_up_to_sid_ = st.col_int(3);
+        // An entry already there was written through (or looked up) since: it is as new.
+        auto tenant = index_.tenant_index(Tenant{st.col_text(0), st.col_text(1)});
+        if (index_.find(tenant, st.col_view(2))) continue;
+        TimelineIndex::Entry e;
+        e.tenant = tenant;
+        e.id = st.col_text(2);
+        e.sid = st.col_int(3);
+        e.start_ms = st.col_int(4);
+        e.idle_timeout_minutes = static_cast<std::int32_t>(st.col_int(5));
+        e.terminating_ms = st.col_int(6);
+        e.steps = std::string(st.col_view(7));
+        index_.put(std::move(e));
+    }
+    if (n < max) complete_ = true;
+    return complete_;
+}
+
+void Store::begin() {
+    db_.prepare("BEGIN IMMEDIATE").run();
+    undo_.clear();
+    index_cleared_ = false;
+}
+
+void Store::commit() {
+    db_.prepare("COMMIT").run();
+    undo_.clear();
+    index_cleared_ = false;
+}
+
+void Store::rollback() noexcept {
+    try {
+        db_.prepare("ROLLBACK").run();
+    } catch (...) {
+    }
+    invalidate_caches();
+    try {
+        if (index_cleared_) {
+            load_timelines();
+        } else {
+            for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) {
+                if (it->before)
+                    index_.put(std::move(*it->before));
+                else
+                    index_.erase(it->tenant, it->id);
+            }
+        }
+    } catch (...) {
+        // Out of memory while undoing: the next reads may see the rolled-back timelines.
+    }
+    undo_.clear();
+    index_cleared_ = false;
+}
+
+void Store::invalidate_caches() {
+    workgroups_.clear();
+    profiles_.clear();
+    outcomes_.reset();
+}
+
+const TimelineIndex::Entry* Store::lookup(const Tenant& t, std::string_view id) {
+    auto tenant = index_.find_tenant(t);
+    if (tenant)
+        if (const auto* e = index_.find(*tenant, id)) return e;
+    if (complete_) return nullptr;
+    auto st = db_.prepare(
+        "SELECT sid, start_ms, idle_timeout_minutes, terminating_ms, steps FROM sessions "
+        "WHERE account = ? AND region = ? AND id = ?");
+    st.bind(1, t.account).bind(2, t.region).bind(3, id);
+    if (!st.step()) return nullptr;
+    TimelineIndex::Entry e;
+    e.tenant = index_.tenant_index(t);
+    e.id = std::string(id);
+    e.sid = st.col_int(0);
+    e.start_ms = st.col_int(1);
+    e.idle_timeout_minutes = static_cast<std::int32_t>(st.col_int(2));
+    e.terminating_ms = st.col_int(3);
+    e.steps = std::string(st.col_view(4));
+    const std::uint32_t i = e.tenant;
+    index_.put(std::move(e));
+    return index_.find(i, id);
+}
+
+void Store::index_put(TimelineIndex::Entry e) {
+    const std::uint32_t tenant = e.tenant;
+    std::string id = index_cleared_ ? std::string() : e.id;
+    auto before = index_.put(std::move(e));
+    if (!index_cleared_) undo_.push_back(Undo{tenant, std::move(id), std::move(before)});
+}
+
+void Store::for_each_timeline(const std::function<void(const SessionRecord&)>& f) {
+    std::lock_guard lock(mu_);
+    ensure_complete();
+    SessionRecord scratch;
+    index_.for_each([&](const TimelineIndex::Entry& e) {
+        if (!TimelineIndex::load(e, scratch)) throw SqliteError("session '" + e.id + "' has damaged steps");
+        scratch.tenant = index_.tenant(e.tenant);
+        f(scratch);
+    });
 }
 
 std::optional<std::int64_t> Store::meta_int_unlocked(std::string_view key) {
@@ -175,49 +383,37 @@ std::optional<SessionRecord> Store::find_session(const Tenant& t, std::string_vi
 
 std::optional<SessionRecord> Store::find_session_unlocked(const Tenant& t, std::string_view id,
                                                           bool with_tags) {
-    std::int64_t sid;
     SessionRecord s;
     {
-        auto st = db_.prepare(
-            "SELECT sid, workgroup, description, start_ms, idle_timeout_minutes, terminating_ms, "
-            "engine_configuration, monitoring_configuration, engine_version, notebook_version, "
-            "execution_role, working_directory, coordinator_dpu_size, max_concurrent_dpus, "
-            "default_executor_dpu_size FROM sessions WHERE account = ? AND region = ? AND id = ?");
+        auto st = db_.prepare("SELECT " ATHENA_SESSION_COLUMNS " FROM sessions WHERE account = ? AND region = ? AND id = ?");
         st.bind(1, t.account).bind(2, t.region).bind(3, id);
         if (!st.step()) return std::nullopt;
-        sid = st.col_int(0);
-        s.seq = sid;
-        s.tenant = t;
-        s.id = std::string(id);
-        s.workgroup = st.col_text(1);
-        s.description = st.col_text(2);
-        s.start = from_epoch_ms(st.col_int(3));
-        s.idle_timeout_minutes = static_cast<int>(st.col_int(4));
-        s.terminating_ms = Millis{st.col_int(5)};
-        s.engine_configuration = st.col_text(6);
-        s.monitoring_configuration = st.col_text(7);
-        s.engine_version = st.col_text(8);
-        s.notebook_version = st.col_text(9);
-        s.execution_role = st.col_text(10);
-        s.working_directory = st.col_text(11);
-        s.coordinator_dpu_size = static_cast<int>(st.col_int(12));
-        s.max_concurrent_dpus = static_cast<int>(st.col_int(13));
-        s.default_executor_dpu_size = static_cast<int>(st.col_int(14));
+        read_session_row(st, 0, s);
     }
-    load_steps(sid, s);
     if (with_tags) s.tags = load_tags(t, "session", id);
     return s;
 }
 
-void Store::load_steps(std::int64_t sid, SessionRecord& s) {
-    auto st = db_.prepare(
-        "SELECT at_ms, state, cause, reason FROM session_steps WHERE sid = ? ORDER BY idx");
-    st.bind(1, sid);
-    while (st.step()) {
-        auto cause = parse_cause(st.col_text(2));
-        s.steps.push_back(Step{from_epoch_ms(st.col_int(0)), state_column(st, 1),
-                               cause.value_or(Cause::Script), st.col_text(3)});
-    }
+void Store::read_session_row(const Stmt& st, int i, SessionRecord& s) {
+    s.seq = st.col_int(i);
+    s.tenant = Tenant{st.col_text(i + 1), st.col_text(i + 2)};
+    s.id = st.col_text(i + 3);
+    s.workgroup = st.col_text(i + 4);
+    s.description = st.col_text(i + 5);
+    s.start = from_epoch_ms(st.col_int(i + 6));
+    s.idle_timeout_minutes = static_cast<int>(st.col_int(i + 7));
+    s.terminating_ms = Millis{st.col_int(i + 8)};
+    s.engine_configuration = st.col_text(i + 9);
+    s.monitoring_configuration = st.col_text(i + 10);
+    s.engine_version = st.col_text(i + 11);
+    s.notebook_version = st.col_text(i + 12);
+    s.execution_role = st.col_text(i + 13);
+    s.working_directory = st.col_text(i + 14);
+    s.coordinator_dpu_size = static_cast<int>(st.col_int(i + 15));
+    s.max_concurrent_dpus = static_cast<int>(st.col_int(i + 16));
+    s.default_executor_dpu_size = static_cast<int>(st.col_int(i + 17));
+    if (!decode_steps(st.col_view(i + 18), s.steps))
+        throw SqliteError("session '" + s.id + "' has damaged steps in the database");
 }
 
 Tags Store::load_tags(const Tenant& t, std::string_view kind, std::string_view name) {
@@ -237,34 +433,16 @@ void Store::cache_key(std::string& key, const Tenant& t, std::string_view id) {
     key.append(id);
 }
 
-std::shared_ptr<const SessionRecord> Store::session_timeline(const Tenant& t, std::string_view id) {
-    thread_local std::string key;
-    cache_key(key, t, id);
-    std::lock_guard lock(mu_);
-    if (auto it = timelines_.find(key); it != timelines_.end()) return it->second;
-    auto s = find_session_unlocked(t, id, false);
-    if (!s) return nullptr;
-    auto lean = std::make_shared<SessionRecord>();
-    lean->tenant = s->tenant;
-    lean->id = s->id;
-    lean->start = s->start;
-    lean->idle_timeout_minutes = s->idle_timeout_minutes;
-    lean->terminating_ms = s->terminating_ms;
-    lean->steps = std::move(s->steps);
-    timelines_.emplace(key, lean);
-    return lean;
-}
-
 std::vector<SessionRecord> Store::find_sessions_by_id(std::string_view id) {
     std::lock_guard lock(mu_);
-    std::vector<Tenant> tenants;
-    {
-        auto st = db_.prepare("SELECT account, region FROM sessions WHERE id = ? ORDER BY sid");
-        st.bind(1, id);
-        while (st.step()) tenants.push_back(Tenant{st.col_text(0), st.col_text(1)});
-    }
+    ensure_complete();
+    // Tenants are few: one probe of the in-memory index each, then the rows in store order.
+    std::vector<std::pair<std::int64_t, Tenant>> found;
+    for (std::uint32_t i = 0; i < index_.tenant_count(); ++i)
+        if (const auto* e = index_.find(i, id)) found.emplace_back(e->sid, index_.tenant(i));
+    std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<SessionRecord> out;
-    for (const auto& t : tenants)
+    for (const auto& [sid, t] : found)
         if (auto s = find_session_unlocked(t, id, false)) out.push_back(std::move(*s));
     return out;
 }
@@ -276,6 +454,9 @@ std::optional<WorkgroupRecord> Store::find_workgroup(const Tenant& t, std::strin
 
 std::optional<WorkgroupRecord> Store::find_workgroup_unlocked(const Tenant& t,
                                                               std::string_view name) {
+    thread_local std::string key;
+    cache_key(key, t, name);
+    if (auto it = workgroups_.find(key); it != workgroups_.end()) return it->second;
     WorkgroupRecord w;
     {
         auto st = db_.prepare(
@@ -287,6 +468,7 @@ std::optional<WorkgroupRecord> Store::find_workgroup_unlocked(const Tenant& t,
             if (name == kPrimaryWorkgroup) {
                 auto w = builtin_primary_workgroup(t);
                 if (auto start = meta_int_unlocked("clock_start_ms")) w.created = from_epoch_ms(*start);
+                workgroups_.emplace(key, w);
                 return w;
             }
             return std::nullopt;
@@ -304,6 +486,7 @@ std::optional<WorkgroupRecord> Store::find_workgroup_unlocked(const Tenant& t,
         w.output_location = st.col_text(8);
     }
     w.tags = load_tags(t, "workgroup", name);
+    workgroups_.emplace(key, w);
     return w;
 }
 
@@ -313,7 +496,17 @@ std::optional<Profile> Store::find_profile(std::string_view name) {
 }
 
 std::optional<Profile> Store::find_profile_unlocked(std::string_view name) {
-    auto st = db_.prepare(
+    thread_local std::string key;
+    key.assign(name);
+    if (auto it = profiles_.find(key); it != profiles_.end()) return it->second;
+    auto p = read_profile(db_, name);
+    profiles_.emplace(key, p);
+    return p;
+}
+
+namespace {
+std::optional<Profile> read_profile(SqliteDb& db, std::string_view name) {
+    auto st = db.prepare(
         "SELECT creating_ms, created_ms, terminating_ms, calculation_creating_ms, "
         "calculation_queued_ms, calculation_running_ms, calculation_canceling_ms, "
         "idle_timeout_minutes_default, max_active_sessions FROM profiles WHERE name = ?");
@@ -336,6 +529,7 @@ std::optional<Profile> Store::find_profile_unlocked(std::string_view name) {
     if (!st.col_null(8)) p.max_active_sessions = static_cast<int>(st.col_int(8));
     return p;
 }
+}  // namespace
 
 std::optional<Scenario> Store::find_scenario(std::string_view name) {
     std::lock_guard lock(mu_);
@@ -356,13 +550,13 @@ std::optional<Scenario> Store::find_scenario_unlocked(std::string_view name) {
 
 std::size_t Store::count_sessions() {
     std::lock_guard lock(mu_);
-    auto st = db_.prepare("SELECT count(*) FROM sessions");
-    st.step();
-    return static_cast<std::size_t>(st.col_int(0));
+    ensure_complete();
+    return index_.size();
 }
 
 void Store::put_tags(const Tenant& t, std::string_view kind, std::string_view name,
                      const Tags& tags) {
+    if (kind == "workgroup") workgroups_.clear();
     db_.prepare("DELETE FROM tags WHERE account = ? AND region = ? AND kind = ? AND name = ?")
         .bind(1, t.account)
         .bind(2, t.region)
@@ -400,24 +594,18 @@ std::optional<Scenario> Store::Tx::find_scenario(std::string_view name) {
 
 void Store::Tx::put_session(const SessionRecord& s) {
     auto& db = s_.db_;
-    {
-        std::string key;
-        cache_key(key, s.tenant, s.id);
-        s_.timelines_.erase(key);
-    }
-    std::optional<std::int64_t> sid;
-    {
-        auto st = db.prepare("SELECT sid FROM sessions WHERE account = ? AND region = ? AND id = ?");
-        st.bind(1, s.tenant.account).bind(2, s.tenant.region).bind(3, s.id);
-        if (st.step()) sid = st.col_int(0);
-    }
-    if (sid) {
+    const auto* known = s_.lookup(s.tenant, s.id);
+    const std::uint32_t tenant = s_.index_.tenant_index(s.tenant);
+    const std::string steps = encode_steps(s.steps);
+    std::int64_t sid;
+    if (known) {
+        sid = known->sid;
         db.prepare(
               "UPDATE sessions SET workgroup = ?, description = ?, start_ms = ?, "
               "idle_timeout_minutes = ?, terminating_ms = ?, engine_configuration = ?, "
               "monitoring_configuration = ?, engine_version = ?, notebook_version = ?, "
               "execution_role = ?, working_directory = ?, coordinator_dpu_size = ?, max_concurrent_dpus = ?, "
-              "default_executor_dpu_size = ? WHERE sid = ?")
+              "default_executor_dpu_size = ?, steps = ? WHERE sid = ?")
             .bind(1, s.workgroup)
             .bind(2, s.description)
             .bind(3, to_epoch_ms(s.start))
@@ -432,16 +620,16 @@ void Store::Tx::put_session(const SessionRecord& s) {
             .bind(12, s.coordinator_dpu_size)
             .bind(13, s.max_concurrent_dpus)
             .bind(14, s.default_executor_dpu_size)
-            .bind(15, *sid)
+            .bind_blob(15, steps)
+            .bind(16, sid)
             .run();
-        db.prepare("DELETE FROM session_steps WHERE sid = ?").bind(1, *sid).run();
     } else {
         db.prepare(
               "INSERT INTO sessions(account, region, id, workgroup, description, start_ms, "
               "idle_timeout_minutes, terminating_ms, engine_configuration, monitoring_configuration, "
               "engine_version, notebook_version, execution_role, working_directory, coordinator_dpu_size, "
-              "max_concurrent_dpus, default_executor_dpu_size) "
-              "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+              "max_concurrent_dpus, default_executor_dpu_size, steps) "
+              "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(1, s.tenant.account)
             .bind(2, s.tenant.region)
             .bind(3, s.id)
@@ -459,25 +647,27 @@ void Store::Tx::put_session(const SessionRecord& s) {
             .bind(15, s.coordinator_dpu_size)
             .bind(16, s.max_concurrent_dpus)
             .bind(17, s.default_executor_dpu_size)
+            .bind_blob(18, steps)
             .run();
         sid = db.last_insert_rowid();
     }
-    int idx = 0;
-    for (const Step& step : s.steps)
-        db.prepare(
-              "INSERT INTO session_steps(sid, idx, at_ms, state, cause, reason) "
-              "VALUES(?, ?, ?, ?, ?, ?)")
-            .bind(1, *sid)
-            .bind(2, idx++)
-            .bind(3, to_epoch_ms(step.at))
-            .bind(4, to_string(step.state))
-            .bind(5, to_string(step.cause))
-            .bind(6, step.reason)
-            .run();
-    s_.put_tags(s.tenant, "session", s.id, s.tags);
+    // A new session has no tags stored yet: nothing to delete when it brings none.
+    if (known || !s.tags.empty()) s_.put_tags(s.tenant, "session", s.id, s.tags);
+    s_.index_put(TimelineIndex::Entry{sid, to_epoch_ms(s.start), static_cast<std::int64_t>(s.terminating_ms.count()),
+                                      s.idle_timeout_minutes, tenant, s.id, steps});
+}
+
+void Store::Tx::put_session_steps(const SessionRecord& s) {
+    const auto* known = s_.lookup(s.tenant, s.id);
+    if (!known) return put_session(s);
+    TimelineIndex::Entry e = *known;
+    e.steps = encode_steps(s.steps);
+    s_.db_.prepare("UPDATE sessions SET steps = ? WHERE sid = ?").bind_blob(1, e.steps).bind(2, e.sid).run();
+    s_.index_put(std::move(e));
 }
 
 void Store::Tx::put_workgroup(const WorkgroupRecord& w) {
+    s_.workgroups_.clear();
     s_.db_
         .prepare(
             "INSERT OR REPLACE INTO workgroups(account, region, name, engine_version, enabled, "
@@ -500,6 +690,7 @@ void Store::Tx::put_workgroup(const WorkgroupRecord& w) {
 }
 
 void Store::Tx::put_profile(const Profile& p) {
+    s_.profiles_.clear();
     auto st = s_.db_.prepare(
         "INSERT OR REPLACE INTO profiles(name, creating_ms, created_ms, terminating_ms, "
         "calculation_creating_ms, calculation_queued_ms, calculation_running_ms, "
@@ -538,6 +729,7 @@ void Store::Tx::put_scenario(const Scenario& sc) {
 }
 
 void Store::Tx::set_meta(std::string_view key, std::int64_t value) {
+    if (key == "clock_start_ms") s_.workgroups_.clear();  // the built-in primary's creation time
     s_.db_.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)")
         .bind(1, key)
         .bind(2, value)
@@ -547,11 +739,15 @@ void Store::Tx::set_meta(std::string_view key, std::int64_t value) {
 void Store::Tx::mark_initialized() { set_meta("initialized", 1); }
 
 void Store::Tx::clear_all() {
-    s_.timelines_.clear();
+    s_.index_.clear();
+    s_.undo_.clear();
+    s_.index_cleared_ = true;
+    s_.complete_ = true;  // nothing is left to load
+    s_.invalidate_caches();
     s_.db_.exec(
-        "DELETE FROM session_steps; DELETE FROM sessions; DELETE FROM workgroups; "
+        "DELETE FROM sessions; DELETE FROM workgroups; "
         "DELETE FROM profiles; DELETE FROM scenario_steps; DELETE FROM tags; DELETE FROM tokens; "
-        "DELETE FROM calculations; DELETE FROM calculation_steps; DELETE FROM outcomes; DELETE FROM blobs;");
+        "DELETE FROM calculations; DELETE FROM outcomes; DELETE FROM blobs;");
 }
 
 std::vector<WorkgroupRecord> Store::Tx::list_workgroups(const Tenant& t) {
@@ -572,6 +768,7 @@ std::vector<WorkgroupRecord> Store::Tx::list_workgroups(const Tenant& t) {
 }
 
 void Store::Tx::delete_workgroup(const Tenant& t, std::string_view name) {
+    s_.workgroups_.clear();
     s_.db_.prepare("DELETE FROM workgroups WHERE account = ? AND region = ? AND name = ?")
         .bind(1, t.account)
         .bind(2, t.region)
@@ -587,17 +784,19 @@ bool Store::Tx::for_each_session(const Tenant& t, std::string_view workgroup,
     // rows are stepped lazily, so a page reads only what it shows (plus one). f must not write
     // sessions while the walk is on.
     auto st = before ? s_.db_.prepare(
-                           "SELECT id FROM sessions WHERE account = ? AND region = ? AND workgroup = ? "
-                           "AND (start_ms < ? OR (start_ms = ? AND sid < ?)) "
+                           "SELECT " ATHENA_SESSION_COLUMNS " FROM sessions WHERE account = ? AND region = ? "
+                           "AND workgroup = ? AND (start_ms < ? OR (start_ms = ? AND sid < ?)) "
                            "ORDER BY start_ms DESC, sid DESC")
                      : s_.db_.prepare(
-                           "SELECT id FROM sessions WHERE account = ? AND region = ? AND workgroup = ? "
-                           "ORDER BY start_ms DESC, sid DESC");
+                           "SELECT " ATHENA_SESSION_COLUMNS " FROM sessions WHERE account = ? AND region = ? "
+                           "AND workgroup = ? ORDER BY start_ms DESC, sid DESC");
     st.bind(1, t.account).bind(2, t.region).bind(3, workgroup);
     if (before) st.bind(4, before->first).bind(5, before->first).bind(6, before->second);
+    SessionRecord s;
     while (st.step()) {
-        auto s = s_.find_session_unlocked(t, st.col_text(0), false);
-        if (s && !f(*s)) return false;
+        s = SessionRecord{};
+        s_.read_session_row(st, 0, s);
+        if (!f(s)) return false;
     }
     return true;
 }
@@ -637,30 +836,11 @@ void Store::Tx::put_token(const Tenant& t, std::string_view operation, std::stri
 // --- calculations ------------------------------------------------------------------------
 
 std::optional<CalculationRecord> Store::find_calculation_unlocked(const Tenant& t, std::string_view id) {
+    auto st = db_.prepare("SELECT " ATHENA_CALCULATION_COLUMNS " FROM calculations WHERE account = ? AND region = ? AND id = ?");
+    st.bind(1, t.account).bind(2, t.region).bind(3, id);
+    if (!st.step()) return std::nullopt;
     CalculationRecord c;
-    {
-        auto st = db_.prepare(
-            "SELECT cid, session_id, description, code, submitted_ms, working_directory, result_s3_uri, "
-            "stdout_s3_uri, stderr_s3_uri, result_type FROM calculations WHERE account = ? AND region = ? AND id = ?");
-        st.bind(1, t.account).bind(2, t.region).bind(3, id);
-        if (!st.step()) return std::nullopt;
-        c.seq = st.col_int(0);
-        c.tenant = t;
-        c.id = std::string(id);
-        c.session_id = st.col_text(1);
-        c.description = st.col_text(2);
-        c.code = st.col_text(3);
-        c.submitted = from_epoch_ms(st.col_int(4));
-        c.working_directory = st.col_text(5);
-        c.result = CalculationResultUris{st.col_text(6), st.col_text(7), st.col_text(8), st.col_text(9)};
-    }
-    auto st = db_.prepare("SELECT at_ms, state, reason FROM calculation_steps WHERE cid = ? ORDER BY idx");
-    st.bind(1, c.seq);
-    while (st.step()) {
-        auto state = parse_calculation_state(st.col_text(1));
-        if (!state) throw SqliteError("database holds an unknown calculation state '" + st.col_text(1) + "'");
-        c.steps.push_back(CalculationStep{from_epoch_ms(st.col_int(0)), *state, st.col_text(2)});
-    }
+    read_calculation_row(st, c);
     return c;
 }
 
@@ -674,62 +854,42 @@ std::optional<CalculationRecord> Store::Tx::find_calculation(const Tenant& t, st
 }
 
 std::vector<CalculationRecord> Store::Tx::session_calculations(const Tenant& t, std::string_view session_id) {
-    std::vector<std::string> ids;
-    {
-        auto st = s_.db_.prepare(
-            "SELECT id FROM calculations WHERE account = ? AND region = ? AND session_id = ? "
-            "ORDER BY submitted_ms DESC, cid DESC");
-        st.bind(1, t.account).bind(2, t.region).bind(3, session_id);
-        while (st.step()) ids.push_back(st.col_text(0));
-    }
+    auto st = s_.db_.prepare(
+        "SELECT " ATHENA_CALCULATION_COLUMNS " FROM calculations WHERE account = ? AND region = ? AND session_id = ? "
+        "ORDER BY submitted_ms DESC, cid DESC");
+    st.bind(1, t.account).bind(2, t.region).bind(3, session_id);
     std::vector<CalculationRecord> out;
-    for (const auto& id : ids)
-        if (auto c = s_.find_calculation_unlocked(t, id)) out.push_back(std::move(*c));
+    while (st.step()) read_calculation_row(st, out.emplace_back());
     return out;
 }
 
 void Store::Tx::put_calculation(const CalculationRecord& c) {
-    auto& db = s_.db_;
-    std::optional<std::int64_t> cid;
-    {
-        auto st = db.prepare("SELECT cid FROM calculations WHERE account = ? AND region = ? AND id = ?");
-        st.bind(1, c.tenant.account).bind(2, c.tenant.region).bind(3, c.id);
-        if (st.step()) cid = st.col_int(0);
-    }
-    if (!cid) {
-        db.prepare(
-              "INSERT INTO calculations(account, region, id, session_id, description, code, submitted_ms, "
-              "working_directory, result_s3_uri, stdout_s3_uri, stderr_s3_uri, result_type) "
-              "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-            .bind(1, c.tenant.account)
-            .bind(2, c.tenant.region)
-            .bind(3, c.id)
-            .bind(4, c.session_id)
-            .bind(5, c.description)
-            .bind(6, c.code)
-            .bind(7, to_epoch_ms(c.submitted))
-            .bind(8, c.working_directory)
-            .bind(9, c.result.result_s3_uri)
-            .bind(10, c.result.stdout_s3_uri)
-            .bind(11, c.result.stderr_s3_uri)
-            .bind(12, c.result.result_type)
-            .run();
-        cid = db.last_insert_rowid();
-    } else {
-        db.prepare("DELETE FROM calculation_steps WHERE cid = ?").bind(1, *cid).run();
-    }
-    int idx = 0;
-    for (const auto& step : c.steps)
-        db.prepare("INSERT INTO calculation_steps(cid, idx, at_ms, state, reason) VALUES(?, ?, ?, ?, ?)")
-            .bind(1, *cid)
-            .bind(2, idx++)
-            .bind(3, to_epoch_ms(step.at))
-            .bind(4, to_string(step.state))
-            .bind(5, step.reason)
-            .run();
+    const std::string steps = encode_steps(c.steps);
+    // A calculation's other columns never change: a known one gets its steps replaced.
+    s_.db_
+        .prepare(
+            "INSERT INTO calculations(account, region, id, session_id, description, code, submitted_ms, "
+            "working_directory, result_s3_uri, stdout_s3_uri, stderr_s3_uri, result_type, steps) "
+            "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(account, region, id) DO UPDATE SET steps = excluded.steps")
+        .bind(1, c.tenant.account)
+        .bind(2, c.tenant.region)
+        .bind(3, c.id)
+        .bind(4, c.session_id)
+        .bind(5, c.description)
+        .bind(6, c.code)
+        .bind(7, to_epoch_ms(c.submitted))
+        .bind(8, c.working_directory)
+        .bind(9, c.result.result_s3_uri)
+        .bind(10, c.result.stdout_s3_uri)
+        .bind(11, c.result.stderr_s3_uri)
+        .bind(12, c.result.result_type)
+        .bind_blob(13, steps)
+        .run();
 }
 
 std::vector<OutcomeRule> Store::Tx::outcome_rules() {
+    if (s_.outcomes_) return *s_.outcomes_;
     auto st = s_.db_.prepare(
         "SELECT match, pattern, state, reason, queued_ms, running_ms, has_result, result_s3_uri, stdout_s3_uri, "
         "stderr_s3_uri, result_type FROM outcomes ORDER BY idx");
@@ -745,10 +905,12 @@ std::vector<OutcomeRule> Store::Tx::outcome_rules() {
         if (st.col_int(6)) r.result = CalculationResultUris{st.col_text(7), st.col_text(8), st.col_text(9), st.col_text(10)};
         rules.push_back(std::move(r));
     }
+    s_.outcomes_ = rules;
     return rules;
 }
 
 void Store::Tx::add_outcome_rule(const OutcomeRule& r) {
+    s_.outcomes_.reset();
     auto st = s_.db_.prepare(
         "INSERT INTO outcomes(match, pattern, state, reason, queued_ms, running_ms, has_result, result_s3_uri, "
         "stdout_s3_uri, stderr_s3_uri, result_type) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -824,24 +986,19 @@ std::vector<Scenario> Store::Tx::scenarios() {
 }
 
 void Store::Tx::for_each_session_everywhere(const std::function<void(SessionRecord&)>& f) {
-    std::vector<std::pair<Tenant, std::string>> keys;
-    {
-        auto st = s_.db_.prepare("SELECT account, region, id FROM sessions ORDER BY sid");
-        while (st.step()) keys.emplace_back(Tenant{st.col_text(0), st.col_text(1)}, st.col_text(2));
+    auto st = s_.db_.prepare("SELECT " ATHENA_SESSION_COLUMNS " FROM sessions ORDER BY sid");
+    while (st.step()) {
+        SessionRecord s;
+        s_.read_session_row(st, 0, s);
+        s.tags = s_.load_tags(s.tenant, "session", s.id);
+        f(s);
     }
-    for (const auto& [t, id] : keys)
-        if (auto s = s_.find_session_unlocked(t, id, true)) f(*s);
 }
 
 std::vector<CalculationRecord> Store::Tx::all_calculations() {
-    std::vector<std::pair<Tenant, std::string>> keys;
-    {
-        auto st = s_.db_.prepare("SELECT account, region, id FROM calculations ORDER BY cid");
-        while (st.step()) keys.emplace_back(Tenant{st.col_text(0), st.col_text(1)}, st.col_text(2));
-    }
+    auto st = s_.db_.prepare("SELECT " ATHENA_CALCULATION_COLUMNS " FROM calculations ORDER BY cid");
     std::vector<CalculationRecord> out;
-    for (const auto& [t, id] : keys)
-        if (auto c = s_.find_calculation_unlocked(t, id)) out.push_back(std::move(*c));
+    while (st.step()) read_calculation_row(st, out.emplace_back());
     return out;
 }
 

@@ -5,9 +5,17 @@
 //
 // Thread-safe: one connection behind one mutex. Reads lock only for their own statements and
 // never write. Writes go through write(), one IMMEDIATE transaction each.
+//
+// Every session's timeline is also held in memory (TimelineIndex), loaded when the store opens
+// (the first rows at once, the rest by a background thread in batches; until it is done a
+// session not yet loaded is read from SQLite on demand) and written through by every session
+// write (undone when a transaction rolls back):
+// GetSessionStatus and the metrics read only that. Workgroups, profiles and outcome rules are
+// cached once read, dropped on any write of their table and on a rollback.
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 #include <optional>
 #include <string>
@@ -19,11 +27,15 @@
 #include "state/scenario.hpp"
 #include "state/session.hpp"
 #include "state/sqlite_db.hpp"
+#include "state/timeline_index.hpp"
 #include "state/workgroup.hpp"
 
 namespace athena {
 
-inline constexpr int kSchemaVersion = 1;
+// 2: session and calculation steps are a column of their row (encoded as in timeline_index.hpp)
+// instead of tables of their own; no index on the session id alone. A version-1 file is
+// migrated when it is opened.
+inline constexpr int kSchemaVersion = 2;
 
 // A ClientRequestToken already used: the request's fingerprint and the answer it got.
 struct TokenRecord {
@@ -38,7 +50,13 @@ class Store {
 public:
     // Opens or creates the database and its schema. Throws SqliteError with one line naming the
     // path and the problem (not a database, written by a newer version, cannot create, ...).
-    explicit Store(const std::string& path);
+    // `load_at_open` timelines are loaded before the constructor returns, the rest by a
+    // background thread unless `load_in_background` is false (tests: then sessions not loaded
+    // are read from SQLite when asked for, and listings load them all first).
+    explicit Store(const std::string& path, std::size_t load_at_open = 2000, bool load_in_background = true);
+    ~Store();
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
 
     // True until mark_initialized() was committed: startup fixtures apply only then.
     bool is_new();
@@ -47,9 +65,21 @@ public:
     // Reads. Nullopt when absent. Tags are loaded only when asked for.
     std::optional<SessionRecord> find_session(const Tenant& t, std::string_view id,
                                               bool with_tags = false);
-    // The hot path of GetSessionStatus: what status_at() needs, from a cache in front of SQLite
-    // (filled on first read, dropped on every write of the session). Null when absent.
-    std::shared_ptr<const SessionRecord> session_timeline(const Tenant& t, std::string_view id);
+    // The hot path of GetSessionStatus: runs f(const SessionRecord&) on the session's timeline
+    // (id, start, idle timeout, terminating time, steps; nothing else is filled) from memory,
+    // with the lock held. False, without calling f, when there is no such session.
+    template <class F>
+    bool with_timeline(const Tenant& t, std::string_view id, F&& f) {
+        std::lock_guard lock(mu_);
+        const auto* e = lookup(t, id);
+        if (!e) return false;
+        thread_local SessionRecord scratch;
+        if (!TimelineIndex::load(*e, scratch)) throw SqliteError("session '" + std::string(id) + "' has damaged steps");
+        f(static_cast<const SessionRecord&>(scratch));
+        return true;
+    }
+    // Calls f on every session's timeline (as with_timeline fills it), in no particular order.
+    void for_each_timeline(const std::function<void(const SessionRecord&)>& f);
 
     // Admin lookups by id across tenants.
     std::vector<SessionRecord> find_sessions_by_id(std::string_view id);
@@ -70,6 +100,8 @@ public:
         std::optional<Profile> find_profile(std::string_view name);
         std::optional<Scenario> find_scenario(std::string_view name);
         void put_session(const SessionRecord& s);  // insert or replace (steps and tags too)
+        // Writes only the steps of a stored session (what a transition changes).
+        void put_session_steps(const SessionRecord& s);
         void put_workgroup(const WorkgroupRecord& w);
         void put_profile(const Profile& p);
         void put_scenario(const Scenario& s);
@@ -131,31 +163,44 @@ public:
     template <class F>
     auto write(F&& f) -> decltype(f(std::declval<Tx&>())) {
         std::lock_guard lock(mu_);
-        db_.exec("BEGIN IMMEDIATE");
+        begin();
         Tx tx(*this);
         try {
             if constexpr (std::is_void_v<decltype(f(tx))>) {
                 f(tx);
-                db_.exec("COMMIT");
+                commit();
             } else {
                 auto r = f(tx);
-                db_.exec("COMMIT");
+                commit();
                 return r;
             }
         } catch (...) {
-            try {
-                db_.exec("ROLLBACK");
-            } catch (...) {
-            }
+            rollback();
             throw;
         }
     }
 
 private:
     void create_schema();
+    void migrate_v1();
+    // (Re)loads every timeline now.
+    void load_timelines();
+    // Loads up to `max` more sessions (in row id order); true when none remain.
+    bool load_batch(std::size_t max);
+    void ensure_complete();
+    void run_loader();
+    void begin();
+    void commit();
+    void rollback() noexcept;
+    // The session's entry: from memory, or, while the loader has not reached it, from SQLite
+    // (then kept). Null when the session does not exist.
+    const TimelineIndex::Entry* lookup(const Tenant& t, std::string_view id);
+    // Write-through of a session's timeline, remembering what it replaced for a rollback.
+    void index_put(TimelineIndex::Entry e);
+    void invalidate_caches();
+    void read_session_row(const Stmt& st, int first, SessionRecord& s);
     std::optional<SessionRecord> find_session_unlocked(const Tenant& t, std::string_view id,
                                                        bool with_tags);
-    void load_steps(std::int64_t sid, SessionRecord& s);
     Tags load_tags(const Tenant& t, std::string_view kind, std::string_view name);
     std::optional<WorkgroupRecord> find_workgroup_unlocked(const Tenant& t, std::string_view name);
     std::optional<Profile> find_profile_unlocked(std::string_view name);
@@ -168,8 +213,22 @@ private:
 
     std::mutex mu_;
     SqliteDb db_;
-    // Timelines only (no configuration strings, no tags): the bytes status_at() reads.
-    std::unordered_map<std::string, std::shared_ptr<const SessionRecord>> timelines_;
+    TimelineIndex index_;
+    // The index entries the open transaction replaced (nullopt: it was absent), oldest first.
+    struct Undo {
+        std::uint32_t tenant;
+        std::string id;
+        std::optional<TimelineIndex::Entry> before;
+    };
+    std::vector<Undo> undo_;
+    bool index_cleared_{false};  // clear_all() ran in the open transaction: reload on rollback
+    bool complete_{false};       // every stored session is in index_
+    std::int64_t loaded_up_to_sid_{0};
+    bool stop_loader_{false};
+    std::thread loader_;
+    std::unordered_map<std::string, WorkgroupRecord> workgroups_;  // by cache_key(tenant, name)
+    std::unordered_map<std::string, std::optional<Profile>> profiles_;
+    std::optional<std::vector<OutcomeRule>> outcomes_;
 };
 
 }  // namespace athena

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "state/store.hpp"
+#include "state/timeline_index.hpp"
 
 using namespace athena;
 
@@ -37,6 +38,13 @@ SessionRecord sample(const std::string& id, const Tenant& t) {
     s.engine_configuration = R"({"MaxConcurrentDpus":20})";
     s.tags = {{"team", "data"}};
     return s;
+}
+
+// The steps the in-memory timeline holds; nullopt when the session is not there.
+std::optional<std::vector<Step>> timeline(Store& store, const Tenant& t, std::string_view id) {
+    std::optional<std::vector<Step>> out;
+    store.with_timeline(t, id, [&](const SessionRecord& s) { out = s.steps; });
+    return out;
 }
 
 void store_contract(Store& store) {
@@ -78,12 +86,39 @@ void store_contract(Store& store) {
     store.write([&](Store::Tx& tx) { tx.put_session(changed); });
     CHECK(store.find_session(a, "s1")->steps.size() == 3);
 
-    // A failed transaction leaves nothing behind.
+    CHECK(timeline(store, a, "s1") == changed.steps);
+    CHECK(timeline(store, b, "s1") == sample("s1", b).steps);
+
+    // Writing only the steps keeps the rest of the row, tags included.
+    auto busy = changed;
+    busy.steps.push_back(Step{from_epoch_ms(4000), SessionState::Idle, Cause::Calculation, std::string(300, 'r')});
+    busy.description = "not written";
+    store.write([&](Store::Tx& tx) { tx.put_session_steps(busy); });
+    CHECK(store.find_session(a, "s1", true)->steps == busy.steps);
+    CHECK(store.find_session(a, "s1", true)->description == "d");
+    CHECK(store.find_session(a, "s1", true)->tags == Tags{{"team", "data"}});
+    CHECK(timeline(store, a, "s1") == busy.steps);
+
+    // A failed transaction leaves nothing behind, in SQLite and in memory.
     CHECK_THROWS(store.write([&](Store::Tx& tx) {
         tx.put_session(sample("s2", a));
+        tx.put_session_steps(changed);
+        tx.put_session(sample("s2", b));
         throw std::runtime_error("abort");
     }));
     CHECK_FALSE(store.find_session(a, "s2"));
+    CHECK_FALSE(timeline(store, a, "s2"));
+    CHECK_FALSE(timeline(store, b, "s2"));
+    CHECK(timeline(store, a, "s1") == busy.steps);
+    CHECK(store.count_sessions() == 2);
+    CHECK_THROWS(store.write([&](Store::Tx& tx) {
+        tx.clear_all();
+        tx.put_session(sample("s3", a));
+        throw std::runtime_error("abort");
+    }));
+    CHECK(timeline(store, a, "s1") == busy.steps);
+    CHECK_FALSE(timeline(store, a, "s3"));
+    CHECK(store.count_sessions() == 2);
 
     // The built-in primary workgroup and profiles exist without being stored.
     auto primary = store.find_workgroup(b, "primary");
@@ -95,6 +130,7 @@ void store_contract(Store& store) {
 
     store.write([&](Store::Tx& tx) { tx.clear_all(); });
     CHECK_FALSE(store.find_session(a, "s1"));
+    CHECK_FALSE(timeline(store, a, "s1"));
     CHECK_FALSE(store.is_new());  // meta survives clear_all
 }
 
@@ -117,6 +153,121 @@ TEST_CASE("store contract: SQLite file, and its content survives reopening") {
     auto s = reopened.find_session(Tenant{"111111111111", "us-east-1"}, "kept");
     REQUIRE(s);
     CHECK(s->steps.size() == 2);
+    // The timelines are loaded when the store opens.
+    CHECK(timeline(reopened, Tenant{"111111111111", "us-east-1"}, "kept") == sample("kept", {}).steps);
+}
+
+TEST_CASE("timelines not loaded yet are read from SQLite, and written as updates") {
+    TempDb db;
+    const Tenant a{"111111111111", "us-east-1"};
+    {
+        Store store(db.path.string());
+        store.write([&](Store::Tx& tx) {
+            for (int i = 0; i < 50; ++i) tx.put_session(sample("s" + std::to_string(i), a));
+        });
+    }
+    Store store(db.path.string(), 10, false);  // 10 loaded, no loader thread
+    CHECK(timeline(store, a, "s49") == sample("s49", a).steps);
+    CHECK_FALSE(timeline(store, a, "s50"));
+    auto s = *store.find_session(a, "s48");
+    s.steps.push_back(Step{from_epoch_ms(9000), SessionState::Terminating, Cause::Api, ""});
+    store.write([&](Store::Tx& tx) { tx.put_session_steps(s); });  // an UPDATE, not a second row
+    CHECK(timeline(store, a, "s48") == s.steps);
+    auto t = sample("s47", a);
+    t.description = "again";
+    store.write([&](Store::Tx& tx) { tx.put_session(t); });
+    CHECK(store.find_session(a, "s47")->description == "again");
+    CHECK(store.count_sessions() == 50);  // listings load the rest first
+    CHECK(store.find_sessions_by_id("s30").size() == 1);
+}
+
+TEST_CASE("a large store is loaded in the background") {
+    TempDb db;
+    const Tenant a{"111111111111", "us-east-1"};
+    {
+        Store store(db.path.string());
+        store.write([&](Store::Tx& tx) {
+            for (int i = 0; i < 12000; ++i) tx.put_session(sample("s" + std::to_string(i), a));
+        });
+    }
+    Store store(db.path.string(), 100);
+    CHECK(timeline(store, a, "s11999") == sample("s", a).steps);
+    CHECK(store.count_sessions() == 12000);
+}
+
+TEST_CASE("steps encode and decode, and damaged bytes are refused") {
+    const std::vector<Step> steps = {Step{from_epoch_ms(-5), SessionState::Creating, Cause::Api, ""},
+                                     Step{from_epoch_ms(1764000000123), SessionState::Failed, Cause::Admin, std::string(200, 'x')}};
+    std::vector<Step> back;
+    REQUIRE(decode_steps(encode_steps(steps), back));
+    CHECK(back == steps);
+    CHECK(encode_steps(std::vector<Step>{steps[0]}).size() == 11);
+    auto bytes = encode_steps(steps);
+    CHECK_FALSE(decode_steps(std::string_view(bytes).substr(0, bytes.size() - 1), back));
+    bytes[8] = 99;  // no such state
+    CHECK_FALSE(decode_steps(bytes, back));
+    const std::vector<CalculationStep> calc = {{from_epoch_ms(7), CalculationState::Completed, "done"}};
+    std::vector<CalculationStep> calc_back;
+    REQUIRE(decode_steps(encode_steps(calc), calc_back));
+    CHECK(calc_back == calc);
+}
+
+TEST_CASE("a version-1 database file is migrated: steps move into their rows") {
+    TempDb db;
+    {
+        sqlite3* raw = nullptr;
+        REQUIRE(sqlite3_open(db.path.c_str(), &raw) == SQLITE_OK);
+        // The version-1 tables that changed, with one session and one calculation.
+        const char* v1 = R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO meta VALUES('schema_version', 1), ('initialized', 1);
+CREATE TABLE sessions(
+  sid INTEGER PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, id TEXT NOT NULL,
+  workgroup TEXT NOT NULL, description TEXT NOT NULL, start_ms INTEGER NOT NULL,
+  idle_timeout_minutes INTEGER NOT NULL, terminating_ms INTEGER NOT NULL,
+  engine_configuration TEXT NOT NULL, monitoring_configuration TEXT NOT NULL,
+  engine_version TEXT NOT NULL, notebook_version TEXT NOT NULL, execution_role TEXT NOT NULL,
+  working_directory TEXT NOT NULL, coordinator_dpu_size INTEGER NOT NULL,
+  max_concurrent_dpus INTEGER NOT NULL, default_executor_dpu_size INTEGER NOT NULL,
+  UNIQUE(account, region, id));
+CREATE INDEX sessions_by_id ON sessions(id);
+INSERT INTO sessions VALUES(1, '111111111111', 'us-east-1', 'old', 'wg', '', 1000, 9, 250, '{}', '',
+  'PySpark engine version 3', '', '', 's3://b/old/', 1, 20, 1);
+CREATE TABLE session_steps(sid INTEGER NOT NULL, idx INTEGER NOT NULL, at_ms INTEGER NOT NULL,
+  state TEXT NOT NULL, cause TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY(sid, idx)) WITHOUT ROWID;
+INSERT INTO session_steps VALUES(1, 1, 2000, 'IDLE', 'profile', 'up'), (1, 0, 1000, 'CREATING', 'api', '');
+CREATE TABLE calculations(cid INTEGER PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL,
+  id TEXT NOT NULL, session_id TEXT NOT NULL, description TEXT NOT NULL, code TEXT NOT NULL,
+  submitted_ms INTEGER NOT NULL, working_directory TEXT NOT NULL, result_s3_uri TEXT NOT NULL,
+  stdout_s3_uri TEXT NOT NULL, stderr_s3_uri TEXT NOT NULL, result_type TEXT NOT NULL,
+  UNIQUE(account, region, id));
+INSERT INTO calculations VALUES(1, '111111111111', 'us-east-1', 'c1', 'old', '', 'print(1)', 1500, '', '', '', '', '');
+CREATE TABLE calculation_steps(cid INTEGER NOT NULL, idx INTEGER NOT NULL, at_ms INTEGER NOT NULL,
+  state TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY(cid, idx)) WITHOUT ROWID;
+INSERT INTO calculation_steps VALUES(1, 0, 1500, 'CREATING', ''), (1, 1, 1600, 'FAILED', 'boom');
+)sql";
+        REQUIRE(sqlite3_exec(raw, v1, nullptr, nullptr, nullptr) == SQLITE_OK);
+        sqlite3_close(raw);
+    }
+    const Tenant a{"111111111111", "us-east-1"};
+    const std::vector<Step> expected = {Step{from_epoch_ms(1000), SessionState::Creating, Cause::Api, ""},
+                                        Step{from_epoch_ms(2000), SessionState::Idle, Cause::Profile, "up"}};
+    {
+        Store store(db.path.string());
+        CHECK(store.meta_int("schema_version") == kSchemaVersion);
+        CHECK_FALSE(store.is_new());
+        REQUIRE(store.find_session(a, "old"));
+        CHECK(store.find_session(a, "old")->steps == expected);
+        CHECK(store.find_session(a, "old")->idle_timeout_minutes == 9);
+        CHECK(timeline(store, a, "old") == expected);
+        auto c = store.find_calculation(a, "c1");
+        REQUIRE(c);
+        REQUIRE(c->steps.size() == 2);
+        CHECK(c->steps[1].state == CalculationState::Failed);
+        CHECK(c->steps[1].reason == "boom");
+    }
+    Store again(db.path.string());  // a second open has nothing left to migrate
+    CHECK(again.find_session(a, "old")->steps == expected);
 }
 
 TEST_CASE("a file that is not an athena-emu database is refused with its path") {

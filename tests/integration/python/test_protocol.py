@@ -259,6 +259,31 @@ class ProtocolTest(unittest.TestCase):
         # The server still serves others.
         self.assert_success(self.get_status('idle-1'))
 
+    def test_fixture_document_over_1_mib_is_one_post(self):
+        # The admin fixtures endpoint has its own limit (64 MiB): a big
+        # document needs no splitting.
+        doc = {'sessions': [{'id': 'bulk-%05d' % i, 'workgroup': 'wg',
+                             'description': 'x' * 40}
+                            for i in range(12000)]}
+        body = json.dumps(doc).encode()
+        self.assertGreater(len(body), 1 * MIB)
+        with Emulator(fixtures={'workgroups': [workgroup('wg')]}) as emu:
+            status, out = emu.admin('POST', 'fixtures', body=body)
+            self.assertEqual(status, 200, out)
+            self.assertEqual(out['applied']['sessions'], 12000)
+            self.assert_success(emu.aws(body={'SessionId': 'bulk-11999'}))
+
+    def test_fixture_document_over_64_mib_is_413(self):
+        # Refused on its Content-Length alone, before any body is sent.
+        head = raw_request('POST', '/_emulator/fixtures', self.emu.port,
+                           headers={'Content-Length': str(64 * MIB + 1)})
+        with socket.create_connection(('127.0.0.1', self.emu.port),
+                                      timeout=15) as s:
+            s.sendall(head)
+            r = read_http_response(s.makefile('rb'))
+        self.assertEqual(r.status, 413)
+        self.assertIn(b'67108864', r.body)
+
     # -- connection handling ---------------------------------------------
     def test_keep_alive(self):
         conn = http.client.HTTPConnection('127.0.0.1', self.emu.port,
