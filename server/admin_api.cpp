@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "server/fixture_parser.hpp"
+#include "server/json_writer.hpp"
 #include "server/time_format.hpp"
 
 namespace athena {
@@ -18,6 +19,7 @@ HttpResponse json_response(unsigned status, const json::value& v) {
     r.status = status;
     r.content_type = "application/json";
     r.body = json::serialize(v);
+    repair_utf8(r.body);  // ids and paths from the request may hold any bytes
     return r;
 }
 

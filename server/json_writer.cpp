@@ -5,6 +5,51 @@
 #include "server/time_format.hpp"
 
 namespace athena {
+namespace {
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+// The length of the well-formed UTF-8 sequence (RFC 3629: no overlongs, no surrogates) that
+// starts at s[i], a byte >= 0x80; 0 when there is none.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+    const auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char c = at(i);
+    std::size_t n = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // the range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) n = 2;
+    else if (c == 0xE0) n = 3, lo = 0xA0;
+    else if (c == 0xED) n = 3, hi = 0x9F;
+    else if (c >= 0xE1 && c <= 0xEF) n = 3;
+    else if (c == 0xF0) n = 4, lo = 0x90;
+    else if (c == 0xF4) n = 4, hi = 0x8F;
+    else if (c >= 0xF1 && c <= 0xF3) n = 4;
+    else return 0;
+    if (s.size() - i < n || at(i + 1) < lo || at(i + 1) > hi) return 0;
+    for (std::size_t k = 2; k < n; ++k)
+        if (at(i + k) < 0x80 || at(i + k) > 0xBF) return 0;
+    return n;
+}
+
+}  // namespace
+
+void repair_utf8(std::string& s) {
+    std::size_t i = 0;
+    while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i;
+    if (i == s.size()) return;
+    std::string out(s, 0, i);
+    while (i < s.size()) {
+        if (static_cast<unsigned char>(s[i]) < 0x80) {
+            out.push_back(s[i++]);
+        } else if (const std::size_t n = utf8_sequence(s, i)) {
+            out.append(s, i, n);
+            i += n;
+        } else {
+            out += kReplacement;
+            ++i;
+        }
+    }
+    s = std::move(out);
+}
 
 void append_json_string(std::string& out, std::string_view s) {
     static constexpr char kHex[] = "0123456789abcdef";
@@ -12,6 +57,16 @@ void append_json_string(std::string& out, std::string_view s) {
     std::size_t run = 0;
     for (std::size_t i = 0; i < s.size(); ++i) {
         const auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x80) {
+            if (const std::size_t n = utf8_sequence(s, i)) {
+                i += n - 1;
+                continue;
+            }
+            out.append(s.data() + run, i - run);
+            run = i + 1;
+            out += kReplacement;
+            continue;
+        }
         if (c >= 0x20 && c != '"' && c != '\\') continue;
         out.append(s.data() + run, i - run);
         run = i + 1;

@@ -185,8 +185,10 @@ HttpResponse Router::handle_aws(const HttpRequest& req) {
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count() +
                       static_cast<double>(delay.count());
     const std::string error_code = error ? error->code : std::string();
-    obs_.metrics.observe(operation.empty() ? std::string_view("-") : std::string_view(operation), journal_status, error_code,
-                         ms / 1000.0);
+    // Series only for Athena's own operations: any other name a client sends would add one
+    // that is never freed.
+    obs_.metrics.observe(is_athena_operation(operation) ? std::string_view(operation) : std::string_view("-"),
+                         journal_status, error_code, ms / 1000.0);
     obs_.journal.add(JournalEntry{received, request_id, tenant.account, tenant.region, operation, session_id,
                                   calculation_id, workgroup, journal_status, error_code, ms, fault ? fault->id : std::string()});
     if (log_.enabled(LogLevel::Info)) {

@@ -41,6 +41,27 @@ TEST_CASE("JSON strings are escaped so that Boost.JSON reads back the same bytes
     CHECK(boost::json::parse(out).as_string() == nasty);
 }
 
+TEST_CASE("JSON strings: bytes that are not UTF-8 become U+FFFD, valid UTF-8 stays as it is") {
+    // Found by fuzz_http_request: a request path with byte 0xFF, echoed in the 404 message,
+    // made the answer invalid JSON.
+    const std::string valid = "a \xC3\xA9 \xE2\x9C\x93 \xF0\x9F\x98\x80 z";  // é ✓ 😀
+    std::string out;
+    append_json_string(out, valid);
+    CHECK(out == "\"" + valid + "\"");
+    const std::string bad = std::string("x\xFF y\xC3 \xE0\x80\x80 \xED\xA0\x80 \xF4\x90\x80\x80 \xC0\xAF") + "\xE2\x9C";
+    out.clear();
+    append_json_string(out, bad);
+    const std::string fffd = "\xEF\xBF\xBD";
+    CHECK(out == "\"x" + fffd + " y" + fffd + " " + fffd + fffd + fffd + " " + fffd + fffd + fffd + " " + fffd + fffd +
+                     fffd + fffd + " " + fffd + fffd + fffd + fffd + "\"");
+    CHECK(boost::json::parse(out).is_string());
+
+    std::string text = "{\"error\":\"no session \xFF\xC3\xA9\"}";
+    repair_utf8(text);
+    CHECK(text == "{\"error\":\"no session " + fffd + "\xC3\xA9\"}");
+    CHECK(boost::json::parse(text).is_object());
+}
+
 TEST_CASE("GetSessionStatus status: members in model order, absent ones omitted") {
     SessionStatus st{SessionState::Idle, from_epoch_ms(1767225600000), from_epoch_ms(1767225606000),
                      std::nullopt, from_epoch_ms(1767225606000), std::nullopt};
