@@ -10,8 +10,6 @@
 #include <array>
 #include <stdexcept>
 
-#include "server/aws_error.hpp"
-#include "server/request_id.hpp"
 
 namespace athena {
 
@@ -31,8 +29,8 @@ constexpr auto kWriteTimeout = std::chrono::seconds(30);
 // already in the buffer are answered in order.
 class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
 public:
-    HttpConnection(tcp::socket&& socket, HttpServer& server, Router& router, const Logger& log)
-        : stream_(std::move(socket)), server_(server), router_(router), log_(log) {
+    HttpConnection(tcp::socket&& socket, HttpServer& server, Router& router)
+        : stream_(std::move(socket)), server_(server), router_(router) {
         server_.add(this);
     }
     ~HttpConnection() { server_.remove(this); }
@@ -61,7 +59,7 @@ public:
 private:
     void do_read() {
         parser_.emplace();
-        parser_->body_limit(kMaxBodyBytes);
+        apply_request_limits(*parser_);
         stream_.expires_after(kReadTimeout);
         reading_ = true;
         http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpConnection::on_read, shared_from_this()));
@@ -69,24 +67,10 @@ private:
 
     void on_read(beast::error_code ec, std::size_t) {
         reading_ = false;
-        if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout ||
-            ec == net::error::connection_reset || ec == net::error::bad_descriptor || ec == net::error::eof)
-            return do_close();
-        if (ec == http::error::body_limit) {
-            return reply_and_close(413, AwsError{413, "RequestEntityTooLargeException",
-                                                 "Request body exceeds the limit of 1048576 bytes", {}});
-        }
-        if (ec) {
-            return reply_and_close(400, AwsError::serialization("Malformed HTTP request: " + ec.message()));
-        }
+        if (read_ends_connection(ec)) return do_close();
+        if (ec) return reply_and_close(read_error_response(ec));
         const auto& msg = parser_->get();
-        HttpRequest req;
-        req.method = msg.method_string();
-        req.target = msg.target();
-        req.amz_target = header(msg, "X-Amz-Target");
-        req.authorization = header(msg, http::field::authorization);
-        req.body = msg.body();
-        pending_ = router_.handle(req);
+        pending_ = router_.handle(to_http_request(msg));
         keep_alive_ = msg.keep_alive() && !closing_;
         version_ = msg.version();
         if (pending_.delay.count() > 0) {
@@ -131,28 +115,13 @@ private:
                                 });
     }
 
-    template <class Msg, class Name>
-    static std::string_view header(const Msg& msg, Name name) {
-        auto it = msg.find(name);
-        return it == msg.end() ? std::string_view{} : std::string_view(it->value());
-    }
-
-    void reply_and_close(unsigned status, const AwsError& e) {
-        HttpResponse r = aws_error_response(e, new_request_id());
-        r.status = status;
+    void reply_and_close(HttpResponse r) {
         keep_alive_ = false;
         send(std::move(r), 11);
     }
 
     void send(HttpResponse r, unsigned version) {
-        res_ = {};
-        res_.version(version);
-        res_.result(r.status);
-        res_.set(http::field::content_type, r.content_type);
-        for (auto& [k, v] : r.headers) res_.set(k, v);
-        res_.body() = std::move(r.body);
-        res_.keep_alive(keep_alive_);
-        res_.prepare_payload();
+        res_ = to_beast_response(std::move(r), version, keep_alive_);
         stream_.expires_after(kWriteTimeout);
         http::async_write(stream_, res_, beast::bind_front_handler(&HttpConnection::on_write, shared_from_this()));
     }
@@ -172,10 +141,9 @@ private:
     beast::tcp_stream stream_;
     HttpServer& server_;
     Router& router_;
-    const Logger& log_;
     beast::flat_buffer buffer_;
-    std::optional<http::request_parser<http::string_body>> parser_;
-    http::response<http::string_body> res_;
+    std::optional<RequestParser> parser_;
+    BeastResponse res_;
     bool reading_{false};
     bool closing_{false};
     bool keep_alive_{true};
@@ -220,7 +188,7 @@ void HttpServer::do_accept() {
             log_.log(LogLevel::Warn, "accept failed", {{"error", ec.message()}});
         } else {
             socket.set_option(tcp::no_delay(true), ec);
-            std::make_shared<HttpConnection>(std::move(socket), *this, router_, log_)->run();
+            std::make_shared<HttpConnection>(std::move(socket), *this, router_)->run();
         }
         {
             std::lock_guard lock(mu_);

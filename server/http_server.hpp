@@ -9,12 +9,11 @@
 #include <mutex>
 #include <set>
 
+#include "server/http_message.hpp"
 #include "server/logger.hpp"
 #include "server/router.hpp"
 
 namespace athena {
-
-inline constexpr std::size_t kMaxBodyBytes = 1024 * 1024;
 
 class HttpConnection;
 
