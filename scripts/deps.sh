@@ -10,6 +10,9 @@ ATHENA_BUILD_DEPS=(
 )
 # What the test suite needs on top (boto3 + AWS CLI v2 from Debian, Node.js for the JS SDK).
 ATHENA_TEST_DEPS=(python3 python3-boto3 awscli ca-certificates procps)
+# The `asan` preset and the fuzzers (docs/hardening.md): clang 14, its compiler-rt runtimes
+# (ASan, UBSan, libFuzzer: libclang-rt-14-dev), llvm-symbolizer for readable reports (llvm).
+ATHENA_ASAN_DEPS=(clang-14 libclang-rt-14-dev llvm)
 
 athena_pkg_installed() {
   dpkg -s "$1" 2>/dev/null | grep -qx 'Status: install ok installed'

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Builds athena-emu and runs every test with CTest (unit + integration):
+# Builds athena-emu and runs every test with CTest (unit + integration), then the same suite
+# on the `asan` preset (ASan + UBSan, build-asan/) and each fuzz target for 30 s:
 #   scripts/test.sh              # everything
-#   scripts/test.sh -L unit      # extra arguments go to ctest
+#   scripts/test.sh -L unit      # extra arguments go to both ctest runs
+#   ATHENA_TEST_ASAN=0 ATHENA_TEST_FUZZ=0 scripts/test.sh   # the normal build only
+# ATHENA_TEST_FUZZ_SECONDS (default 30) is the time per fuzz target. See docs/hardening.md.
 # On a bare Debian 12 run as root it first installs what is missing (compiler, libraries,
-# python3-boto3, awscli, Node.js + npm), and `npm ci`s the JS tests when their
-# node_modules is missing or older than the lock file.
+# python3-boto3, awscli, Node.js + npm, clang 14 for the sanitizer build), and `npm ci`s the
+# JS tests when their node_modules is missing or older than the lock file.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 . scripts/deps.sh
@@ -18,7 +21,15 @@ container_pkgs=()
 if [ -x ../shared/tools/container ] && [ "$(id -u)" -eq 0 ] && [ ! -e /run/.containerenv ] && [ ! -e /.dockerenv ]; then
   container_pkgs=(podman runc debootstrap)
 fi
-athena_install_missing "${ATHENA_BUILD_DEPS[@]}" "${ATHENA_TEST_DEPS[@]}" "${node_pkgs[@]}" "${container_pkgs[@]}"
+asan=${ATHENA_TEST_ASAN:-1}
+fuzz=${ATHENA_TEST_FUZZ:-1}
+fuzz_seconds=${ATHENA_TEST_FUZZ_SECONDS:-30}
+asan_pkgs=()
+if [ "$asan" != 0 ] || [ "$fuzz" != 0 ]; then
+  asan_pkgs=("${ATHENA_ASAN_DEPS[@]}")
+fi
+athena_install_missing "${ATHENA_BUILD_DEPS[@]}" "${ATHENA_TEST_DEPS[@]}" "${node_pkgs[@]}" "${container_pkgs[@]}" \
+  "${asan_pkgs[@]}"
 echo "test.sh: dependencies ready ($((SECONDS - t0)) s)"
 
 # Release like scripts/run.sh, unless build/ is already configured (keep its type: switching
@@ -47,4 +58,27 @@ if [ -f "$js/package-lock.json" ]; then
   fi
 fi
 
+t0=$SECONDS
 ctest --test-dir build --output-on-failure --no-tests=error -j2 "$@"
+echo "test.sh: tests done ($((SECONDS - t0)) s)"
+
+# The same suite under AddressSanitizer + UndefinedBehaviorSanitizer (the `asan` preset, which
+# also builds the fuzz targets). Left out there: the AWS CLI tests (`*_cli`: minutes of CLI
+# start-ups under ASan, and no server path that boto3 does not take) and the second Python
+# (`.debian`: the same requests from an older botocore).
+if [ "$asan" != 0 ] || [ "$fuzz" != 0 ]; then
+  t0=$SECONDS
+  cmake --preset asan >/dev/null
+  cmake --build --preset asan
+  echo "test.sh: asan build done ($((SECONDS - t0)) s)"
+fi
+if [ "$asan" != 0 ]; then
+  t0=$SECONDS
+  ctest --test-dir build-asan --output-on-failure --no-tests=error -j2 -E '_cli\.|\.debian$' "$@"
+  echo "test.sh: asan tests done ($((SECONDS - t0)) s)"
+fi
+if [ "$fuzz" != 0 ]; then
+  t0=$SECONDS
+  scripts/fuzz.sh "$fuzz_seconds"
+  echo "test.sh: fuzzing done ($((SECONDS - t0)) s)"
+fi

@@ -19,6 +19,7 @@ HttpResponse json_response(unsigned status, const json::value& v) {
     r.status = status;
     r.content_type = "application/json";
     r.body = json::serialize(v);
+    repair_utf8(r.body);  // ids and paths from the request may hold any bytes
     return r;
 }
 

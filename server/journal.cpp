@@ -56,7 +56,7 @@ void RequestJournal::clear() {
 
 void Metrics::observe(std::string_view operation, unsigned status, std::string_view error, double seconds) {
     std::lock_guard lock(mu_);
-    const auto key = std::make_tuple(operation, status, error);
+    const RequestKeyView key{operation, status, error};
     auto it = requests_.find(key);
     if (it == requests_.end())
         it = requests_.emplace(std::make_tuple(std::string(operation), status, std::string(error)), 0).first;

@@ -52,9 +52,20 @@ private:
         double sum{0};
         std::uint64_t count{0};
     };
+    using RequestKey = std::tuple<std::string, unsigned, std::string>;
+    using RequestKeyView = std::tuple<std::string_view, unsigned, std::string_view>;
+    // Compares keys and views of keys alike (clang 14 cannot compare a tuple of strings with
+    // a tuple of string_views directly).
+    struct RequestKeyLess {
+        using is_transparent = void;
+        static RequestKeyView view(const RequestKeyView& k) { return k; }
+        static RequestKeyView view(const RequestKey& k) { return {std::get<0>(k), std::get<1>(k), std::get<2>(k)}; }
+        template <class A, class B>
+        bool operator()(const A& a, const B& b) const { return view(a) < view(b); }
+    };
     std::mutex mu_;
     // Transparent comparators: a lookup builds no strings.
-    std::map<std::tuple<std::string, unsigned, std::string>, std::uint64_t, std::less<>> requests_;
+    std::map<RequestKey, std::uint64_t, RequestKeyLess> requests_;
     std::map<std::string, Histogram, std::less<>> durations_;
     std::map<std::string, std::uint64_t> faults_;
 };

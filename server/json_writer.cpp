@@ -5,26 +5,51 @@
 #include "server/time_format.hpp"
 
 namespace athena {
-
 namespace {
 
-// Bytes in the well-formed UTF-8 sequence that starts at s[i] (a byte >= 0x80), or 0.
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-    const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-    const unsigned char c = b(0);
-    std::size_t n;
-    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+// The length of the well-formed UTF-8 sequence (RFC 3629: no overlongs, no surrogates) that
+// starts at s[i], a byte >= 0x80; 0 when there is none.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+    const auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char c = at(i);
+    std::size_t n = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // the range of the second byte
     if (c >= 0xC2 && c <= 0xDF) n = 2;
-    else if (c >= 0xE0 && c <= 0xEF) n = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-    else if (c >= 0xF0 && c <= 0xF4) n = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    else if (c == 0xE0) n = 3, lo = 0xA0;
+    else if (c == 0xED) n = 3, hi = 0x9F;
+    else if (c >= 0xE1 && c <= 0xEF) n = 3;
+    else if (c == 0xF0) n = 4, lo = 0x90;
+    else if (c == 0xF4) n = 4, hi = 0x8F;
+    else if (c >= 0xF1 && c <= 0xF3) n = 4;
     else return 0;
-    if (i + n > s.size() || b(1) < lo || b(1) > hi) return 0;
+    if (s.size() - i < n || at(i + 1) < lo || at(i + 1) > hi) return 0;
     for (std::size_t k = 2; k < n; ++k)
-        if ((b(k) & 0xC0) != 0x80) return 0;
+        if (at(i + k) < 0x80 || at(i + k) > 0xBF) return 0;
     return n;
 }
 
 }  // namespace
+
+void repair_utf8(std::string& s) {
+    std::size_t i = 0;
+    while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i;
+    if (i == s.size()) return;
+    std::string out(s, 0, i);
+    while (i < s.size()) {
+        if (static_cast<unsigned char>(s[i]) < 0x80) {
+            out.push_back(s[i++]);
+        } else if (const std::size_t n = utf8_sequence(s, i)) {
+            out.append(s, i, n);
+            i += n;
+        } else {
+            out += kReplacement;
+            ++i;
+        }
+    }
+    s = std::move(out);
+}
 
 void append_json_string(std::string& out, std::string_view s) {
     static constexpr char kHex[] = "0123456789abcdef";
@@ -35,7 +60,7 @@ void append_json_string(std::string& out, std::string_view s) {
         if (c >= 0x80) {
             // Bytes that are not UTF-8 (echoed from a header or a path) become U+FFFD: the
             // answer stays valid JSON.
-            if (const auto n = utf8_sequence_length(s, i)) {
+            if (const auto n = utf8_sequence(s, i)) {
                 i += n - 1;
                 continue;
             }

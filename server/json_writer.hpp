@@ -45,7 +45,13 @@ private:
     bool need_comma_{false};
 };
 
-// Appends `s` as a JSON string literal (quotes included), escaping per RFC 8259.
+// Appends `s` as a JSON string literal (quotes included), escaping per RFC 8259. A byte that
+// is not part of valid UTF-8 (raw request bytes echoed in a message) becomes U+FFFD, so the
+// output is always valid JSON.
 void append_json_string(std::string& out, std::string_view s);
+
+// Replaces every byte of `s` that is not part of valid UTF-8 with U+FFFD (for JSON text that
+// another serialiser wrote from strings that may hold raw request bytes).
+void repair_utf8(std::string& s);
 
 }  // namespace athena

@@ -185,6 +185,8 @@ int main(int argc, char** argv) {
 
     net::signal_set signals(ioc, SIGINT, SIGTERM);
     net::steady_timer deadline(ioc);
+    // Lives as long as main: a check that held itself (a shared_ptr cycle) would leak.
+    std::function<void()> stop_when_idle;
     signals.async_wait([&](const boost::system::error_code& e, int sig) {
         if (e) return;
         log.log(LogLevel::Info, "shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
@@ -192,18 +194,17 @@ int main(int argc, char** argv) {
         // Stop once the last connection has closed, or after 10 s: a client that holds its
         // connection without finishing a request does not keep us up.
         const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        auto check = std::make_shared<std::function<void()>>();
-        *check = [&, give_up, check] {
+        stop_when_idle = [&, give_up] {
             if (server->connection_count() == 0 || std::chrono::steady_clock::now() >= give_up) {
                 ioc.stop();
                 return;
             }
             deadline.expires_after(std::chrono::milliseconds(5));
-            deadline.async_wait([check](const boost::system::error_code& te) {
-                if (!te) (*check)();
+            deadline.async_wait([&](const boost::system::error_code& te) {
+                if (!te) stop_when_idle();
             });
         };
-        (*check)();
+        stop_when_idle();
     });
 
     std::vector<std::thread> pool;

@@ -725,6 +725,8 @@ const Operation* find_operation(std::string_view name) {
     return nullptr;
 }
 
+std::span<const Operation> implemented_operations() { return kOperations; }
+
 bool is_athena_operation(std::string_view name) {
     return std::binary_search(kAthenaOperations.begin(), kAthenaOperations.end(), name);
 }

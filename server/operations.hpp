@@ -4,6 +4,7 @@
 #include <boost/json/object.hpp>
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,8 @@ struct Operation {
 
 // The implemented operation called `name`, or null.
 const Operation* find_operation(std::string_view name);
+// Every implemented operation, in a fixed order.
+std::span<const Operation> implemented_operations();
 // True for every operation of the Athena API (implemented or not).
 bool is_athena_operation(std::string_view name);
 

@@ -164,12 +164,13 @@ Result<Unit> Service::tag_resource(const Tenant& t, std::string_view arn, const 
             auto ref = resolve_arn(tx, t, arn);
             if (!ref) return ref.error();
             Tags tags = tx.tags(t, ref->kind, ref->name);
-            for (const auto& [k, v] : add) {
-                auto it = std::find_if(tags.begin(), tags.end(), [&](const auto& x) { return x.first == k; });
+            // Not a structured binding: clang 14 cannot capture one in the lambda.
+            for (const auto& tag : add) {
+                auto it = std::find_if(tags.begin(), tags.end(), [&](const auto& x) { return x.first == tag.first; });
                 if (it != tags.end())
-                    it->second = v;
+                    it->second = tag.second;
                 else
-                    tags.emplace_back(k, v);
+                    tags.push_back(tag);
             }
             if (tags.size() > kMaxTags)
                 return make_error(ErrorKind::InvalidArgument, "A resource can have at most 50 tags.");

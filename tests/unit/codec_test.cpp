@@ -57,6 +57,14 @@ TEST_CASE("JSON strings: bytes that are not UTF-8 become U+FFFD, valid UTF-8 pas
     CHECK(out == "\"é ☃ 𝄞\"");
 }
 
+TEST_CASE("repair_utf8: bytes that are not UTF-8 in serialised JSON become U+FFFD") {
+    const std::string fffd = "\xEF\xBF\xBD";
+    std::string text = "{\"error\":\"no session \xFF\xC3\xA9\"}";
+    repair_utf8(text);
+    CHECK(text == "{\"error\":\"no session " + fffd + "\xC3\xA9\"}");
+    CHECK(boost::json::parse(text).is_object());
+}
+
 TEST_CASE("GetSessionStatus status: members in model order, absent ones omitted") {
     SessionStatus st{SessionState::Idle, from_epoch_ms(1767225600000), from_epoch_ms(1767225606000),
                      std::nullopt, from_epoch_ms(1767225606000), std::nullopt};

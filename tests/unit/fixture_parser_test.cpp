@@ -45,6 +45,19 @@ TEST_CASE("fixture errors name the file, the JSON path and the reason") {
     CHECK(error_of(R"([])") == "f.json: $: must be an object");
 }
 
+TEST_CASE("fixture integers: a whole double converts, one outside int64 is an error, not a cast") {
+    // Found by fuzz_fixture: "after_ms": 6e55 was cast to int64 before the range check (undefined
+    // behaviour, reported by UBSan in the asan build).
+    auto ok = parse_fixture_text(R"({"profiles":{"p":{"creating_ms":1e3}}})", "f.json");
+    CHECK(ok);
+    for (std::string_view big : {"6e55", "-1e300", "9223372036854775808.0", "1.5"}) {
+        CAPTURE(big);
+        CHECK(error_of(R"({"sessions":[{"id":"a","workgroup":"w","script":[{"after_ms":0,"state":"IDLE"},{"after_ms":)" +
+                       std::string(big) + R"(,"state":"BUSY"}]}]})") ==
+              "f.json: sessions[0].script[1].after_ms: must be an integer");
+    }
+}
+
 TEST_CASE("fixture times take RFC 3339 and epoch seconds") {
     auto r = parse_fixture_text(R"({"clock":1767225600.5,"sessions":[{"id":"a","workgroup":"w","start_time":"2026-01-01T00:00:00Z"}]})", "f");
     REQUIRE(r);

@@ -131,6 +131,37 @@ TEST_CASE("errors: __type, X-Amzn-ErrorType and status agree") {
     CHECK(w.call("POST", "/other").status == 404);
 }
 
+TEST_CASE("answers are valid JSON when the request echoed in them is not UTF-8") {
+    // Found by fuzz_http_request (tests/fuzz/corpus/fuzz_http_request/regress-*).
+    World w;
+    for (auto r : {w.call("GET", "/\xff\xfe_emulator/health"), w.aws("AmazonAthena.Get\xc3Status", "{}"),
+                   w.aws("Other\xff", "{}"), w.call("GET", "/_emulator/sessions/%FF%C3/history"),
+                   w.call("POST", "/_emulator/sessions/%E0%80%80/transition", R"({"state":"IDLE"})")}) {
+        CAPTURE(r.body);
+        CHECK(r.status >= 400);
+        boost::system::error_code ec;
+        auto v = json::parse(r.body, ec);
+        CHECK_FALSE(ec);
+        CHECK(v.is_object());
+    }
+    auto o = body(w.call("GET", "/\xffx"));
+    CHECK(std::string(o["Message"].as_string()).find("GET /\xEF\xBF\xBDx") != std::string::npos);
+}
+
+TEST_CASE("metrics: operations that Athena does not have share one series") {
+    World w;
+    for (int i = 0; i < 50; ++i) w.aws("AmazonAthena.Bogus" + std::to_string(i), "{}");
+    w.aws("", "{}");
+    w.aws("AmazonAthena.StartQueryExecution", "{}");
+    const std::string text = w.metrics.render({});
+    CHECK(text.find("Bogus") == std::string::npos);
+    CHECK(text.find(R"(athena_emu_requests_total{operation="-",status="400",error="UnknownOperationException"} 51)") !=
+          std::string::npos);
+    CHECK(text.find(R"(operation="StartQueryExecution")") != std::string::npos);
+    // The journal still names what was asked for.
+    CHECK(w.journal.query("Bogus7", "", std::nullopt).size() == 1);
+}
+
 TEST_CASE("tenancy: a 12-digit access key is the account, the credential scope the region") {
     CHECK(tenant_from_authorization(
               "AWS4-HMAC-SHA256 Credential=210987654321/20260101/eu-west-1/athena/aws4_request, SignedHeaders=host, Signature=abc",

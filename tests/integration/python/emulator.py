@@ -20,6 +20,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -188,6 +189,7 @@ class Emulator:
         self.admin_token = admin_token
         self.ready_timeout = ready_timeout
         self.proc = None
+        self.stopped = False  # stop() or kill9() was called: an exit is expected
         self.port = None
         self.tmp = None
         self.clients = []
@@ -276,11 +278,20 @@ class Emulator:
                 raise AssertionError(
                     'athena-emu exited with %s on SIGTERM (want 0); stderr: %s'
                     % (rc, self.stderr_text()))
+        elif self.proc is not None and not self.stopped and self.proc.returncode != 0:
+            # It died on its own: a crash or a sanitizer report (exit 86 in the asan build).
+            msg = ('athena-emu exited by itself with %s; stderr: %s'
+                   % (self.proc.returncode, self.report_text()))
+            if exc_type is None:
+                shutil.rmtree(self.tmp, ignore_errors=True)
+                raise AssertionError(msg)
+            sys.stderr.write(msg + '\n')
         shutil.rmtree(self.tmp, ignore_errors=True)
         return False
 
     def stop(self, sig=signal.SIGTERM, timeout=EXIT_TIMEOUT_S):
         """Send `sig` and wait; the exit code (kill -9 after `timeout`)."""
+        self.stopped = True
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         try:
@@ -293,6 +304,7 @@ class Emulator:
                                                  self.stderr_text()))
 
     def kill9(self):
+        self.stopped = True
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait(EXIT_TIMEOUT_S)
@@ -303,6 +315,12 @@ class Emulator:
                 return fh.read().decode('utf-8', 'replace')
         except (OSError, AttributeError):
             return ''
+
+    def report_text(self, limit=6000):
+        """The start of a sanitizer report on stderr, else the end of stderr."""
+        text = self.stderr_text()
+        m = re.search(r'^.*(runtime error:|ERROR: \w+Sanitizer)', text, re.M)
+        return text[m.start():m.start() + limit] if m else text[-limit:]
 
     def stdout_text(self):
         try:
