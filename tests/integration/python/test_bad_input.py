@@ -23,6 +23,7 @@ size, body size, JSON depth) read it from LIMITS below: one place to update.
 """
 
 import json
+import os
 import socket
 import unittest
 
@@ -498,7 +499,10 @@ class OperationMatrixTest(BadInputBase):
             self.assertEqual(self.emu.aws('GetSessionStatus', huge).status, 400)
         entry = self.emu.admin_ok('GET', 'requests')['requests'][-1]
         self.assertEqual(entry['session_id'], 'x' * 256 + '...')
-        self.assertLess(rss_kb(self.emu.proc.pid) - before, 32 * 1024)
+        # Under ASan freed blocks stay in its quarantine (256 MiB): the bound is checked in
+        # the normal build, and only loosely here.
+        bound_mb = 400 if os.environ.get('ATHENA_EMU_SANITIZED') else 32
+        self.assertLess(rss_kb(self.emu.proc.pid) - before, bound_mb * 1024)
         # Made-up operations share one metrics label; the journal keeps the
         # name (cut short).
         for i in range(50):

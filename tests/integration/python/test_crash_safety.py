@@ -333,8 +333,7 @@ class CrashSafetyTest(unittest.TestCase):
         for t in threads:
             t.start()
         time.sleep(self.rnd.uniform(*KILL_AFTER_S))
-        self.emu.proc.kill()  # kill -9, mid-load
-        self.emu.proc.wait(10)
+        self.emu.kill9()  # kill -9, mid-load
         stop.set()
         for t in threads:
             t.join(30)
