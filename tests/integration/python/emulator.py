@@ -35,7 +35,7 @@ JSON_CT = 'application/x-amz-json-1.1'
 TARGET_PREFIX = 'AmazonAthena.'
 HOUR_MS = 3600 * 1000
 
-READY_TIMEOUT_S = 5.0
+READY_TIMEOUT_S = 20.0
 EXIT_TIMEOUT_S = 10.0
 
 # Traffic goes to 127.0.0.1 only: never through a proxy from the environment.

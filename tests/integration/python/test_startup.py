@@ -20,7 +20,7 @@ FLAGS = ['--host', '--port', '--ready-file', '--db', '--fixtures', '--clock',
          '--log-format', '--log-level', '--admin', '--admin-token', '--auth',
          '--credentials', '--max-skew-s', '--help', '--version']
 
-RUN_TIMEOUT_S = 10
+RUN_TIMEOUT_S = 30
 
 
 def run(args, env=None, cwd=None):
@@ -130,7 +130,7 @@ class FlagsTest(TempDirTest):
             self.assertIsInstance(ready['port'], int)
             self.assertNotEqual(ready['port'], 0)
             want = 'listening on http://127.0.0.1:%d' % emu.port
-            deadline = time.monotonic() + 5
+            deadline = time.monotonic() + 20
             while want not in emu.stderr_text() + emu.stdout_text():
                 self.assertLess(time.monotonic(), deadline,
                                 'no %r in the log: %s' % (want,
@@ -145,7 +145,7 @@ class FlagsTest(TempDirTest):
     def test_random_seed_is_logged(self):
         with Emulator() as emu:
             want = 'listening on http://127.0.0.1:%d' % emu.port
-            deadline = time.monotonic() + 5
+            deadline = time.monotonic() + 20
             while want not in emu.stderr_text() + emu.stdout_text():
                 self.assertLess(time.monotonic(), deadline, emu.stderr_text())
                 time.sleep(0.01)  # waiting for the start-up log
