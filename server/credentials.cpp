@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "server/fixture_parser.hpp"
+
 namespace athena {
 
 namespace json = boost::json;
@@ -103,19 +105,7 @@ Result<CredentialStore> parse_credentials_text(std::string_view text, const std:
     boost::system::error_code ec;
     const std::size_t used = parser.write(text.data(), text.size(), ec);
     if (!ec) parser.finish(ec);
-    if (ec) {
-        std::size_t line = 1, col = 1;
-        for (std::size_t i = 0; i < std::min(used, text.size()); ++i) {
-            if (text[i] == '\n') {
-                ++line;
-                col = 1;
-            } else {
-                ++col;
-            }
-        }
-        return credentials_error(source, "$", "invalid JSON at line " + std::to_string(line) + ", column " +
-                                                  std::to_string(col) + ": " + ec.message());
-    }
+    if (ec) return credentials_error(source, "$", json_syntax_error(text, used, ec));
     try {
         return CredentialStore(parse_entries(parser.release()));
     } catch (const Bad& b) {

@@ -475,20 +475,7 @@ std::optional<Error> parse_json(std::string_view text, const std::string& source
     boost::system::error_code ec;
     std::size_t used = p.write(text.data(), text.size(), ec);
     if (!ec) p.finish(ec);
-    if (ec) {
-        // Line and column of the first byte the parser could not take.
-        std::size_t line = 1, col = 1;
-        for (std::size_t i = 0; i < std::min(used, text.size()); ++i) {
-            if (text[i] == '\n') {
-                ++line;
-                col = 1;
-            } else {
-                ++col;
-            }
-        }
-        return fixture_error(source, "$", "invalid JSON at line " + std::to_string(line) + ", column " +
-                                              std::to_string(col) + ": " + ec.message());
-    }
+    if (ec) return fixture_error(source, "$", json_syntax_error(text, used, ec));
     out = p.release();  // `out` shares `sp`: a move, not a copy
     return std::nullopt;
 }
@@ -502,6 +489,20 @@ Result<FixtureSet> parse_fixture_text(std::string_view text, const std::string& 
     json::value v(&arena);
     if (auto e = parse_json(text, source, &arena, v)) return *e;
     return parse_fixture_value(v, source);
+}
+
+std::string json_syntax_error(std::string_view text, std::size_t used, const boost::system::error_code& ec) {
+    // Line and column of the first byte the parser could not take.
+    std::size_t line = 1, col = 1;
+    for (std::size_t i = 0; i < std::min(used, text.size()); ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            col = 1;
+        } else {
+            ++col;
+        }
+    }
+    return "invalid JSON at line " + std::to_string(line) + ", column " + std::to_string(col) + ": " + ec.message();
 }
 
 Result<FixtureDocument> parse_fixture_document(std::string_view text, const std::string& source) {

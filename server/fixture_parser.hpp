@@ -2,6 +2,7 @@
 // Fixture documents (CONTRACT §8): JSON -> FixtureSet. Every problem is reported as
 // "<source>: <json path>: <reason>" and nothing of a bad document is used.
 #include <boost/json/value.hpp>
+#include <boost/system/error_code.hpp>
 
 #include <string>
 #include <string_view>
@@ -25,6 +26,10 @@ Result<FixtureDocument> parse_fixture_document(std::string_view text, const std:
 
 // The built-in default fixture (fixtures/default.json compiled in).
 std::string_view embedded_default_fixture();
+
+// "invalid JSON at line L, column C: <reason>" for a parser that stopped after `used` bytes of
+// `text` (the fixture and credentials files share it).
+std::string json_syntax_error(std::string_view text, std::size_t used, const boost::system::error_code& ec);
 
 // Resolves --fixtures values: files, directories (their *.json, sorted), "none"; no value at
 // all means the built-in default. Errors name the file.
