@@ -119,4 +119,23 @@ function M.q(s)
    return '"' .. s .. '"'
 end
 
+-- The sum over wrk's threads of the table each keeps under `name` (done() runs once, after).
+function M.merged(threads, name)
+   local out = {}
+   for _, t in ipairs(threads or {}) do
+      for k, v in pairs(t:get(name) or {}) do out[k] = (out[k] or 0) + v end
+   end
+   return out
+end
+
+-- "k1=v1 k2=v2", keys sorted.
+function M.fmt(t)
+   local keys = {}
+   for k in pairs(t) do keys[#keys + 1] = k end
+   table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+   local parts = {}
+   for _, k in ipairs(keys) do parts[#parts + 1] = tostring(k) .. "=" .. t[k] end
+   return table.concat(parts, " ")
+end
+
 return M

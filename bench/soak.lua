@@ -149,22 +149,8 @@ function response(status, headers, body)
    end
 end
 
-local function merged(name)
-   local out = {}
-   for _, t in ipairs(threads or {}) do
-      for k, v in pairs(t:get(name) or {}) do out[k] = (out[k] or 0) + v end
-   end
-   return out
-end
-
-local function fmt(t)
-   local keys = {}
-   for k in pairs(t) do keys[#keys + 1] = k end
-   table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
-   local parts = {}
-   for _, k in ipairs(keys) do parts[#parts + 1] = tostring(k) .. "=" .. t[k] end
-   return table.concat(parts, " ")
-end
+local function merged(name) return wire.merged(threads, name) end
+local fmt = wire.fmt
 
 function done(summary, latency, requests)
    local st = merged("statuses")
