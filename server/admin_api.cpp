@@ -23,17 +23,6 @@ HttpResponse json_response(unsigned status, const json::value& v) {
     return r;
 }
 
-HttpResponse admin_error(unsigned status, std::string message) {
-    // The message may echo path bytes that are not UTF-8: append_json_string keeps it valid JSON.
-    HttpResponse r;
-    r.status = status;
-    r.content_type = "application/json";
-    r.body = "{\"error\":";
-    append_json_string(r.body, message);
-    r.body += '}';
-    return r;
-}
-
 // The admin status for a domain error; every ErrorKind is mapped here.
 unsigned admin_status(ErrorKind k) {
     switch (k) {
@@ -50,8 +39,6 @@ unsigned admin_status(ErrorKind k) {
     }
     return 500;
 }
-
-HttpResponse from_error(const Error& e) { return admin_error(admin_status(e.kind), e.message); }
 
 json::object time_fields(Instant t) {
     return json::object{{"time", format_rfc3339_ms(t)}, {"epoch_ms", to_epoch_ms(t)}};
@@ -111,6 +98,19 @@ std::optional<Instant> json_time(const json::value& v) {
 }
 
 }  // namespace
+
+HttpResponse admin_error(unsigned status, std::string message) {
+    // The message may echo path bytes that are not UTF-8: append_json_string keeps it valid JSON.
+    HttpResponse r;
+    r.status = status;
+    r.content_type = "application/json";
+    r.body = "{\"error\":";
+    append_json_string(r.body, message);
+    r.body += '}';
+    return r;
+}
+
+HttpResponse admin_error(const Error& e) { return admin_error(admin_status(e.kind), e.message); }
 
 std::optional<std::string> url_decode(std::string_view s) {
     std::string out;
@@ -176,7 +176,7 @@ HttpResponse AdminApi::faults(const HttpRequest& req, std::string_view rest) {
 
 HttpResponse AdminApi::state() {
     auto snap = service_.export_state();
-    if (!snap) return from_error(snap.error());
+    if (!snap) return admin_error(snap.error());
     auto opaque = [](const std::string& text) -> json::value {
         if (text.empty()) return json::object{};
         boost::system::error_code ec;
@@ -332,17 +332,7 @@ HttpResponse AdminApi::requests(const HttpRequest& req, std::string_view query) 
     }
     json::array out;
     for (const auto& e : obs_.journal.query(operation, session_id, since)) {
-        json::object o{{"time", format_rfc3339_ms(e.time)}, {"epoch_ms", to_epoch_ms(e.time)},
-                       {"request_id", e.request_id}, {"account", e.account}, {"region", e.region},
-                       {"operation", e.operation}};
-        if (!e.session_id.empty()) o["session_id"] = e.session_id;
-        if (!e.calculation_id.empty()) o["calculation_id"] = e.calculation_id;
-        if (!e.workgroup.empty()) o["workgroup"] = e.workgroup;
-        o["status"] = e.status;
-        if (!e.error_code.empty()) o["error_code"] = e.error_code;
-        o["latency_ms"] = e.latency_ms;
-        if (!e.fault_id.empty()) o["fault_id"] = e.fault_id;
-        out.push_back(std::move(o));
+        out.push_back(journal_entry_json(e));
     }
     return json_response(200, json::object{{"requests", std::move(out)}});
 }
@@ -361,6 +351,7 @@ HttpResponse AdminApi::handle(const HttpRequest& req, std::string_view full) {
                                                 {"uptime_ms", up.count()}});
     }
     if (!opts_.enabled) return admin_error(404, "the admin API is off (--admin off); only /_emulator/health answers");
+    if (auto page = console_.asset(req, path)) return std::move(*page);  // no token: the page asks for it
     if (opts_.token) {
         const std::string expected = "Bearer " + *opts_.token;
         if (req.authorization.size() != expected.size() ||
@@ -369,6 +360,7 @@ HttpResponse AdminApi::handle(const HttpRequest& req, std::string_view full) {
                                     "with the value of --admin-token");
     }
 
+    if (auto r = console_.api(req, path, query)) return std::move(*r);
     std::string err;
     if (path == "reset") {
         if (m != "POST") return admin_error(404, "use POST /_emulator/reset");
@@ -380,7 +372,7 @@ HttpResponse AdminApi::handle(const HttpRequest& req, std::string_view full) {
             fixtures = it->value().get_bool();
         }
         auto r = service_.reset(fixtures);
-        if (!r) return from_error(r.error());
+        if (!r) return admin_error(r.error());
         obs_.faults.clear();
         obs_.journal.clear();
         if (fixtures)
@@ -390,7 +382,7 @@ HttpResponse AdminApi::handle(const HttpRequest& req, std::string_view full) {
     if (path == "fixtures") {
         if (m != "POST") return admin_error(404, "use POST /_emulator/fixtures with a fixture document");
         auto doc = parse_fixture_document(req.body, "request body");
-        if (!doc) return from_error(doc.error());
+        if (!doc) return admin_error(doc.error());
         for (std::size_t i = 0; i < doc->faults.size(); ++i)
             if (!doc->faults[i].id.empty())
                 for (const auto& existing : obs_.faults.list())
@@ -398,7 +390,7 @@ HttpResponse AdminApi::handle(const HttpRequest& req, std::string_view full) {
                         return admin_error(400, "request body: faults[" + std::to_string(i) + "].id: a fault rule with id '" +
                                                     existing.id + "' exists");
         auto r = service_.apply_fixtures(doc->set);
-        if (!r) return from_error(r.error());
+        if (!r) return admin_error(r.error());
         for (auto& rule : doc->faults) obs_.faults.add(rule);
         return json_response(200, json::object{{"applied", json::object{{"profiles", r->profiles},
                                                                         {"scenarios", r->scenarios},
@@ -429,12 +421,12 @@ HttpResponse AdminApi::handle(const HttpRequest& req, std::string_view full) {
             if (adv->is_int64() && adv->get_int64() < 0)
                 return admin_error(400, "advance_ms must be >= 0: the manual clock never moves backwards");
             auto r = service_.advance_clock(Millis{adv->to_number<std::int64_t>()});
-            if (!r) return from_error(r.error());
+            if (!r) return admin_error(r.error());
         } else {
             auto t = json_time(*set);
             if (!t) return admin_error(400, "set must be an RFC 3339 time such as \"2026-01-01T00:00:00Z\" or epoch seconds");
             auto r = service_.set_clock(*t);
-            if (!r) return from_error(r.error());
+            if (!r) return admin_error(r.error());
         }
         return describe();
     }
@@ -481,7 +473,7 @@ HttpResponse AdminApi::handle(const HttpRequest& req, std::string_view full) {
                 reason = std::string(r->get_string());
             }
             auto r = service_.force_transition(*id, tenant, *state, std::move(reason));
-            if (!r) return from_error(r.error());
+            if (!r) return admin_error(r.error());
             json::object o{{"session_id", r->session_id}, {"state", std::string(to_string(r->state))}};
             o["time"] = format_rfc3339_ms(r->at);
             o["epoch_ms"] = to_epoch_ms(r->at);
@@ -490,7 +482,7 @@ HttpResponse AdminApi::handle(const HttpRequest& req, std::string_view full) {
         if (parts[2] == "history") {
             if (m != "GET") return admin_error(404, "use GET /_emulator/sessions/{id}/history");
             auto r = service_.history(*id, tenant);
-            if (!r) return from_error(r.error());
+            if (!r) return admin_error(r.error());
             json::array transitions;
             for (const Step& s : r->transitions) {
                 json::object t = time_fields(s.at);
