@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <openssl/crypto.h>
 
+#include <charconv>
 #include <vector>
 
 #include "server/fixture_parser.hpp"
@@ -95,6 +96,14 @@ std::optional<Instant> json_time(const json::value& v) {
     if (v.is_string()) return parse_rfc3339(std::string_view(v.get_string().data(), v.get_string().size()));
     if (v.is_number()) return from_epoch_seconds(v.to_number<double>());
     return std::nullopt;
+}
+
+// A ?limit= value: 1 to 100000.
+std::optional<std::size_t> parse_limit(const std::string& v) {
+    std::size_t n = 0;
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc{} || end != v.data() + v.size() || n < 1 || n > 100000) return std::nullopt;
+    return n;
 }
 
 }  // namespace
@@ -315,6 +324,7 @@ HttpResponse AdminApi::requests(const HttpRequest& req, std::string_view query) 
     if (req.method != "GET") return admin_error(404, "use GET or DELETE /_emulator/requests");
     std::string operation, session_id;
     std::optional<Instant> since;
+    std::optional<std::size_t> limit;  // the newest N
     for (auto kv : split(query, '&')) {
         if (kv.empty()) continue;
         const auto eq = kv.find('=');
@@ -326,14 +336,17 @@ HttpResponse AdminApi::requests(const HttpRequest& req, std::string_view query) 
         else if (key == "since") {
             since = parse_time_text(*value);
             if (!since) return admin_error(400, "since must be an RFC 3339 time or epoch seconds (got '" + *value + "')");
+        } else if (key == "limit") {
+            limit = parse_limit(*value);
+            if (!limit) return admin_error(400, "limit must be an integer from 1 to 100000 (got '" + *value + "')");
         } else {
-            return admin_error(400, "unknown filter '" + std::string(key) + "' (use operation, session_id, since)");
+            return admin_error(400, "unknown filter '" + std::string(key) + "' (use operation, session_id, since, limit)");
         }
     }
+    const auto entries = obs_.journal.query(operation, session_id, since);
+    const std::size_t first = limit && entries.size() > *limit ? entries.size() - *limit : 0;
     json::array out;
-    for (const auto& e : obs_.journal.query(operation, session_id, since)) {
-        out.push_back(journal_entry_json(e));
-    }
+    for (std::size_t i = first; i < entries.size(); ++i) out.push_back(journal_entry_json(entries[i]));
     return json_response(200, json::object{{"requests", std::move(out)}});
 }
 

@@ -1,9 +1,6 @@
 #include "server/console.hpp"
 
 #include <boost/json.hpp>
-#include <boost/url/params_view.hpp>
-#include <boost/url/parse_query.hpp>
-#include <boost/url/pct_string_view.hpp>
 
 #include <algorithm>
 #include <map>
@@ -138,16 +135,20 @@ json::object clock_json(const Service& service) {
 }
 
 // ?account=&region= of a session call; nullopt when the query is malformed or names another key.
+// (Boost.URL 1.81's query parser reads past the end of a query that is a substring of the
+// request target, so the admin API's url_decode does it.)
 std::optional<Tenant> query_tenant(std::string_view query, const Tenant& fallback) {
     Tenant t = fallback;
-    if (query.empty()) return t;
-    const boost::core::string_view text(query.data(), query.size());
-    if (!boost::urls::parse_query(text)) return std::nullopt;
-    boost::urls::encoding_opts opts;
-    opts.space_as_plus = true;
-    for (const auto& p : boost::urls::params_view(text, opts)) {
-        if (p.key == "account") t.account = p.value;
-        else if (p.key == "region") t.region = p.value;
+    while (!query.empty()) {
+        const auto amp = query.find('&');
+        const std::string_view kv = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+        if (kv.empty()) continue;
+        const auto eq = kv.find('=');
+        const auto value = url_decode(eq == std::string_view::npos ? std::string_view{} : kv.substr(eq + 1));
+        if (!value) return std::nullopt;
+        if (kv.substr(0, eq) == "account") t.account = *value;
+        else if (kv.substr(0, eq) == "region") t.region = *value;
         else return std::nullopt;
     }
     return t;
@@ -206,15 +207,15 @@ std::optional<HttpResponse> Console::api(const HttpRequest& req, std::string_vie
     const std::string_view action = rest.substr(slash + 1);
     const bool is_timeline = action == "timeline";
     if (!is_timeline && action != "terminate") return std::nullopt;
-    const auto id = boost::urls::make_pct_string_view(rest.substr(0, slash));
+    const auto id = url_decode(rest.substr(0, slash));
     const auto tenant = query_tenant(query, service_.default_tenant());
-    if (!id || id->empty() || id->decode().find('/') != std::string::npos || !tenant)
+    if (!id || id->empty() || id->find('/') != std::string::npos || !tenant)
         return admin_error(400, "malformed session id or query: use sessions/{url-encoded id}/" +
                                     std::string(action) + "?account=...&region=...");
     if (req.method != (is_timeline ? "GET" : "POST"))
         return admin_error(404, std::string(is_timeline ? "use GET" : "use POST") + " /_emulator/sessions/{id}/" +
                                     std::string(action));
-    return is_timeline ? timeline(*tenant, id->decode()) : terminate(*tenant, id->decode());
+    return is_timeline ? timeline(*tenant, *id) : terminate(*tenant, *id);
 }
 
 HttpResponse Console::summary(const HttpRequest& req) {
