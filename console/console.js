@@ -448,7 +448,7 @@
         f.title = 'An injected fault answered this request';
         td.appendChild(f);
       }
-      cell(tr, `${r.latency_ms.toFixed(1)} ms`, 'mono');
+      td.appendChild(Object.assign(document.createElement('span'), { className: 'lat', textContent: `${r.latency_ms.toFixed(1)} ms` }));
       return tr;
     });
     $('#journal tbody').replaceChildren(...rows);

@@ -103,7 +103,7 @@
       const from = Math.max(b.from, d.lo);
       const to = Math.min(b.to, d.hi);
       if (to < from || b.from > d.hi) continue;
-      const w = Math.max(x(to) - x(from), b.future ? 0 : 1.5);
+      const w = Math.max(x(to) - x(from), b.future ? 0 : 3);
       const r = el('rect', {
         x: x(from), y, width: w, height: SESSION_H, rx: 4, fill: css(`--s-${b.state}`),
         class: `tl-band${b.future ? ' future' : ''}`, 'data-state': b.state, 'data-from': b.from,
@@ -145,6 +145,10 @@
           class: `tl-calc${s.future ? ' tl-band future' : ''}`, 'data-calc-id': c.id, 'data-state': s.state, 'data-from': s.epoch_ms,
         }, svg);
         r.dataset.tip = calcTip(c, s, next ? next.epoch_ms : undefined, s.future);
+        if (w > 70) {
+          const t = el('text', { x: x(from) + 6, y: y + CALC_H / 2 + 4, class: 'tl-calc-text' }, svg);
+          t.textContent = s.state;
+        }
       });
       y += CALC_H + CALC_GAP;
     }
@@ -224,6 +228,7 @@
     nowLabel.textContent = 'now';
     const cursor = el('line', { y1: TOP - 6, y2: height - AXIS_H, stroke: '#4f46e5', 'stroke-opacity': 0.35, visibility: 'hidden' }, svg);
     attachHover(svg, opts.tooltip, cursor, x, d, width);
+    if (opts.tooltip) opts.tooltip.hidden = true;
     container.replaceChildren(svg, legend());
   }
 
