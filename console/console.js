@@ -5,7 +5,10 @@
 
 (function () {
   const API = '/_emulator/';
+  // Polls every second, or less often when the summary is slow to build (thousands of
+  // sessions): the console takes at most 1/POLL_SHARE of the emulator's time.
   const POLL_MS = 1000;
+  const POLL_SHARE = 20;
   const JOURNAL_LIMIT = 200;
   const STATES = ['CREATING', 'CREATED', 'IDLE', 'BUSY', 'TERMINATING', 'TERMINATED', 'DEGRADED', 'FAILED'];
   const OPERATIONS = ['*', 'StartSession', 'GetSessionStatus', 'GetSession', 'ListSessions', 'TerminateSession',
@@ -27,6 +30,7 @@
     token: sessionStorage.getItem('athena-emu-admin-token') || '',
     timer: null,
     busy: false,
+    pollMs: POLL_MS,
   };
 
   // --- talking to the emulator ----------------------------------------------------------
@@ -182,8 +186,7 @@
     a.href = sessionHash(s.account, s.region, s.id);
     a.textContent = s.id;
     a.className = 'mono';
-    const td = cell(tr, a);
-    if (s.description) td.title = s.description;
+    cell(tr, a);
     cell(tr, pill(s.state)).title = s.reason || '';
     cell(tr, timeText(s.start_ms), 'mono').title = relative(s.start_ms, now);
     cell(tr, s.idle_since_ms !== undefined ? relative(s.idle_since_ms, now).replace(' ago', '') : '—', 'mono')
@@ -270,6 +273,7 @@
     const t = ui.timeline;
     if (!t) return;
     $('#timeline-title').textContent = `${t.session_id}  ·  ${t.workgroup}  ·  ${t.account} / ${t.region}`;
+    $('#timeline-title').title = t.description || '';
     $('#timeline-state').replaceChildren(pill(t.state));
     $('#session-actions').hidden = false;
     window.AthenaTimeline.render($('#timeline-body'), t, { windowMs: ui.windowMs, tooltip: $('#timeline-tooltip') });
@@ -498,7 +502,9 @@
     ui.busy = true;
     const live = $('#live');
     try {
+      const started = performance.now();
       const { json, etag } = await api('GET', 'summary');
+      ui.pollMs = Math.max(POLL_MS, Math.min(30000, (performance.now() - started) * POLL_SHARE));
       const changed = force || etag !== ui.summaryEtag;
       ui.summaryEtag = etag;
       if (changed) {
@@ -524,7 +530,7 @@
     ui.timer = setTimeout(async () => {
       if (document.visibilityState === 'visible' && !$('#token-dialog').open) await refresh(false);
       schedule();
-    }, POLL_MS);
+    }, ui.pollMs);
   }
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') refresh(false); });
 

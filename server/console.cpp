@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "server/admin_api.hpp"
 #include "server/console_assets.hpp"
@@ -117,14 +118,14 @@ json::object session_summary_json(const SessionSnapshot& ss, Instant now, const 
     if (st.idle_since) o["idle_since_ms"] = to_epoch_ms(*st.idle_since);
     if (st.end) o["end_ms"] = to_epoch_ms(*st.end);
     if (st.reason) o["reason"] = *st.reason;
-    if (!r.description.empty()) o["description"] = r.description;
     o["calculations"] = calcs ? calcs->total : 0;
     if (calcs && calcs->active)
         o["active_calculation"] = json::object{{"id", calcs->active->id},
                                                {"state", std::string(to_string(calcs->active_state))}};
     SessionRecord full = r;
     full.steps.insert(full.steps.end(), ss.script.begin(), ss.script.end());
-    if (auto n = next_step(std::move(full), now)) o["next"] = step_json(to_string(n->state), n->at, n->reason);
+    if (auto n = next_step(std::move(full), now))
+        o["next"] = json::object{{"state", std::string(to_string(n->state))}, {"epoch_ms", to_epoch_ms(n->at)}};
     return o;
 }
 
@@ -271,9 +272,16 @@ HttpResponse Console::timeline(const Tenant& t, const std::string& id) {
         }
         after = page->next;
     } while (after && calculations.size() < static_cast<std::size_t>(kMaxTimelineCalculations));
+    // The session's requests, and those naming one of its calculations (a request that a fault
+    // answered before it was processed names only its calculation).
+    std::set<std::string, std::less<>> calc_ids;
+    for (const auto& c : calculations) calc_ids.emplace(c.as_object().at("id").as_string());
+    auto entries = obs_.journal.query("", calc_ids.empty() ? id : std::string(), std::nullopt);
+    std::erase_if(entries, [&](const JournalEntry& e) {
+        return e.account != t.account || e.region != t.region ||
+               (e.session_id != id && !calc_ids.contains(e.calculation_id));
+    });
     json::array requests;
-    auto entries = obs_.journal.query("", id, std::nullopt);
-    std::erase_if(entries, [&](const JournalEntry& e) { return e.account != t.account || e.region != t.region; });
     const std::size_t first = entries.size() > kMaxTimelineRequests ? entries.size() - kMaxTimelineRequests : 0;
     for (std::size_t i = first; i < entries.size(); ++i) requests.push_back(journal_entry_json(entries[i]));
     json::object o{{"session_id", r.id}, {"account", t.account}, {"region", t.region}, {"workgroup", r.workgroup},

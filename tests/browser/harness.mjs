@@ -111,10 +111,10 @@ export async function openBrowser() {
   };
 }
 
-export async function screenshot(target, name) {
+export async function screenshot(target, name, options = {}) {
   await mkdir(ARTIFACTS, { recursive: true });
   const path = join(ARTIFACTS, name);
-  await target.screenshot({ path });
+  await target.screenshot({ path, ...options });
   return path;
 }
 

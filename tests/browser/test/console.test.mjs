@@ -137,21 +137,29 @@ describe('console', () => {
   });
 
   test("the worker's calculation is drawn with its states", async () => {
+    const status = await emu.aws('GetCalculationExecutionStatus', { CalculationExecutionId: calcId });
     await page.evaluate(() => { location.hash = '#session=123456789012/us-east-1/worker'; });
     await page.waitForSelector('#timeline-body svg .tl-calc');
     // Every step of the calculation, the one it is in now the last one drawn solid, what is
     // scheduled (RUNNING's end, COMPLETED) faded.
     const calcs = await page.$$eval('#timeline-body svg .tl-calc', (els) => els.map((e) => ({ state: e.dataset.state, future: e.classList.contains('future') })));
     assert.deepEqual(calcs.map((c) => c.state), ['CREATING', 'CREATED', 'QUEUED', 'RUNNING', 'COMPLETED']);
-    const status = await emu.aws('GetCalculationExecutionStatus', { CalculationExecutionId: calcId });
     assert.equal(calcs.filter((c) => !c.future).at(-1).state, status.json.Status.State);
     const bands = await page.$$eval('#timeline-body svg .tl-band[data-future="0"]', (els) => els.map((e) => e.dataset.state));
     const history = (await emu.admin('GET', 'sessions/worker/history')).transitions;
     assert.deepEqual(bands, history.map((t) => t.state));
     assert.deepEqual(bands, ['IDLE', 'BUSY']);
+    // Its requests: those naming the session, and those naming its calculation (the one a
+    // fault answered with a 500 before it was processed names only the calculation).
+    const journal = (await emu.admin('GET', 'requests')).requests.filter((r) => r.session_id === 'worker' || r.calculation_id === calcId);
+    const ticks = await page.$$eval('#timeline-body svg .tl-tick', (els) => els.map((e) => ({ id: e.dataset.requestId, status: Number(e.dataset.status), fault: e.dataset.fault })));
+    assert.deepEqual(ticks, journal.map((r) => ({ id: r.request_id, status: r.status, fault: r.fault_id || '' })));
+    assert.deepEqual(ticks.filter((t) => t.fault).map((t) => [t.status, t.fault]), [[500, 'calc-status-500']]);
     await screenshot(page.locator('#timeline-card'), 'console-timeline-worker.png');
     await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(page, 'console-worker.png');
+    // The README's picture (docs/console.png is a copy of it).
+    await screenshot(page, 'console-readme.png', { clip: { x: 0, y: 0, width: 1440, height: 790 } });
   });
 
   test('moving the clock from the page changes the states the page shows', async () => {
