@@ -347,7 +347,7 @@
       cell(tr, f.operation, 'mono');
       const m = f.match || {};
       cell(tr, Object.entries(m).map(([k, v]) => `${k}=${v}`).join(' ') || 'any', 'mono');
-      cell(tr, faultAction(f));
+      cell(tr, faultAction(f), 'mono');
       cell(tr, f.count === undefined ? '∞' : String(f.count)).className = 'mono';
       cell(tr, f.probability === undefined ? '1' : String(f.probability), 'mono');
       cell(tr, String(f.fired ?? 0), 'mono').dataset.fired = f.fired ?? 0;
