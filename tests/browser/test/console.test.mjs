@@ -30,13 +30,17 @@ async function clientTraffic(emu) {
   return calc;
 }
 
+// One Chromium (a fresh profile) for the whole file; each emulator gets its own tab.
+let browser;
+before(async () => { browser = await openBrowser(); });
+after(async () => { await browser?.close(); });
+
 async function waitForRows(page) {
   await page.waitForSelector('#sessions tbody tr.session');
 }
 
 describe('console', () => {
   let emu;
-  let browser;
   let page;
 
   let calcId;
@@ -44,14 +48,13 @@ describe('console', () => {
   before(async () => {
     emu = await startEmulator(['--fixtures', FIXTURE]);
     calcId = await clientTraffic(emu);
-    browser = await openBrowser();
     page = browser.page;
     await page.goto(`${emu.base}/_emulator/ui`);
     await waitForRows(page);
   });
 
   after(async () => {
-    await browser?.close();
+    await page?.close();
     await emu?.stop();
   });
 
@@ -271,11 +274,10 @@ describe('console', () => {
 describe('console with --admin-token', () => {
   test('the page asks for the token and sends it', async () => {
     const emu = await startEmulator(['--admin-token', 's3cret'], 's3cret');
-    const browser = await openBrowser();
+    const page = await browser.context.newPage();
     try {
       assert.equal((await emu.request('GET', '/_emulator/ui', undefined, { token: null })).status, 200);
       assert.equal((await emu.request('GET', '/_emulator/summary', undefined, { token: null })).status, 401);
-      const { page } = browser;
       await page.goto(`${emu.base}/_emulator/ui`);
       await page.waitForSelector('#token-dialog[open]');
       await screenshot(page, 'console-token.png');
@@ -291,7 +293,7 @@ describe('console with --admin-token', () => {
       await page.click('button[data-advance="5000"]');
       await until(page, () => document.querySelector('#sessions tr[data-session-id="example-creating"] .pill').dataset.state === 'CREATED');
     } finally {
-      await browser.close();
+      await page.close();
       await emu.stop();
     }
   });
