@@ -208,9 +208,10 @@ std::optional<HttpResponse> Console::api(const HttpRequest& req, std::string_vie
     const std::string_view action = rest.substr(slash + 1);
     const bool is_timeline = action == "timeline";
     if (!is_timeline && action != "terminate") return std::nullopt;
-    const auto id = url_decode(rest.substr(0, slash));
+    const std::string_view raw_id = rest.substr(0, slash);  // a '/' in an id is sent as %2F
+    const auto id = url_decode(raw_id);
     const auto tenant = query_tenant(query, service_.default_tenant());
-    if (!id || id->empty() || id->find('/') != std::string::npos || !tenant)
+    if (!id || id->empty() || raw_id.find('/') != std::string_view::npos || !tenant)
         return admin_error(400, "malformed session id or query: use sessions/{url-encoded id}/" +
                                     std::string(action) + "?account=...&region=...");
     if (req.method != (is_timeline ? "GET" : "POST"))
