@@ -444,7 +444,8 @@
       st.className = `status ${window.AthenaTimeline.statusClass(r.status)}`;
       st.textContent = r.status === 0 ? 'none' : String(r.status);
       const td = cell(tr, st);
-      if (r.error_code) td.appendChild(Object.assign(document.createElement('span'), { className: 'err', textContent: r.error_code }));
+      td.appendChild(Object.assign(document.createElement('span'), { className: 'lat', textContent: `${r.latency_ms.toFixed(1)} ms` }));
+      if (r.error_code) td.appendChild(Object.assign(document.createElement('span'), { className: 'err', textContent: r.error_code, title: r.error_code }));
       if (r.fault_id) {
         const f = document.createElement('span');
         f.className = 'fault-badge';
@@ -452,7 +453,6 @@
         f.title = 'An injected fault answered this request';
         td.appendChild(f);
       }
-      td.appendChild(Object.assign(document.createElement('span'), { className: 'lat', textContent: `${r.latency_ms.toFixed(1)} ms` }));
       return tr;
     });
     $('#journal tbody').replaceChildren(...rows);

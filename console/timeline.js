@@ -228,7 +228,9 @@
     nowLabel.textContent = 'now';
     const cursor = el('line', { y1: TOP - 6, y2: height - AXIS_H, stroke: '#4f46e5', 'stroke-opacity': 0.35, visibility: 'hidden' }, svg);
     attachHover(svg, opts.tooltip, cursor, x, d, width);
-    if (opts.tooltip) opts.tooltip.hidden = true;
+    // A redraw of the same session (each poll) keeps the tooltip; another session hides it.
+    if (opts.tooltip && container.dataset.session !== data.session_id) opts.tooltip.hidden = true;
+    container.dataset.session = data.session_id;
     container.replaceChildren(svg, legend());
   }
 
