@@ -27,6 +27,7 @@
     stateFilter: new Set(),
     journalLatest: undefined,
     journalKey: '',
+    journalSeq: 0,
     token: sessionStorage.getItem('athena-emu-admin-token') || '',
     timer: null,
     busy: false,
@@ -417,7 +418,10 @@
     let query = `requests?limit=${JOURNAL_LIMIT}`;
     if (op) query += `&operation=${encodeURIComponent(op)}`;
     if (sid) query += `&session_id=${encodeURIComponent(sid)}`;
+    // Filters typed quickly and the poll overlap: only the newest answer is drawn.
+    const seq = ++ui.journalSeq;
     const { json } = await api('GET', query);
+    if (seq !== ui.journalSeq) return;
     ui.journalKey = key;
     ui.journalLatest = latest;
     renderJournal(json.requests);

@@ -9,6 +9,7 @@
 #include "server/admin_api.hpp"
 #include "server/console_assets.hpp"
 #include "server/json_writer.hpp"
+#include "server/sigv4.hpp"
 #include "server/time_format.hpp"
 
 namespace athena {
@@ -48,14 +49,12 @@ HttpResponse not_modified(std::string_view etag, std::string_view content_type) 
     return r;
 }
 
-// A JSON answer with an ETag from its bytes (FNV-1a), answered 304 when the client has it.
+// A JSON answer with an ETag from its bytes (SHA-256, as the files'), answered 304 when the
+// client has it.
 HttpResponse cached_json(const HttpRequest& req, const json::value& v) {
     std::string body = json::serialize(v);
     repair_utf8(body);
-    std::uint64_t h = 1469598103934665603ull;
-    for (unsigned char c : body) h = (h ^ c) * 1099511628211ull;
-    char etag[24];
-    std::snprintf(etag, sizeof etag, "\"%016llx\"", static_cast<unsigned long long>(h));
+    const std::string etag = '"' + sigv4::sha256_hex(body).substr(0, 20) + '"';
     if (etag_matches(req, etag)) return not_modified(etag, "application/json");
     HttpResponse r;
     r.content_type = "application/json";
