@@ -239,7 +239,7 @@ TEST_CASE("validation: every model pattern compiles and accepts a valid value") 
           "S3LoggingConfiguration":{"Enabled":true,"LogLocation":"s3://bucket-1/logs/"}},
         "EngineConfiguration":{"SparkProperties":{"spark.x":"1"},"Classifications":[{"Name":"n","Properties":{"a":"b"}}]},
         "IdentityCenterConfiguration":{"EnableIdentityCenter":true,
-          "IdentityCenterInstanceArn":"arn:aws-cn:sso:::instance/ins-abcdef.123456789-"}}})");
+          "IdentityCenterInstanceArn":"arn:aws-cn:sso:::instance/ins-abcdef.12345678-"}}})");
     auto v = validate(shapes::kCreateWorkGroupInput, body.as_object());
     CHECK(v.message() == "0 validation errors detected: ");
     CHECK(v.ok());
