@@ -68,7 +68,7 @@ resource "aws_athena_workgroup" "sql" {
   configuration {
     enforce_workgroup_configuration    = true
     publish_cloudwatch_metrics_enabled = true
-    bytes_scanned_cutoff_per_query     = 10000000
+    bytes_scanned_cutoff_per_query     = 10485760
     result_configuration {
       output_location = "s3://tf-results/sql/"
     }
@@ -161,7 +161,7 @@ class TerraformWorkgroupTest(unittest.TestCase):
         self.assertEqual(sql['State'], 'DISABLED')
         self.assertEqual(sql['Description'], 'SQL workgroup from Terraform')
         self.assertEqual(sql['Configuration']['ResultConfiguration']['OutputLocation'], 's3://tf-results/sql/')
-        self.assertEqual(sql['Configuration']['BytesScannedCutoffPerQuery'], 10000000)
+        self.assertEqual(sql['Configuration']["BytesScannedCutoffPerQuery"], 10485760)
         self.assertIs(sql['Configuration']['EnforceWorkGroupConfiguration'], True)
         self.assertIs(sql['Configuration']['PublishCloudWatchMetricsEnabled'], True)
         self.assertEqual(self.tags('tf-sql'), {'team': 'data', 'env': 'test'})
