@@ -5,6 +5,7 @@
 
 #include "server/json_writer.hpp"
 #include "server/operations.hpp"
+#include "server/page_token.hpp"
 #include "server/time_format.hpp"
 #include "server/wire_model.hpp"
 
@@ -243,4 +244,19 @@ TEST_CASE("validation: every model pattern compiles and accepts a valid value") 
     auto v = validate(shapes::kCreateWorkGroupInput, body.as_object());
     CHECK(v.message() == "0 validation errors detected: ");
     CHECK(v.ok());
+}
+
+TEST_CASE("paging tokens: sealed with a keyed hash; any change is malformed") {
+    const std::string token = seal_page_token("s1:1767225600000:7");
+    REQUIRE(open_page_token(token));
+    CHECK(*open_page_token(token) == "s1:1767225600000:7");
+    CHECK(seal_page_token("s1:1767225600000:7") == token);  // stable across runs and restarts
+    for (std::size_t i = 0; i < token.size(); ++i) {
+        std::string bad = token;
+        bad[i] = bad[i] == 'A' ? 'B' : 'A';
+        CAPTURE(bad);
+        CHECK_FALSE(open_page_token(bad));
+    }
+    for (const char* bad : {"", "x", "====", "czE6MTox", "bm9wZQ==", "\xE2\x98\x83"}) CHECK_FALSE(open_page_token(bad));
+    CHECK(malformed_page_token_message("abc") == "The nextPageToken is malformed: abc");
 }

@@ -263,6 +263,22 @@ TEST_CASE("faults: skip, count, first rule wins, error defaults; the journal rec
     CHECK(w.call("DELETE", "/_emulator/faults/nope").status == 404);
 }
 
+TEST_CASE("an injected error with AthenaErrorCode gets ErrorCode too; the journal's numbers are plain decimals") {
+    World w;
+    REQUIRE(w.call("POST", "/_emulator/faults",
+                   R"({"operation":"StartSession","action":{"error":"InvalidRequestException","message":"m","members":{"AthenaErrorCode":"X"}}})")
+                .status == 200);
+    auto r = w.aws("AmazonAthena.StartSession", "{}");
+    CHECK(r.body == R"({"__type":"InvalidRequestException","Message":"m","AthenaErrorCode":"X","ErrorCode":"X"})");
+    CHECK(header(r, "X-Amzn-ErrorType").empty());
+    const std::string journal = w.call("GET", "/_emulator/requests").body;
+    const auto at = journal.find("\"latency_ms\":");
+    REQUIRE(at != std::string::npos);
+    const std::string value = journal.substr(at + 13, journal.find_first_of(",}", at) - at - 13);
+    CAPTURE(value);
+    CHECK(value.find_first_not_of("0123456789.") == std::string::npos);
+}
+
 TEST_CASE("transport faults and latency come back as delivery instructions") {
     World w;
     REQUIRE(w.call("POST", "/_emulator/faults", R"({"operation":"GetSessionStatus","count":1,"action":{"transport":"reset","latency_ms":20}})").status == 200);
