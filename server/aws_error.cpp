@@ -1,5 +1,7 @@
 #include "server/aws_error.hpp"
 
+#include <algorithm>
+
 #include "server/json_writer.hpp"
 
 namespace athena {
@@ -88,6 +90,12 @@ HttpResponse aws_error_response(const AwsError& e, const std::string& request_id
     if (!e.message.empty()) w.member("Message", e.message);
     for (const auto& [k, v] : e.members) w.member(k, v);
     for (const auto& [k, v] : e.raw_members) w.key(k).raw(v);
+    // An injected error with AthenaErrorCode gets ErrorCode too, as every real one has.
+    auto named = [&](std::string_view k) {
+        return std::any_of(e.raw_members.begin(), e.raw_members.end(), [&](const auto& m) { return m.first == k; });
+    };
+    for (const auto& [k, v] : e.raw_members)
+        if (k == "AthenaErrorCode" && !named("ErrorCode")) w.key("ErrorCode").raw(v);
     w.end_object();
     r.headers.emplace_back("x-amzn-RequestId", request_id);
     return r;
