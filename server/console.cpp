@@ -111,16 +111,20 @@ std::optional<Step> next_step(SessionRecord full, Instant now) {
 json::object session_summary_json(const SessionSnapshot& ss, Instant now, const CalculationTally* calcs) {
     const SessionRecord& r = ss.record;
     const SessionStatus st = status_at(r, now);
-    json::object o{{"id", r.id}, {"account", r.tenant.account}, {"region", r.tenant.region},
-                   {"workgroup", r.workgroup}, {"state", std::string(to_string(st.state))},
-                   {"start_ms", to_epoch_ms(st.start)}, {"changed_ms", to_epoch_ms(st.last_modified)}};
+    json::object o{{"id", r.id},
+                   {"account", r.tenant.account},
+                   {"region", r.tenant.region},
+                   {"workgroup", r.workgroup},
+                   {"state", std::string(to_string(st.state))},
+                   {"start_ms", to_epoch_ms(st.start)},
+                   {"changed_ms", to_epoch_ms(st.last_modified)}};
     if (st.idle_since) o["idle_since_ms"] = to_epoch_ms(*st.idle_since);
     if (st.end) o["end_ms"] = to_epoch_ms(*st.end);
     if (st.reason) o["reason"] = *st.reason;
     o["calculations"] = calcs ? calcs->total : 0;
     if (calcs && calcs->active)
-        o["active_calculation"] = json::object{{"id", calcs->active->id},
-                                               {"state", std::string(to_string(calcs->active_state))}};
+        o["active_calculation"] =
+            json::object{{"id", calcs->active->id}, {"state", std::string(to_string(calcs->active_state))}};
     SessionRecord full = r;
     full.steps.insert(full.steps.end(), ss.script.begin(), ss.script.end());
     if (auto n = next_step(std::move(full), now))
@@ -131,7 +135,8 @@ json::object session_summary_json(const SessionSnapshot& ss, Instant now, const 
 json::object clock_json(const Service& service) {
     const Instant now = service.now();
     return json::object{{"mode", service.clock_mode() == ClockMode::Manual ? "manual" : "system"},
-                        {"now", format_rfc3339_ms(now)}, {"epoch_ms", to_epoch_ms(now)}};
+                        {"now", format_rfc3339_ms(now)},
+                        {"epoch_ms", to_epoch_ms(now)}};
 }
 
 // ?account=&region= of a session call; nullopt when the query is malformed or names another key.
@@ -147,9 +152,12 @@ std::optional<Tenant> query_tenant(std::string_view query, const Tenant& fallbac
         const auto eq = kv.find('=');
         const auto value = url_decode(eq == std::string_view::npos ? std::string_view{} : kv.substr(eq + 1));
         if (!value) return std::nullopt;
-        if (kv.substr(0, eq) == "account") t.account = *value;
-        else if (kv.substr(0, eq) == "region") t.region = *value;
-        else return std::nullopt;
+        if (kv.substr(0, eq) == "account")
+            t.account = *value;
+        else if (kv.substr(0, eq) == "region")
+            t.region = *value;
+        else
+            return std::nullopt;
     }
     return t;
 }
@@ -157,9 +165,13 @@ std::optional<Tenant> query_tenant(std::string_view query, const Tenant& fallbac
 }  // namespace
 
 json::object journal_entry_json(const JournalEntry& e) {
-    json::object o{{"time", format_rfc3339_ms(e.time)}, {"epoch_ms", to_epoch_ms(e.time)},
-                   {"clock_time", format_rfc3339_ms(e.clock_time)}, {"clock_epoch_ms", to_epoch_ms(e.clock_time)},
-                   {"request_id", e.request_id}, {"account", e.account}, {"region", e.region},
+    json::object o{{"time", format_rfc3339_ms(e.time)},
+                   {"epoch_ms", to_epoch_ms(e.time)},
+                   {"clock_time", format_rfc3339_ms(e.clock_time)},
+                   {"clock_epoch_ms", to_epoch_ms(e.clock_time)},
+                   {"request_id", e.request_id},
+                   {"account", e.account},
+                   {"region", e.region},
                    {"operation", e.operation}};
     if (!e.session_id.empty()) o["session_id"] = e.session_id;
     if (!e.calculation_id.empty()) o["calculation_id"] = e.calculation_id;
@@ -173,14 +185,16 @@ json::object journal_entry_json(const JournalEntry& e) {
 
 std::optional<HttpResponse> Console::asset(const HttpRequest& req, std::string_view path) const {
     std::string_view name;
-    if (path == "ui" || path == "ui/") name = "index.html";
-    else if (path.substr(0, 3) == "ui/") name = path.substr(3);
-    else return std::nullopt;
+    if (path == "ui" || path == "ui/")
+        name = "index.html";
+    else if (path.substr(0, 3) == "ui/")
+        name = path.substr(3);
+    else
+        return std::nullopt;
     if (req.method != "GET" && req.method != "HEAD") return admin_error(404, "use GET /_emulator/ui");
     const auto assets = console_assets();
     const auto it = std::find_if(assets.begin(), assets.end(), [&](const ConsoleAsset& a) { return a.name == name; });
-    if (it == assets.end())
-        return admin_error(404, "no console file '" + std::string(name) + "': open /_emulator/ui");
+    if (it == assets.end()) return admin_error(404, "no console file '" + std::string(name) + "': open /_emulator/ui");
     if (etag_matches(req, it->etag)) return not_modified(it->etag, it->content_type);
     HttpResponse r;
     r.content_type = std::string(it->content_type);
@@ -211,8 +225,8 @@ std::optional<HttpResponse> Console::api(const HttpRequest& req, std::string_vie
     const auto id = url_decode(raw_id);
     const auto tenant = query_tenant(query, service_.default_tenant());
     if (!id || id->empty() || raw_id.find('/') != std::string_view::npos || !tenant)
-        return admin_error(400, "malformed session id or query: use sessions/{url-encoded id}/" +
-                                    std::string(action) + "?account=...&region=...");
+        return admin_error(400, "malformed session id or query: use sessions/{url-encoded id}/" + std::string(action) +
+                                    "?account=...&region=...");
     if (req.method != (is_timeline ? "GET" : "POST"))
         return admin_error(404, std::string(is_timeline ? "use GET" : "use POST") + " /_emulator/sessions/{id}/" +
                                     std::string(action));
@@ -264,9 +278,12 @@ HttpResponse Console::timeline(const Tenant& t, const std::string& id) {
             for (const auto& s : c.record.steps)
                 (s.at <= now ? steps : next).push_back(step_json(to_string(s.state), s.at, s.reason));
             std::string code = c.record.code.substr(0, kMaxCodeBytes);
-            json::object o{{"id", c.record.id}, {"state", std::string(to_string(c.status.state))},
-                           {"submitted_ms", to_epoch_ms(c.record.submitted)}, {"code", std::move(code)},
-                           {"steps", std::move(steps)}, {"scheduled", std::move(next)}};
+            json::object o{{"id", c.record.id},
+                           {"state", std::string(to_string(c.status.state))},
+                           {"submitted_ms", to_epoch_ms(c.record.submitted)},
+                           {"code", std::move(code)},
+                           {"steps", std::move(steps)},
+                           {"scheduled", std::move(next)}};
             if (!c.record.description.empty()) o["description"] = c.record.description;
             calculations.push_back(std::move(o));
         }
@@ -284,11 +301,18 @@ HttpResponse Console::timeline(const Tenant& t, const std::string& id) {
     json::array requests;
     const std::size_t first = entries.size() > kMaxTimelineRequests ? entries.size() - kMaxTimelineRequests : 0;
     for (std::size_t i = first; i < entries.size(); ++i) requests.push_back(journal_entry_json(entries[i]));
-    json::object o{{"session_id", r.id}, {"account", t.account}, {"region", t.region}, {"workgroup", r.workgroup},
-                   {"state", std::string(to_string(details->status.state))}, {"now_ms", to_epoch_ms(now)},
-                   {"start_ms", to_epoch_ms(r.start)}, {"transitions", std::move(past)},
-                   {"scheduled", std::move(scheduled)}, {"calculations", std::move(calculations)},
-                   {"requests", std::move(requests)}, {"requests_total", entries.size()}};
+    json::object o{{"session_id", r.id},
+                   {"account", t.account},
+                   {"region", t.region},
+                   {"workgroup", r.workgroup},
+                   {"state", std::string(to_string(details->status.state))},
+                   {"now_ms", to_epoch_ms(now)},
+                   {"start_ms", to_epoch_ms(r.start)},
+                   {"transitions", std::move(past)},
+                   {"scheduled", std::move(scheduled)},
+                   {"calculations", std::move(calculations)},
+                   {"requests", std::move(requests)},
+                   {"requests_total", entries.size()}};
     if (!r.description.empty()) o["description"] = r.description;
     HttpResponse resp;
     resp.content_type = "application/json";
