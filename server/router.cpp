@@ -111,6 +111,7 @@ HttpResponse Router::handle(const HttpRequest& req) {
 HttpResponse Router::handle_aws(const HttpRequest& req) {
     const auto started = std::chrono::steady_clock::now();
     const Instant received = obs_.wall.now();
+    const Instant received_clock = service_.now();
     const std::string request_id = new_request_id();
     // Under --auth sigv4 this is what the request claims until its signature is verified.
     Tenant tenant = tenant_from_authorization(req.authorization, service_.default_tenant(), auth_.credentials);
@@ -250,7 +251,8 @@ HttpResponse Router::handle_aws(const HttpRequest& req) {
                                                                                                  : std::string_view("(unknown)");
     obs_.metrics.observe(label, journal_status, error_code, ms / 1000.0);
     obs_.journal.add(JournalEntry{received, request_id, tenant.account, tenant.region, operation, session_id,
-                                  calculation_id, workgroup, journal_status, error_code, ms, fault ? fault->id : std::string()});
+                                  calculation_id, workgroup, journal_status, error_code, ms, fault ? fault->id : std::string(),
+                                  received_clock});
     if (log_.enabled(LogLevel::Info)) {
         char latency[32];
         std::snprintf(latency, sizeof latency, "%.3f", ms);
