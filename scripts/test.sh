@@ -82,9 +82,22 @@ deps() {
 stage deps deps || finish
 
 # ---- build/ (Release) ---------------------------------------------------------------------
+# Configured once (the configure step probes every Python and AWS CLI: seconds each); after
+# that `cmake --build` re-runs it by itself when a CMakeLists.txt changes.
+configured() {  # configured BUILD_DIR LAUNCHER_ARG OTHER_CACHE_LINE...
+  local dir=$1 launcher=${2#-DCMAKE_CXX_COMPILER_LAUNCHER=} line
+  shift 2
+  [ -f "$dir/CMakeCache.txt" ] || return 1
+  grep -qx "CMAKE_CXX_COMPILER_LAUNCHER:[A-Z]*=$launcher" "$dir/CMakeCache.txt" || return 1
+  for line in "$@"; do grep -qx "$line" "$dir/CMakeCache.txt" || return 1; done
+}
 build_release() {
-  cmake --preset release -DBUILD_TESTING=ON "$(athena_ccache_launcher)" >/dev/null &&
-    cmake --build --preset release
+  local launcher
+  launcher=$(athena_ccache_launcher)
+  if ! configured build "$launcher" 'BUILD_TESTING:BOOL=ON' 'CMAKE_BUILD_TYPE:STRING=Release'; then
+    cmake --preset release -DBUILD_TESTING=ON "$launcher" >/dev/null || return
+  fi
+  cmake --build --preset release
 }
 stage build build_release || finish
 
@@ -122,7 +135,12 @@ fi
 
 # ---- --full: ASan + UBSan, fuzzing, format, tidy ------------------------------------------
 build_asan() {
-  cmake --preset asan "$(athena_ccache_launcher)" >/dev/null && cmake --build --preset asan
+  local launcher
+  launcher=$(athena_ccache_launcher)
+  if ! configured build-asan "$launcher" 'ATHENA_SANITIZE:BOOL=ON' 'ATHENA_FUZZ:BOOL=ON'; then
+    cmake --preset asan "$launcher" >/dev/null || return
+  fi
+  cmake --build --preset asan
 }
 if stage "asan build" build_asan; then
   stage "asan tests" ctest --preset asan "${ctest_args[@]}"

@@ -2,8 +2,8 @@
 // A whole emulator without sockets or disk, for the fuzz targets: in-memory SQLite, a manual
 // clock at 2026-01-01T00:00:00Z, the built-in default fixtures, fixed seeds, the router and the
 // admin API. The "wall" clock (journal times, Date headers) is a second manual clock that
-// never moves, so nothing an input reaches depends on when it runs: a run with a fixed
-// -seed and -runs explores the same inputs every time. A fuzz target makes a fresh one for every input, so an input's outcome never
+// never moves, so an input's answers do not depend on when it runs. (Request latencies still
+// come from the real steady clock: the metrics histogram bucket they pick can vary.) A fuzz target makes a fresh one for every input, so an input's outcome never
 // depends on the inputs before it (a crash reproduces from its file alone) and memory stays
 // bounded.
 #include <cstdint>
