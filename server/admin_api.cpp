@@ -18,7 +18,7 @@ HttpResponse json_response(unsigned status, const json::value& v) {
     HttpResponse r;
     r.status = status;
     r.content_type = "application/json";
-    r.body = json::serialize(v);
+    r.body = serialize_plain(v);  // latency_ms as 1.885588, not 1.885588E0
     repair_utf8(r.body);  // ids and paths from the request may hold any bytes
     return r;
 }
@@ -43,6 +43,7 @@ unsigned admin_status(ErrorKind k) {
         case ErrorKind::TooManyRequests: return 409;
         case ErrorKind::InvalidArgument:
         case ErrorKind::InvalidState:
+        case ErrorKind::IdempotentParameterMismatch:
         case ErrorKind::AmbiguousId: return 400;
         case ErrorKind::ClockMode:
         case ErrorKind::ClockBackwards: return 409;
