@@ -239,6 +239,13 @@ HttpResponse AdminApi::state() {
             if (!r.result->result_type.empty()) res["result_type"] = r.result->result_type;
             o["result"] = std::move(res);
         }
+        if (r.session) {
+            json::object se{{"state", std::string(to_string(r.session->state))}, {"after_ms", r.session->after.count()}};
+            if (!r.session->reason.empty()) se["reason"] = r.session->reason;
+            o["session"] = std::move(se);
+        }
+        if (r.stop != OutcomeRule::Stop::Honoured) o["stop"] = std::string(to_string(r.stop));
+        if (r.stop == OutcomeRule::Stop::Delayed) o["stop_after_ms"] = r.stop_after.count();
         outcomes.push_back(std::move(o));
     }
     doc["outcomes"] = std::move(outcomes);

@@ -127,6 +127,36 @@ const json::value& need(const json::object& o, std::string_view k, const std::st
     return *v;
 }
 
+// An outcome rule's "session", "stop" and "stop_after_ms" (path `p` is the rule's).
+void parse_outcome_failure(const json::object& o, const std::string& p, std::int64_t max_ms, OutcomeRule& r) {
+    if (auto* v = get(o, "session")) {
+        const std::string sp = p + ".session";
+        const auto& so = as_object(*v, sp);
+        only(so, sp, {"state", "after_ms", "reason"});
+        const SessionState state = as_state(need(so, "state", sp), sp + ".state");
+        if (state != SessionState::Failed && state != SessionState::Degraded && state != SessionState::Terminated)
+            throw Bad{sp + ".state", "must be FAILED, DEGRADED or TERMINATED (got \"" +
+                                         std::string(to_string(state)) + "\")"};
+        OutcomeRule::SessionEffect e;
+        e.state = state;
+        e.after = Millis{as_int(need(so, "after_ms", sp), sp + ".after_ms", 0, max_ms)};
+        if (auto* x = get(so, "reason")) e.reason = bounded_string(*x, sp + ".reason", 1, 1024);
+        r.session = e;
+    }
+    if (auto* v = get(o, "stop")) {
+        const std::string name = as_string(*v, p + ".stop");
+        auto stop = parse_stop(name);
+        if (!stop) throw Bad{p + ".stop", "must be honoured, ignored or delayed (got \"" + name + "\")"};
+        r.stop = *stop;
+    }
+    const auto* after = get(o, "stop_after_ms");
+    if (r.stop == OutcomeRule::Stop::Delayed && !after)
+        throw Bad{p + ".stop_after_ms", "is required with \"stop\": \"delayed\" (how long CANCELING lasts)"};
+    if (after && r.stop != OutcomeRule::Stop::Delayed)
+        throw Bad{p + ".stop_after_ms", "is allowed only with \"stop\": \"delayed\""};
+    if (after) r.stop_after = Millis{as_int(*after, p + ".stop_after_ms", 0, max_ms)};
+}
+
 Tags parse_tags(const json::value& v, const std::string& path) {
     Tags tags;
     for (const auto& kv : as_object(v, path)) {
@@ -234,7 +264,8 @@ FixtureSet parse_document(const json::value& root, const std::string& source) {
         for (std::size_t i = 0; i < a.size(); ++i) {
             const std::string p = "outcomes[" + std::to_string(i) + "]";
             const auto& o = as_object(a[i], p);
-            only(o, p, {"match", "state", "reason", "queued_ms", "running_ms", "result"});
+            only(o, p, {"match", "state", "reason", "queued_ms", "running_ms", "result", "session", "stop",
+                        "stop_after_ms"});
             OutcomeRule r;
             const auto& m = as_object(need(o, "match", p), p + ".match");
             only(m, p + ".match", {"code_contains", "code_regex"});
@@ -271,6 +302,7 @@ FixtureSet parse_document(const json::value& root, const std::string& source) {
                 if (auto* x = get(ro, "result_type")) u.result_type = matching(*x, p + ".result.result_type", type, "a media type such as application/json");
                 r.result = u;
             }
+            parse_outcome_failure(o, p, kMaxMs, r);
             f.outcomes.push_back(std::move(r));
         }
     }

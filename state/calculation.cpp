@@ -70,4 +70,41 @@ bool outcome_matches(const OutcomeRule& rule, std::string_view code) {
     }
 }
 
+const OutcomeRule* first_matching(const std::vector<OutcomeRule>& rules, std::string_view code) {
+    for (const auto& r : rules)
+        if (outcome_matches(r, code)) return &r;
+    return nullptr;
+}
+
+std::string_view to_string(OutcomeRule::Stop s) {
+    switch (s) {
+        case OutcomeRule::Stop::Honoured: return "honoured";
+        case OutcomeRule::Stop::Ignored: return "ignored";
+        case OutcomeRule::Stop::Delayed: return "delayed";
+    }
+    return "honoured";
+}
+
+std::optional<OutcomeRule::Stop> parse_stop(std::string_view s) {
+    for (auto v : {OutcomeRule::Stop::Honoured, OutcomeRule::Stop::Ignored, OutcomeRule::Stop::Delayed})
+        if (to_string(v) == s) return v;
+    return std::nullopt;
+}
+
+std::string session_ended_reason(SessionState session_state) {
+    return "The session entered the " + std::string(to_string(session_state)) +
+           " state while the calculation ran.";
+}
+
+bool end_calculation_at(CalculationRecord& c, Instant at, SessionState session_state) {
+    if (auto done = final_at(c); done && *done < at) return false;
+    // A final step at the same instant loses: the session's end is in effect from `at` too.
+    std::erase_if(c.steps, [&](const CalculationStep& s) { return s.at > at || (s.at == at && is_final(s.state)); });
+    if (!c.steps.empty() && c.steps.back().state == CalculationState::Canceling)
+        c.steps.push_back(CalculationStep{at, CalculationState::Canceled, {}});
+    else
+        c.steps.push_back(CalculationStep{at, CalculationState::Failed, session_ended_reason(session_state)});
+    return true;
+}
+
 }  // namespace athena

@@ -68,9 +68,37 @@ struct OutcomeRule {
     std::string reason;
     std::optional<Millis> queued_ms, running_ms;
     std::optional<CalculationResultUris> result;
+    // Takes the session down `after` the calculation's start (FAILED, DEGRADED or TERMINATED).
+    struct SessionEffect {
+        SessionState state{SessionState::Failed};
+        Millis after{0};
+        std::string reason;  // empty = none
+        bool operator==(const SessionEffect&) const = default;
+    };
+    std::optional<SessionEffect> session;
+    // What StopCalculationExecution does: CANCELING for the profile's calculation_canceling_ms
+    // (honoured), nothing (ignored), or CANCELING for stop_after (delayed).
+    enum class Stop { Honoured, Ignored, Delayed };
+    Stop stop{Stop::Honoured};
+    Millis stop_after{0};  // delayed only
 };
+
+std::string_view to_string(OutcomeRule::Stop s);
+std::optional<OutcomeRule::Stop> parse_stop(std::string_view s);
 
 // True when `rule` matches `code` (regex: an ECMAScript search anywhere in the code).
 bool outcome_matches(const OutcomeRule& rule, std::string_view code);
+// The first rule of `rules` that matches `code`, or null.
+const OutcomeRule* first_matching(const std::vector<OutcomeRule>& rules, std::string_view code);
+
+// --- A calculation under a session that dies (CONTRACT §4) ------------------------------
+
+// The StateChangeReason of a calculation its session took down.
+std::string session_ended_reason(SessionState session_state);
+
+// Ends `c` at `at` because its session entered `session_state`: steps from `at` on that would
+// finish it are dropped and it ends FAILED (CANCELED when it is CANCELING then) at `at`.
+// A calculation that finished before `at` is left as it is. Returns true when it changed.
+bool end_calculation_at(CalculationRecord& c, Instant at, SessionState session_state);
 
 }  // namespace athena

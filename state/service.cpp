@@ -113,6 +113,7 @@ Result<TransitionResult> Service::force_transition(std::string_view id,
             freeze_at(*s, now);
             s->steps.push_back(Step{now, state, Cause::Admin, std::move(reason)});
             tx.put_session_steps(*s);
+            if (ends_calculation(state)) end_calculations_in(tx, *s, now, state);
             return TransitionResult{s->id, state, now};
         });
     } catch (const SqliteError& e) {

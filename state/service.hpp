@@ -206,8 +206,9 @@ public:
     Result<CalculationPage> list_calculations(const Tenant& t, std::string_view session_id,
                                               std::optional<CalculationState> filter, int max,
                                               std::optional<CalculationCursor> after);
-    // CANCELING now, CANCELED after calculation_canceling_ms; a finished or canceling
-    // calculation is left as it is. Returns the state after the call.
+    // CANCELING now, CANCELED after calculation_canceling_ms (an outcome rule's "delayed":
+    // after its stop_after_ms); a finished or canceling calculation, and one whose outcome rule
+    // says "ignored", is left as it is. Returns the state after the call.
     Result<CalculationState> stop_calculation(const Tenant& t, std::string_view id);
     Result<SessionEndpoint> session_endpoint(const Tenant& t, std::string_view session_id);
     // The session's coordinator and, for each calculation that ran, its workers.
@@ -223,7 +224,8 @@ public:
     Result<Unit> tag_resource(const Tenant& t, std::string_view arn, const Tags& tags);
     Result<Unit> untag_resource(const Tenant& t, std::string_view arn, const std::vector<std::string>& keys);
 
-    // Admin: forces `state` now and cancels the remaining steps. `t` narrows the lookup when
+    // Admin: forces `state` now and cancels the remaining steps; DEGRADED, FAILED, TERMINATING
+    // and TERMINATED end the running calculation. `t` narrows the lookup when
     // the same id exists in several tenants (AmbiguousId otherwise).
     Result<TransitionResult> force_transition(std::string_view id, const std::optional<Tenant>& t,
                                               SessionState state, std::string reason);
@@ -250,8 +252,10 @@ private:
     Result<SessionRecord> find_for_admin(std::string_view id, const std::optional<Tenant>& t);
     Result<Instant> set_clock_locked(Instant t);
     Result<ResourceRef> resolve_arn(Store::Tx& tx, const Tenant& t, std::string_view arn);
-    // TERMINATING now for an active session, and FAILED for its unfinished calculation.
+    // TERMINATING now for an active session, and the end of its unfinished calculation.
     void terminate_in(Store::Tx& tx, SessionRecord& s, Instant now, std::string reason);
+    // Ends, at `now`, the calculations of `s` not finished by then (its session entered `state`).
+    void end_calculations_in(Store::Tx& tx, const SessionRecord& s, Instant now, SessionState state);
     Profile profile_of_session(Store::Tx& tx, const SessionRecord& s);
     // A ClientRequestToken seen before: nullopt when new; else the original answer's
     // (first state, id), or an error when the parameters differ.

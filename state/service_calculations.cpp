@@ -48,12 +48,8 @@ Result<StartCalculationOutput> Service::start_calculation(const Tenant& t, const
                                                                " state; needs to be IDLE to accept Calculations.",
                                   s->id);
             const Profile p = profile_of_session(tx, *s);
-            std::optional<OutcomeRule> rule;
-            for (auto& r : tx.outcome_rules())
-                if (outcome_matches(r, in.code)) {
-                    rule = std::move(r);
-                    break;
-                }
+            const auto rules = tx.outcome_rules();
+            const OutcomeRule* rule = first_matching(rules, in.code);
 
             CalculationRecord c;
             c.tenant = t;
@@ -80,11 +76,13 @@ Result<StartCalculationOutput> Service::start_calculation(const Tenant& t, const
                        {created, CalculationState::Queued, {}},
                        {running, CalculationState::Running, {}},
                        {done, rule ? rule->state : CalculationState::Completed, rule ? rule->reason : std::string()}};
+            std::vector<Step> added{Step{now, SessionState::Busy, Cause::Calculation, {}}};
+            if (rule && rule->session)
+                added.push_back(Step{now + rule->session->after, rule->session->state, Cause::Calculation,
+                                     rule->session->reason});
+            if (auto ends = plan_session_around_calculation(*s, now, std::move(added), done))
+                end_calculation_at(c, ends->at, ends->state);
             tx.put_calculation(c);
-
-            freeze_at(*s, now);
-            s->steps.push_back(Step{now, SessionState::Busy, Cause::Calculation, {}});
-            s->steps.push_back(Step{done, SessionState::Idle, Cause::Calculation, {}});
             tx.put_session_steps(*s);
             if (in.client_token)
                 tx.put_token(t, "StartCalculationExecution", *in.client_token, in.fingerprint, "CREATING " + c.id);
@@ -141,18 +139,25 @@ Result<CalculationState> Service::stop_calculation(const Tenant& t, std::string_
             const Instant now = clock_.now();
             const CalculationState state = calculation_status_at(*c, now).state;
             if (is_final(state) || state == CalculationState::Canceling) return state;
+            const auto rules = tx.outcome_rules();
+            const OutcomeRule* rule = first_matching(rules, c->code);
+            // AWS's stop is best effort: a rule can accept it and carry nothing out.
+            if (rule && rule->stop == OutcomeRule::Stop::Ignored) return state;
             auto s = tx.find_session(t, c->session_id);
             const Profile p = s ? profile_of_session(tx, *s) : builtin_default_profile();
-            const Instant canceled = now + p.calculation_canceling_ms;
+            const Millis canceling =
+                rule && rule->stop == OutcomeRule::Stop::Delayed ? rule->stop_after : p.calculation_canceling_ms;
+            const Instant canceled = now + canceling;
             freeze_at(*c, now);
             c->steps.push_back(CalculationStep{now, CalculationState::Canceling, {}});
             c->steps.push_back(CalculationStep{canceled, CalculationState::Canceled, {}});
-            tx.put_calculation(*c);
             if (s) {
-                freeze_at(*s, now);
-                s->steps.push_back(Step{canceled, SessionState::Idle, Cause::Calculation, {}});
+                // The session's failure steps still to come stay; one during CANCELING cancels at once.
+                if (auto ends = plan_session_around_calculation(*s, now, {}, canceled))
+                    end_calculation_at(*c, ends->at, ends->state);
                 tx.put_session_steps(*s);
             }
+            tx.put_calculation(*c);
             return CalculationState::Canceling;
         });
     } catch (const SqliteError& e) {

@@ -166,11 +166,13 @@ void Service::terminate_in(Store::Tx& tx, SessionRecord& s, Instant now, std::st
     freeze_at(s, now);
     s.steps.push_back(Step{now, SessionState::Terminating, Cause::Api, std::move(reason)});
     tx.put_session_steps(s);
+    end_calculations_in(tx, s, now, SessionState::Terminating);
+}
+
+void Service::end_calculations_in(Store::Tx& tx, const SessionRecord& s, Instant now, SessionState state) {
     for (auto& c : tx.session_calculations(s.tenant, s.id)) {
         if (is_final(calculation_status_at(c, now).state)) continue;
-        freeze_at(c, now);
-        c.steps.push_back(CalculationStep{now, CalculationState::Failed, "The session was terminated."});
-        tx.put_calculation(c);
+        if (end_calculation_at(c, now, state)) tx.put_calculation(c);
     }
 }
 

@@ -71,6 +71,29 @@ SessionStatus status_at(const SessionRecord& s, Instant now) {
 
 void freeze_at(SessionRecord& s, Instant now) { s.steps = effective_steps(s, now); }
 
+std::optional<Step> plan_session_around_calculation(SessionRecord& s, Instant now, std::vector<Step> added,
+                                                    Instant calculation_end) {
+    const auto by_time = [](const Step& a, const Step& b) { return a.at < b.at; };
+    std::vector<Step> ahead = std::move(added);
+    for (const Step& step : s.steps)
+        if (step.at > now && ends_calculation(step.state)) ahead.push_back(step);
+    std::stable_sort(ahead.begin(), ahead.end(), by_time);
+    std::optional<Step> first_end;
+    for (const Step& step : ahead)
+        if (ends_calculation(step.state)) {
+            first_end = step;
+            break;
+        }
+    // The session does not come back to IDLE when it died under the calculation.
+    if (!first_end || first_end->at > calculation_end) {
+        ahead.push_back(Step{calculation_end, SessionState::Idle, Cause::Calculation, {}});
+        std::stable_sort(ahead.begin(), ahead.end(), by_time);
+    }
+    freeze_at(s, now);
+    s.steps.insert(s.steps.end(), ahead.begin(), ahead.end());
+    return first_end;
+}
+
 std::string idle_timeout_reason(int minutes) {
     return "Session was idle for " + std::to_string(minutes) +
            (minutes == 1 ? " minute" : " minutes") +

@@ -77,6 +77,16 @@ SessionStatus status_at(const SessionRecord& s, Instant now);
 // every step after `now`: what an API-made change does before appending its own step.
 void freeze_at(SessionRecord& s, Instant now);
 
+// Replans a session around its calculation from `now` on (CONTRACT §4). Kept: the transitions
+// up to `now` and the steps still to come whose state ends a calculation (a script's DEGRADED,
+// FAILED, TERMINATING, TERMINATED; other future steps are dropped). Added: `added` (the
+// calculation's BUSY, an outcome rule's session step), and IDLE (cause calculation) at
+// `calculation_end` unless a step that ends a calculation comes at or before it.
+// Returns the first step from `now` on that ends a calculation: the calculation ends there
+// when it comes at or before `calculation_end` (see end_calculation_at).
+std::optional<Step> plan_session_around_calculation(SessionRecord& s, Instant now, std::vector<Step> added,
+                                                    Instant calculation_end);
+
 // The reason given to both idle-timeout transitions.
 std::string idle_timeout_reason(int minutes);
 

@@ -33,4 +33,9 @@ bool is_active(SessionState s) {
 
 bool is_final(SessionState s) { return s == SessionState::Terminated || s == SessionState::Failed; }
 
+bool ends_calculation(SessionState s) {
+    return s == SessionState::Degraded || s == SessionState::Failed || s == SessionState::Terminating ||
+           s == SessionState::Terminated;
+}
+
 }  // namespace athena

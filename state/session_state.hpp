@@ -22,5 +22,8 @@ std::optional<Cause> parse_cause(std::string_view s);
 bool is_active(SessionState s);
 // TERMINATED, FAILED: the session has ended (EndDateTime is set).
 bool is_final(SessionState s);
+// DEGRADED, FAILED, TERMINATING, TERMINATED: a running calculation ends when its session
+// enters one of them, and a script keeps these steps across a calculation's start.
+bool ends_calculation(SessionState s);
 
 }  // namespace athena

@@ -56,7 +56,10 @@ CREATE INDEX IF NOT EXISTS calculations_by_session ON calculations(account, regi
 CREATE TABLE IF NOT EXISTS outcomes(
   idx INTEGER PRIMARY KEY, match TEXT NOT NULL, pattern TEXT NOT NULL, state TEXT NOT NULL,
   reason TEXT NOT NULL, queued_ms INTEGER, running_ms INTEGER, has_result INTEGER NOT NULL,
-  result_s3_uri TEXT NOT NULL, stdout_s3_uri TEXT NOT NULL, stderr_s3_uri TEXT NOT NULL, result_type TEXT NOT NULL
+  result_s3_uri TEXT NOT NULL, stdout_s3_uri TEXT NOT NULL, stderr_s3_uri TEXT NOT NULL, result_type TEXT NOT NULL,
+  session_state TEXT NOT NULL DEFAULT '', session_after_ms INTEGER NOT NULL DEFAULT 0,
+  session_reason TEXT NOT NULL DEFAULT '', stop TEXT NOT NULL DEFAULT 'honoured',
+  stop_after_ms INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS blobs(
   name TEXT PRIMARY KEY, value TEXT NOT NULL
@@ -164,6 +167,7 @@ void Store::create_schema() {
     try {
         db_.exec(kSchema);
         if (version && *version == 1) migrate_v1();
+        add_outcome_failure_columns();
         // Future versions migrate here, one step per version.
         db_.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', ?)")
             .bind(1, kSchemaVersion)
@@ -196,6 +200,23 @@ void Store::run_loader() {
         }
         std::this_thread::yield();  // let requests waiting for the lock in
     }
+}
+
+// The outcome rules' session and stop fields came within version 2: add them to a file
+// written before them (new columns with defaults, so no version step is needed).
+void Store::add_outcome_failure_columns() {
+    bool present = false;
+    {
+        auto st = db_.prepare("SELECT count(*) FROM pragma_table_info('outcomes') WHERE name = 'stop'");
+        st.step();
+        present = st.col_int(0) > 0;
+    }
+    if (present) return;
+    db_.exec("ALTER TABLE outcomes ADD COLUMN session_state TEXT NOT NULL DEFAULT ''");
+    db_.exec("ALTER TABLE outcomes ADD COLUMN session_after_ms INTEGER NOT NULL DEFAULT 0");
+    db_.exec("ALTER TABLE outcomes ADD COLUMN session_reason TEXT NOT NULL DEFAULT ''");
+    db_.exec("ALTER TABLE outcomes ADD COLUMN stop TEXT NOT NULL DEFAULT 'honoured'");
+    db_.exec("ALTER TABLE outcomes ADD COLUMN stop_after_ms INTEGER NOT NULL DEFAULT 0");
 }
 
 // Version 1 kept steps in tables of their own: encode them into their row's new column.
@@ -892,7 +913,8 @@ std::vector<OutcomeRule> Store::Tx::outcome_rules() {
     if (s_.outcomes_) return *s_.outcomes_;
     auto st = s_.db_.prepare(
         "SELECT match, pattern, state, reason, queued_ms, running_ms, has_result, result_s3_uri, stdout_s3_uri, "
-        "stderr_s3_uri, result_type FROM outcomes ORDER BY idx");
+        "stderr_s3_uri, result_type, session_state, session_after_ms, session_reason, stop, stop_after_ms "
+        "FROM outcomes ORDER BY idx");
     std::vector<OutcomeRule> rules;
     while (st.step()) {
         OutcomeRule r;
@@ -903,6 +925,10 @@ std::vector<OutcomeRule> Store::Tx::outcome_rules() {
         if (!st.col_null(4)) r.queued_ms = Millis{st.col_int(4)};
         if (!st.col_null(5)) r.running_ms = Millis{st.col_int(5)};
         if (st.col_int(6)) r.result = CalculationResultUris{st.col_text(7), st.col_text(8), st.col_text(9), st.col_text(10)};
+        if (auto state = parse_session_state(st.col_text(11)))
+            r.session = OutcomeRule::SessionEffect{*state, Millis{st.col_int(12)}, st.col_text(13)};
+        r.stop = parse_stop(st.col_text(14)).value_or(OutcomeRule::Stop::Honoured);
+        r.stop_after = Millis{st.col_int(15)};
         rules.push_back(std::move(r));
     }
     s_.outcomes_ = rules;
@@ -913,7 +939,8 @@ void Store::Tx::add_outcome_rule(const OutcomeRule& r) {
     s_.outcomes_.reset();
     auto st = s_.db_.prepare(
         "INSERT INTO outcomes(match, pattern, state, reason, queued_ms, running_ms, has_result, result_s3_uri, "
-        "stdout_s3_uri, stderr_s3_uri, result_type) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "stdout_s3_uri, stderr_s3_uri, result_type, session_state, session_after_ms, session_reason, stop, "
+        "stop_after_ms) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     st.bind(1, r.match == OutcomeRule::Match::CodeRegex ? "code_regex" : "code_contains")
         .bind(2, r.pattern)
         .bind(3, to_string(r.state))
@@ -922,11 +949,18 @@ void Store::Tx::add_outcome_rule(const OutcomeRule& r) {
     if (r.running_ms) st.bind(6, static_cast<std::int64_t>(r.running_ms->count())); else st.bind_null(6);
     const CalculationResultUris none;
     const auto& res = r.result ? *r.result : none;
+    static const std::string kNoReason;  // bound text must outlive run()
+    const std::string& session_reason = r.session ? r.session->reason : kNoReason;
     st.bind(7, r.result ? 1 : 0)
         .bind(8, res.result_s3_uri)
         .bind(9, res.stdout_s3_uri)
         .bind(10, res.stderr_s3_uri)
-        .bind(11, res.result_type);
+        .bind(11, res.result_type)
+        .bind(12, r.session ? to_string(r.session->state) : std::string_view(""))
+        .bind(13, static_cast<std::int64_t>(r.session ? r.session->after.count() : 0))
+        .bind(14, session_reason)
+        .bind(15, to_string(r.stop))
+        .bind(16, static_cast<std::int64_t>(r.stop_after.count()));
     st.run();
 }
 

@@ -183,6 +183,7 @@ public:
 private:
     void create_schema();
     void migrate_v1();
+    void add_outcome_failure_columns();
     // (Re)loads every timeline now.
     void load_timelines();
     // Loads up to `max` more sessions (in row id order); true when none remain.

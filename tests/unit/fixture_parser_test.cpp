@@ -64,3 +64,37 @@ TEST_CASE("fixture times take RFC 3339 and epoch seconds") {
     CHECK(r->clock == from_epoch_ms(1767225600500));
     CHECK(r->sessions[0].start_time == from_epoch_ms(1767225600000));
 }
+
+TEST_CASE("outcome rules: session and stop fields, with path and reason on every mistake") {
+    auto r = parse_fixture_text(
+        R"({"outcomes":[{"match":{"code_contains":"oom"},"state":"COMPLETED",
+             "session":{"state":"DEGRADED","after_ms":2500,"reason":"no coordinator"}},
+            {"match":{"code_contains":"x"},"state":"COMPLETED","stop":"delayed","stop_after_ms":900},
+            {"match":{"code_contains":"y"},"state":"FAILED","stop":"ignored"}]})",
+        "f.json");
+    REQUIRE(r);
+    REQUIRE(r->outcomes.size() == 3);
+    REQUIRE(r->outcomes[0].session);
+    CHECK(r->outcomes[0].session->state == SessionState::Degraded);
+    CHECK(r->outcomes[0].session->after == Millis{2500});
+    CHECK(r->outcomes[0].session->reason == "no coordinator");
+    CHECK(r->outcomes[0].stop == OutcomeRule::Stop::Honoured);
+    CHECK(r->outcomes[1].stop == OutcomeRule::Stop::Delayed);
+    CHECK(r->outcomes[1].stop_after == Millis{900});
+    CHECK(r->outcomes[2].stop == OutcomeRule::Stop::Ignored);
+
+    const std::string rule = R"({"outcomes":[{"match":{"code_contains":"a"},"state":"COMPLETED",)";
+    CHECK(error_of(rule + R"("session":{"state":"IDLE","after_ms":0}}]})") ==
+          "f.json: outcomes[0].session.state: must be FAILED, DEGRADED or TERMINATED (got \"IDLE\")");
+    CHECK(error_of(rule + R"("session":{"state":"FAILED"}}]})") == "f.json: outcomes[0].session.after_ms: is required");
+    CHECK(error_of(rule + R"("session":{"state":"FAILED","after_ms":-1}}]})") ==
+          "f.json: outcomes[0].session.after_ms: must be between 0 and 604800000 (got -1)");
+    CHECK(error_of(rule + R"("session":{"state":"FAILED","after_ms":0,"when":1}}]})") ==
+          "f.json: outcomes[0].session.when: unknown field (allowed here: state, after_ms, reason)");
+    CHECK(error_of(rule + R"("stop":"honored"}]})") ==
+          "f.json: outcomes[0].stop: must be honoured, ignored or delayed (got \"honored\")");
+    CHECK(error_of(rule + R"("stop":"delayed"}]})") ==
+          "f.json: outcomes[0].stop_after_ms: is required with \"stop\": \"delayed\" (how long CANCELING lasts)");
+    CHECK(error_of(rule + R"("stop_after_ms":5}]})") ==
+          "f.json: outcomes[0].stop_after_ms: is allowed only with \"stop\": \"delayed\"");
+}

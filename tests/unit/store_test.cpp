@@ -284,3 +284,48 @@ TEST_CASE("a file that is not an athena-emu database is refused with its path") 
         CHECK(std::string(e.what()).find(db.path.string()) != std::string::npos);
     }
 }
+
+TEST_CASE("outcome rules keep their session and stop fields, also in a file written before them") {
+    TempDb db;
+    OutcomeRule dying;
+    dying.pattern = "oom";
+    dying.session = OutcomeRule::SessionEffect{SessionState::Terminated, Millis{1200}, "gone"};
+    OutcomeRule slow;
+    slow.pattern = "slow";
+    slow.stop = OutcomeRule::Stop::Delayed;
+    slow.stop_after = Millis{700};
+    {
+        Store store(db.path.string());
+        store.write([&](Store::Tx& tx) {
+            tx.add_outcome_rule(dying);
+            tx.add_outcome_rule(slow);
+        });
+    }
+    {
+        Store store(db.path.string());
+        auto rules = store.read([](Store::Tx& tx) { return tx.outcome_rules(); });
+        REQUIRE(rules.size() == 2);
+        REQUIRE(rules[0].session);
+        CHECK(*rules[0].session == *dying.session);
+        CHECK(rules[0].stop == OutcomeRule::Stop::Honoured);
+        CHECK_FALSE(rules[1].session);
+        CHECK(rules[1].stop == OutcomeRule::Stop::Delayed);
+        CHECK(rules[1].stop_after == Millis{700});
+    }
+    {
+        // A file from before the fields: the columns are gone; opening adds them back.
+        sqlite3* raw = nullptr;
+        REQUIRE(sqlite3_open(db.path.c_str(), &raw) == SQLITE_OK);
+        for (const char* col : {"session_state", "session_after_ms", "session_reason", "stop", "stop_after_ms"})
+            REQUIRE(sqlite3_exec(raw, (std::string("ALTER TABLE outcomes DROP COLUMN ") + col).c_str(), nullptr,
+                                 nullptr, nullptr) == SQLITE_OK);
+        sqlite3_close(raw);
+    }
+    Store store(db.path.string());
+    auto rules = store.read([](Store::Tx& tx) { return tx.outcome_rules(); });
+    REQUIRE(rules.size() == 2);
+    CHECK_FALSE(rules[0].session);
+    CHECK(rules[1].stop == OutcomeRule::Stop::Honoured);
+    store.write([&](Store::Tx& tx) { tx.add_outcome_rule(dying); });
+    CHECK(store.read([](Store::Tx& tx) { return tx.outcome_rules(); }).back().session == dying.session);
+}

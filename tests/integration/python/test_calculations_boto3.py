@@ -405,12 +405,16 @@ class CalculationLifecycleTest(CalcTestCase):
         self.busy_error('calc-s2', 'TERMINATED')
         self.assertEqual(self.listed_ids('calc-s2'), [])
 
-    def test_a_calculation_cancels_the_remaining_script_steps(self):
+    def test_a_calculation_keeps_the_scripts_failure_steps(self):
         emu, c, sid = self.emu, self.c, 'calc-degrades'
         self.run_to_completion(sid, 1000)
-        emu.advance_to(60000)   # the script's DEGRADED step is gone
+        emu.advance_to(59999)
         self.expect_status(c, sid, 'IDLE', 0, 1000 + DONE_AT,
                            idle=1000 + DONE_AT, reason=MAYBE)
+        # Issue 19: only IDLE/BUSY steps are replaced; DEGRADED still comes.
+        emu.advance_to(60000)
+        self.expect_status(c, sid, 'DEGRADED', 0, 60000,
+                           reason='coordinator lost')
 
     def test_deprecated_calculation_configuration_code_block(self):
         emu, c, sid = self.emu, self.c, 'calc-s1'

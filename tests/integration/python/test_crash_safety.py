@@ -559,9 +559,14 @@ class CrashSafetyTest(unittest.TestCase):
             if op['answer']['State'] == 'CANCELING':
                 self.assertIn(st['State'], ('CANCELING', 'CANCELED', 'FAILED'), where)
                 if st['State'] == 'CANCELED':
-                    # Canceled by this stop, or by an earlier one (acknowledged or in flight).
-                    canceled_at = ms(st['CompletionDateTime']) - PROFILE['calculation_canceling_ms']
-                    self.assertIn(canceled_at, led.stop_clocks[cid], where)
+                    # Canceled by this stop, or by an earlier one (acknowledged or in flight),
+                    # or at once by a TerminateSession while CANCELING (issue 19).
+                    done = ms(st['CompletionDateTime'])
+                    canceled_at = done - PROFILE['calculation_canceling_ms']
+                    if canceled_at not in led.stop_clocks[cid]:
+                        sid = calcs[cid][0] if cid in calcs else None
+                        self.assertIn(done, terminate_clocks.get(sid, ()), where)
+                        canceled_at = min(led.stop_clocks[cid])
                     self.assertLessEqual(canceled_at, t, where)
             else:
                 self.assertEqual(st['State'], op['answer']['State'], where)
