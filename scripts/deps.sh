@@ -5,7 +5,7 @@
 # What building athena-emu needs.
 ATHENA_BUILD_DEPS=(
   build-essential cmake pkg-config
-  libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev libboost-regex1.81-dev
+  libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev libboost-regex1.81-dev libboost-url1.81-dev
   libsqlite3-dev libssl-dev doctest-dev
 )
 # What the test suite needs on top (boto3 + AWS CLI v2 from Debian, Node.js for the JS SDK).

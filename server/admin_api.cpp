@@ -14,6 +14,13 @@ namespace {
 
 namespace json = boost::json;
 
+// The output texts that differ from the default (CONTRACT §4: "stdout", "stderr", "result_text").
+void put_output(json::object& o, const CalculationOutput& out) {
+    if (out.stdout_text) o["stdout"] = *out.stdout_text;
+    if (out.stderr_text) o["stderr"] = *out.stderr_text;
+    if (out.result_text) o["result_text"] = *out.result_text;
+}
+
 HttpResponse json_response(unsigned status, const json::value& v) {
     HttpResponse r;
     r.status = status;
@@ -229,6 +236,7 @@ HttpResponse AdminApi::state() {
             if (!r.result->result_type.empty()) res["result_type"] = r.result->result_type;
             o["result"] = std::move(res);
         }
+        put_output(o, r.output);
         outcomes.push_back(std::move(o));
     }
     doc["outcomes"] = std::move(outcomes);
@@ -292,6 +300,7 @@ HttpResponse AdminApi::state() {
                                                {"result_type", c.result.result_type}}},
                        {"steps", std::move(steps)}};
         if (!c.description.empty()) o["description"] = c.description;
+        put_output(o, c.output);
         calculations.push_back(std::move(o));
     }
     doc["calculations"] = std::move(calculations);

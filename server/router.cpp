@@ -63,6 +63,9 @@ HttpResponse Router::handle(const HttpRequest& req) {
     if (req.target.substr(0, kAdminPrefix.size()) == kAdminPrefix)
         return admin_.handle(req, req.target.substr(kAdminPrefix.size()));
     const std::string_view path = req.target.substr(0, req.target.find('?'));
+    if (path == "/" && req.method == "POST" && !req.amz_target.empty()) return handle_aws(req);
+    // Without X-Amz-Target: S3 when it looks like S3 (s3_api.hpp), else as before.
+    if (req.amz_target.empty() && is_s3_request(req)) return s3_.handle(req);
     if (path == "/" && req.method == "POST") return handle_aws(req);
     return aws_error_response(
         AwsError::unknown_operation(404, "No operation at " + std::string(req.method) + " " + std::string(path) +
