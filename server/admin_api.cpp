@@ -15,6 +15,13 @@ namespace {
 
 namespace json = boost::json;
 
+// The output texts that differ from the default (CONTRACT §4: "stdout", "stderr", "result_text").
+void put_output(json::object& o, const CalculationOutput& out) {
+    if (out.stdout_text) o["stdout"] = *out.stdout_text;
+    if (out.stderr_text) o["stderr"] = *out.stderr_text;
+    if (out.result_text) o["result_text"] = *out.result_text;
+}
+
 HttpResponse json_response(unsigned status, const json::value& v) {
     HttpResponse r;
     r.status = status;
@@ -246,6 +253,7 @@ HttpResponse AdminApi::state() {
         }
         if (r.stop != OutcomeRule::Stop::Honoured) o["stop"] = std::string(to_string(r.stop));
         if (r.stop == OutcomeRule::Stop::Delayed) o["stop_after_ms"] = r.stop_after.count();
+        put_output(o, r.output);
         outcomes.push_back(std::move(o));
     }
     doc["outcomes"] = std::move(outcomes);
@@ -309,6 +317,7 @@ HttpResponse AdminApi::state() {
                                                {"result_type", c.result.result_type}}},
                        {"steps", std::move(steps)}};
         if (!c.description.empty()) o["description"] = c.description;
+        put_output(o, c.output);
         calculations.push_back(std::move(o));
     }
     doc["calculations"] = std::move(calculations);

@@ -1,6 +1,7 @@
 #include "server/faults.hpp"
 
 #include "server/operations.hpp"
+#include "server/s3_api.hpp"
 
 #include <boost/json.hpp>
 
@@ -65,9 +66,9 @@ std::optional<FaultRule> parse_fault_rule(const json::value& v, const std::strin
         auto* op = o.if_contains("operation");
         if (!op) throw Bad{path + ".operation", "is required (an operation name such as GetSessionStatus, or \"*\")"};
         r.operation = str(*op, path + ".operation");
-        if (r.operation != "*" && !is_athena_operation(r.operation))
-            throw Bad{path + ".operation", "must be an Athena operation name such as GetSessionStatus, or \"*\" (got \"" +
-                                               r.operation + "\")"};
+        if (r.operation != "*" && !is_athena_operation(r.operation) && !is_s3_operation(r.operation))
+            throw Bad{path + ".operation", "must be an Athena operation name such as GetSessionStatus, an S3 one such as "
+                                           "s3:GetObject, or \"*\" (got \"" + r.operation + "\")"};
         if (auto* m = o.if_contains("match")) {
             if (!m->is_object()) throw Bad{path + ".match", "must be an object"};
             const auto& mo = m->get_object();

@@ -121,6 +121,17 @@ const json::value* get(const json::object& o, std::string_view k) {
     return it == o.end() ? nullptr : &it->value();
 }
 
+// An outcome rule's or a calculation's output texts ("stdout", "stderr", "result_text"; up to
+// 1 MiB each); absent = the default.
+CalculationOutput parse_output(const json::object& o, const std::string& p) {
+    constexpr std::size_t kMaxOutput = 1 << 20;
+    CalculationOutput out;
+    if (auto* fv = get(o, "stdout")) out.stdout_text = bounded_string(*fv, p + ".stdout", 0, kMaxOutput);
+    if (auto* fv = get(o, "stderr")) out.stderr_text = bounded_string(*fv, p + ".stderr", 0, kMaxOutput);
+    if (auto* fv = get(o, "result_text")) out.result_text = bounded_string(*fv, p + ".result_text", 0, kMaxOutput);
+    return out;
+}
+
 const json::value& need(const json::object& o, std::string_view k, const std::string& path) {
     auto* v = get(o, k);
     if (!v) throw Bad{path + "." + std::string(k), "is required"};
@@ -265,8 +276,9 @@ FixtureSet parse_document(const json::value& root, const std::string& source) {
             const std::string p = "outcomes[" + std::to_string(i) + "]";
             const auto& o = as_object(a[i], p);
             only(o, p, {"match", "state", "reason", "queued_ms", "running_ms", "result", "session", "stop",
-                        "stop_after_ms"});
+                        "stop_after_ms", "stdout", "stderr", "result_text"});
             OutcomeRule r;
+            r.output = parse_output(o, p);
             const auto& m = as_object(need(o, "match", p), p + ".match");
             only(m, p + ".match", {"code_contains", "code_regex"});
             if (m.size() != 1) throw Bad{p + ".match", "give exactly one of code_contains or code_regex"};
@@ -422,8 +434,9 @@ FixtureSet parse_document(const json::value& root, const std::string& source) {
             const std::string p = "calculations[" + std::to_string(i) + "]";
             const auto& o = as_object(a[i], p);
             only(o, p, {"id", "session_id", "account", "region", "description", "code", "submitted",
-                        "working_directory", "result", "steps"});
+                        "working_directory", "result", "steps", "stdout", "stderr", "result_text"});
             FixtureCalculation c;
+            c.record.output = parse_output(o, p);
             c.path = p;
             c.record.id = bounded_string(need(o, "id", p), p + ".id", 1, 36);
             c.record.session_id = bounded_string(need(o, "session_id", p), p + ".session_id", 1, 256);

@@ -133,7 +133,11 @@ int main(int argc, char** argv) {
     std::unique_ptr<Sigv4Verifier> sigv4;
     if (cfg.auth == AuthMode::Sigv4)
         sigv4 = std::make_unique<Sigv4Verifier>(credentials, Sigv4Options{"athena", std::chrono::seconds(cfg.max_skew_s)});
-    Router router(service, admin, log, obs, RouterAuth{sigv4.get(), cfg.credentials ? &credentials : nullptr});
+    std::unique_ptr<Sigv4Verifier> sigv4_s3;
+    if (sigv4)
+        sigv4_s3 = std::make_unique<Sigv4Verifier>(credentials, Sigv4Options{"s3", std::chrono::seconds(cfg.max_skew_s), true});
+    Router router(service, admin, log, obs,
+                  RouterAuth{sigv4.get(), cfg.credentials ? &credentials : nullptr, sigv4_s3.get()});
     router.set_max_json_depth(cfg.max_json_depth);
 
     net::io_context ioc(cfg.threads);

@@ -96,6 +96,9 @@ HttpResponse Router::handle(const HttpRequest& req) {
     if (req.target.substr(0, kAdminPrefix.size()) == kAdminPrefix)
         return admin_.handle(req, req.target.substr(kAdminPrefix.size()));
     const std::string_view path = req.target.substr(0, req.target.find('?'));
+    if (path == "/" && req.method == "POST" && !req.amz_target.empty()) return handle_aws(req);
+    // Without X-Amz-Target: S3 when it looks like S3 (s3_api.hpp), else as before.
+    if (req.amz_target.empty() && is_s3_request(req)) return s3_.handle(req);
     if (path == "/" && req.method == "POST") return handle_aws(req);
     const std::string request_id = new_request_id();
     const auto e = AwsError::unknown_operation(404, "No operation at " + bounded(std::string(req.method)) + " " +

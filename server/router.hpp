@@ -1,10 +1,11 @@
 #pragma once
 // Request in, response out, no sockets: the AWS JSON 1.1 endpoint (POST /), the admin API
-// (/_emulator/), and JSON 404s for everything else. Logs one line per AWS request.
+// (/_emulator/), S3 reads of the calculations' output (s3_api.hpp), and JSON 404s for everything else. Logs one line per AWS request.
 #include "server/admin_api.hpp"
 #include "server/observability.hpp"
 #include "server/http_types.hpp"
 #include "server/logger.hpp"
+#include "server/s3_api.hpp"
 #include "server/sigv4.hpp"
 #include "state/service.hpp"
 
@@ -14,12 +15,14 @@ namespace athena {
 struct RouterAuth {
     const Sigv4Verifier* sigv4{nullptr};          // set: --auth sigv4, every AWS request is verified
     const CredentialStore* credentials{nullptr};  // --credentials: the account of each access key
+    const Sigv4Verifier* sigv4_s3{nullptr};       // set with sigv4: the same for S3 (service "s3")
 };
 
 class Router {
 public:
     Router(Service& service, AdminApi& admin, const Logger& log, Observability obs, RouterAuth auth = {})
-        : service_(service), admin_(admin), log_(log), obs_(obs), auth_(auth) {}
+        : service_(service), admin_(admin), log_(log), obs_(obs), auth_(auth),
+          s3_(service, log, obs, S3Auth{auth.sigv4_s3, auth.credentials}) {}
 
     // Never throws: a failure inside an operation becomes a 500 InternalServerException.
     HttpResponse handle(const HttpRequest& req);
@@ -37,6 +40,7 @@ private:
     Observability obs_;
     std::size_t max_json_depth_{32};
     RouterAuth auth_;
+    S3Api s3_;
 };
 
 // The tenant named by a SigV4 Authorization header, signature unchecked: account from a

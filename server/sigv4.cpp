@@ -228,7 +228,8 @@ std::string canonical_header_value(const std::vector<std::string_view>& values) 
 }
 
 std::string canonical_request(std::string_view method, std::string_view target, const HeaderLookup& headers,
-                              std::string_view signed_headers, std::string_view body) {
+                              std::string_view signed_headers, std::string_view body, bool s3,
+                              std::string_view payload_hash) {
     const auto q = target.find('?');
     const std::string_view path = target.substr(0, q);
     const std::string_view query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
@@ -237,7 +238,10 @@ std::string canonical_request(std::string_view method, std::string_view target, 
     out.reserve(512);
     out += method;
     out += '\n';
-    out += canonical_uri(path);
+    if (s3)
+        out += path.empty() ? std::string_view("/") : path;
+    else
+        out += canonical_uri(path);
     out += '\n';
     out += canonical_query(query);
     out += '\n';
@@ -250,7 +254,10 @@ std::string canonical_request(std::string_view method, std::string_view target, 
     out += '\n';
     out += names;
     out += '\n';
-    out += sha256_hex(body);
+    if (s3 && !payload_hash.empty())
+        out += payload_hash;
+    else
+        out += sha256_hex(body);
     return out;
 }
 
@@ -390,8 +397,12 @@ Sigv4Outcome Sigv4Verifier::verify(const Sigv4Request& req, Instant now) const {
 
     const std::string scope = std::string(scope_date) + "/" + std::string(region) + "/" + std::string(service) + "/" +
                               std::string(kTerminator);
-    std::string canonical =
-        sigv4::canonical_request(req.method, req.target, req.headers, auth.signed_headers, req.body);
+    const std::string_view payload_hash = options_.s3 ? trim(first_value(req.headers, "x-amz-content-sha256")) : std::string_view{};
+    if (!payload_hash.empty() && payload_hash != "UNSIGNED-PAYLOAD" && payload_hash != sigv4::sha256_hex(req.body))
+        return fail(AwsError{400, "XAmzContentSHA256Mismatch",
+                             "The provided 'x-amz-content-sha256' header does not match what was computed.", {}, {}});
+    std::string canonical = sigv4::canonical_request(req.method, req.target, req.headers, auth.signed_headers,
+                                                     req.body, options_.s3, payload_hash);
     std::string to_sign = sigv4::string_to_sign(amz_date, scope, canonical);
     const std::string expected = sigv4::signature(cred->secret_access_key, scope_date, region, service, to_sign);
     if (!equal_constant_time(expected, auth.signature)) {

@@ -19,6 +19,10 @@ namespace athena {
 struct Sigv4Options {
     std::string service{"athena"};       // the credential scope's service must be this
     std::chrono::seconds max_skew{300};  // allowed |X-Amz-Date - now|
+    // S3's rules (service "s3"): the path is signed as sent (no normalisation, no second
+    // encoding) and the payload hash is the x-amz-content-sha256 header (UNSIGNED-PAYLOAD or
+    // the body's SHA-256, which must then match).
+    bool s3{false};
 };
 
 struct Sigv4Request {
@@ -76,8 +80,10 @@ std::string canonical_header_value(const std::vector<std::string_view>& values);
 
 // Method, canonical URI, canonical query, "name:value\n" per signed header (names lower-cased,
 // in the order of `signed_headers`), the signed header names, hex SHA-256 of the body.
+// With `s3`: the path as sent and `payload_hash` instead of the body's hash (Sigv4Options::s3).
 std::string canonical_request(std::string_view method, std::string_view target, const HeaderLookup& headers,
-                              std::string_view signed_headers, std::string_view body);
+                              std::string_view signed_headers, std::string_view body, bool s3 = false,
+                              std::string_view payload_hash = {});
 
 // "AWS4-HMAC-SHA256\n<amz date>\n<scope>\n<hex SHA-256 of the canonical request>".
 std::string string_to_sign(std::string_view amz_date, std::string_view scope, std::string_view canonical_request);

@@ -107,4 +107,43 @@ bool end_calculation_at(CalculationRecord& c, Instant at, SessionState session_s
     return true;
 }
 
+std::optional<std::pair<std::string, std::string>> split_s3_uri(std::string_view uri) {
+    if (uri.size() < 5 || (uri.substr(0, 5) != "s3://" && uri.substr(0, 5) != "S3://")) return std::nullopt;
+    uri.remove_prefix(5);
+    const auto slash = uri.find('/');
+    if (slash == 0 || slash == std::string_view::npos) return std::nullopt;
+    return std::pair{std::string(uri.substr(0, slash)), std::string(uri.substr(slash + 1))};
+}
+
+std::string traceback_tail(std::string_view reason) {
+    std::string out = "Traceback (most recent call last):\n  File \"<stdin>\", line 1, in <module>\n";
+    out += reason.empty() ? std::string_view("Exception: calculation failed") : reason;
+    out += '\n';
+    return out;
+}
+
+std::vector<OutputObject> output_objects_at(const CalculationRecord& c, Instant now) {
+    std::vector<OutputObject> out;
+    const auto st = calculation_status_at(c, now);
+    if (st.state != CalculationState::Completed && st.state != CalculationState::Failed) return out;
+    auto add = [&](const std::string& uri, std::string body, std::string type) {
+        auto parts = split_s3_uri(uri);
+        if (!parts || parts->second.empty()) return;
+        out.push_back(OutputObject{std::move(parts->first), std::move(parts->second), std::move(body), std::move(type),
+                                   *st.completed, c.id, c.session_id});
+    };
+    const bool failed = st.state == CalculationState::Failed;
+    add(c.result.stdout_s3_uri, c.output.stdout_text.value_or(""), "text/plain");
+    add(c.result.stderr_s3_uri,
+        c.output.stderr_text ? *c.output.stderr_text : failed ? traceback_tail(st.reason.value_or("")) : "",
+        "text/plain");
+    if (!failed) {
+        std::string uri = c.result.result_s3_uri;
+        const std::string type = c.result.result_type.empty() ? "application/json" : c.result.result_type;
+        if (!uri.empty() && uri.back() == '/') uri += type == "application/json" ? "result.json" : "result.txt";
+        add(uri, c.output.result_text.value_or(""), type);
+    }
+    return out;
+}
+
 }  // namespace athena

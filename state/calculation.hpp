@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include <utility>
 
 #include "state/session.hpp"
 #include "state/time.hpp"
@@ -29,6 +30,13 @@ struct CalculationResultUris {
     std::string result_s3_uri, stdout_s3_uri, stderr_s3_uri, result_type;
 };
 
+// The texts a calculation writes (CONTRACT §4 outcome rules' stdout, stderr, result_text);
+// nullopt = the default (empty; a FAILED calculation's stderr is its reason as a traceback tail).
+struct CalculationOutput {
+    std::optional<std::string> stdout_text, stderr_text, result_text;
+    bool operator==(const CalculationOutput&) const = default;
+};
+
 struct CalculationRecord {
     Tenant tenant;
     std::string id;
@@ -38,6 +46,7 @@ struct CalculationRecord {
     Instant submitted;
     std::string working_directory;
     CalculationResultUris result;
+    CalculationOutput output;
     std::vector<CalculationStep> steps;  // ordered by `at`
     std::int64_t seq{0};                 // the store's insertion order
 };
@@ -81,6 +90,7 @@ struct OutcomeRule {
     enum class Stop { Honoured, Ignored, Delayed };
     Stop stop{Stop::Honoured};
     Millis stop_after{0};  // delayed only
+    CalculationOutput output;  // given to the calculations the rule decides
 };
 
 std::string_view to_string(OutcomeRule::Stop s);
@@ -100,5 +110,29 @@ std::string session_ended_reason(SessionState session_state);
 // finish it are dropped and it ends FAILED (CANCELED when it is CANCELING then) at `at`.
 // A calculation that finished before `at` is left as it is. Returns true when it changed.
 bool end_calculation_at(CalculationRecord& c, Instant at, SessionState session_state);
+
+// Where outputs go when the workgroup has no output location.
+inline constexpr std::string_view kDefaultResultsBucket = "athena-emu-results";
+
+// One object of a calculation's output as S3 serves it (CONTRACT §3b).
+struct OutputObject {
+    std::string bucket, key;
+    std::string body;
+    std::string content_type;
+    Instant last_modified;
+    std::string calculation_id, session_id;
+};
+
+// Splits "s3://bucket/key" (any case of the scheme); nullopt for anything else.
+std::optional<std::pair<std::string, std::string>> split_s3_uri(std::string_view uri);
+
+// The objects the calculation has written by `now`: none before its final state; stdout and
+// stderr once COMPLETED or FAILED; the result too once COMPLETED. A result URI that names a
+// folder (ends in '/') holds the result as "result" + the type's extension (result.json for
+// application/json, result.txt otherwise).
+std::vector<OutputObject> output_objects_at(const CalculationRecord& c, Instant now);
+
+// Stderr of a calculation that FAILED with `reason`: a Python traceback tail.
+std::string traceback_tail(std::string_view reason);
 
 }  // namespace athena

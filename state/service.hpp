@@ -171,6 +171,13 @@ struct ServiceOptions {
     std::uint64_t seed{0};  // generated session ids
 };
 
+// A bucket as the account sees it: it exists when it is the default results bucket or one of
+// the account's calculations names it (even before that calculation has written anything).
+struct BucketContents {
+    bool exists{false};
+    std::vector<OutputObject> objects;  // by key
+};
+
 class Service {
 public:
     // `manual` is the same object as `clock` when --clock manual, else null.
@@ -203,6 +210,9 @@ public:
     // workgroup's profile and the first matching outcome rule; the session is BUSY until it ends.
     Result<StartCalculationOutput> start_calculation(const Tenant& t, const StartCalculationInput& in);
     Result<CalculationDetails> get_calculation(const Tenant& t, std::string_view id);
+    // The calculation outputs in `bucket` that `account` owns (any region), as of now, by key
+    // (CONTRACT §3b).
+    Result<BucketContents> output_objects(std::string_view account, std::string_view bucket);
     Result<CalculationPage> list_calculations(const Tenant& t, std::string_view session_id,
                                               std::optional<CalculationState> filter, int max,
                                               std::optional<CalculationCursor> after);

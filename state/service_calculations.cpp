@@ -59,7 +59,11 @@ Result<StartCalculationOutput> Service::start_calculation(const Tenant& t, const
             c.code = in.code;
             c.submitted = now;
             c.working_directory = s->working_directory;
-            const std::string base = "s3://athena-emu-results/" + s->id + "/" + c.id + "/";
+            // Under the working directory, which follows the workgroup's output location.
+            std::string base = c.working_directory;
+            if (base.empty()) base = "s3://" + std::string(kDefaultResultsBucket) + "/" + s->id + "/";
+            if (base.back() != '/') base += '/';
+            base += c.id + "/";
             c.result = CalculationResultUris{base, base + "stdout.txt", base + "stderr.txt", "application/json"};
             if (rule && rule->result) {
                 const auto& r = *rule->result;
@@ -68,6 +72,7 @@ Result<StartCalculationOutput> Service::start_calculation(const Tenant& t, const
                 if (!r.stderr_s3_uri.empty()) c.result.stderr_s3_uri = r.stderr_s3_uri;
                 if (!r.result_type.empty()) c.result.result_type = r.result_type;
             }
+            if (rule) c.output = rule->output;
             const Instant created = now + p.calculation_creating_ms;
             const Instant running = created + (rule && rule->queued_ms ? *rule->queued_ms : p.calculation_queued_ms);
             const Instant done = running + (rule && rule->running_ms ? *rule->running_ms : p.calculation_running_ms);
@@ -100,6 +105,40 @@ Result<CalculationDetails> Service::get_calculation(const Tenant& t, std::string
     const auto st = calculation_status_at(*c, now);
     const auto dpu = running_ms_at(*c, now);
     return CalculationDetails{std::move(*c), st, dpu};
+}
+
+Result<BucketContents> Service::output_objects(std::string_view account, std::string_view bucket) {
+    try {
+        return store_.read([&](Store::Tx& tx) -> Result<BucketContents> {
+            const Instant now = clock_.now();
+            BucketContents contents;
+            contents.exists = bucket == kDefaultResultsBucket;
+            std::vector<OutputObject> out;
+            auto in_bucket = [&](const std::string& uri) {
+                auto parts = split_s3_uri(uri);
+                return parts && parts->first == bucket;
+            };
+            for (const auto& c : tx.account_calculations(account)) {
+                if (in_bucket(c.result.stdout_s3_uri) || in_bucket(c.result.stderr_s3_uri) || in_bucket(c.result.result_s3_uri))
+                    contents.exists = true;
+                for (auto& o : output_objects_at(c, now))
+                    if (o.bucket == bucket) out.push_back(std::move(o));
+            }
+            // S3 lists keys in UTF-8 binary order; a key written twice keeps its newest object.
+            std::stable_sort(out.begin(), out.end(), [](const OutputObject& a, const OutputObject& b) { return a.key < b.key; });
+            std::vector<OutputObject> unique;
+            for (auto& o : out) {
+                if (!unique.empty() && unique.back().key == o.key)
+                    unique.back() = std::move(o);
+                else
+                    unique.push_back(std::move(o));
+            }
+            contents.objects = std::move(unique);
+            return contents;
+        });
+    } catch (const SqliteError& e) {
+        return internal(e);
+    }
 }
 
 Result<CalculationPage> Service::list_calculations(const Tenant& t, std::string_view session_id,

@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS calculations(
   working_directory TEXT NOT NULL, result_s3_uri TEXT NOT NULL, stdout_s3_uri TEXT NOT NULL,
   stderr_s3_uri TEXT NOT NULL, result_type TEXT NOT NULL,
   steps BLOB NOT NULL DEFAULT x'',
+  stdout_text TEXT, stderr_text TEXT, result_text TEXT,
   UNIQUE(account, region, id)
 );
 CREATE INDEX IF NOT EXISTS calculations_by_session ON calculations(account, region, session_id, submitted_ms, cid);
@@ -59,7 +60,8 @@ CREATE TABLE IF NOT EXISTS outcomes(
   result_s3_uri TEXT NOT NULL, stdout_s3_uri TEXT NOT NULL, stderr_s3_uri TEXT NOT NULL, result_type TEXT NOT NULL,
   session_state TEXT NOT NULL DEFAULT '', session_after_ms INTEGER NOT NULL DEFAULT 0,
   session_reason TEXT NOT NULL DEFAULT '', stop TEXT NOT NULL DEFAULT 'honoured',
-  stop_after_ms INTEGER NOT NULL DEFAULT 0
+  stop_after_ms INTEGER NOT NULL DEFAULT 0,
+  stdout_text TEXT, stderr_text TEXT, result_text TEXT
 );
 CREATE TABLE IF NOT EXISTS blobs(
   name TEXT PRIMARY KEY, value TEXT NOT NULL
@@ -111,7 +113,27 @@ SessionState state_column(const Stmt& st, int i) {
 
 #define ATHENA_CALCULATION_COLUMNS                                                                          \
     "cid, account, region, id, session_id, description, code, submitted_ms, working_directory, result_s3_uri, " \
-    "stdout_s3_uri, stderr_s3_uri, result_type, steps"
+    "stdout_s3_uri, stderr_s3_uri, result_type, steps, stdout_text, stderr_text, result_text"
+
+std::optional<std::string> optional_text(const Stmt& st, int i) {
+    if (st.col_null(i)) return std::nullopt;
+    return st.col_text(i);
+}
+
+CalculationOutput read_output(const Stmt& st, int first) {
+    return CalculationOutput{optional_text(st, first), optional_text(st, first + 1), optional_text(st, first + 2)};
+}
+
+void bind_output(Stmt& st, int first, const CalculationOutput& o) {
+    int i = first;
+    for (const auto* text : {&o.stdout_text, &o.stderr_text, &o.result_text}) {
+        if (*text)
+            st.bind(i, **text);
+        else
+            st.bind_null(i);
+        ++i;
+    }
+}
 
 void read_calculation_row(const Stmt& st, CalculationRecord& c) {
     c.seq = st.col_int(0);
@@ -125,6 +147,7 @@ void read_calculation_row(const Stmt& st, CalculationRecord& c) {
     c.result = CalculationResultUris{st.col_text(9), st.col_text(10), st.col_text(11), st.col_text(12)};
     if (!decode_steps(st.col_view(13), c.steps))
         throw SqliteError("calculation '" + c.id + "' has damaged steps in the database");
+    c.output = read_output(st, 14);
 }
 
 }  // namespace
@@ -168,6 +191,7 @@ void Store::create_schema() {
         db_.exec(kSchema);
         if (version && *version == 1) migrate_v1();
         add_outcome_failure_columns();
+        if (version && *version <= 2) migrate_v2();
         // Future versions migrate here, one step per version.
         db_.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', ?)")
             .bind(1, kSchemaVersion)
@@ -255,6 +279,19 @@ void Store::migrate_v1() {
         }
     }
     db_.exec("DROP TABLE session_steps; DROP TABLE calculation_steps; DROP INDEX IF EXISTS sessions_by_id;");
+}
+
+// Version 2 had no output texts: every calculation and rule keeps the defaults (NULL).
+void Store::migrate_v2() {
+    // (A table that version 2 lacked was just created with them.)
+    for (const char* table : {"calculations", "outcomes"})
+        for (const char* column : {"stdout_text", "stderr_text", "result_text"}) {
+            auto has = db_.prepare("SELECT count(*) FROM pragma_table_info(?) WHERE name = ?");
+            has.bind(1, table).bind(2, column);
+            has.step();
+            const bool present = has.col_int(0) > 0;
+            if (!present) db_.exec(("ALTER TABLE " + std::string(table) + " ADD COLUMN " + column + " TEXT").c_str());
+        }
 }
 
 void Store::load_timelines() {
@@ -887,13 +924,13 @@ std::vector<CalculationRecord> Store::Tx::session_calculations(const Tenant& t, 
 void Store::Tx::put_calculation(const CalculationRecord& c) {
     const std::string steps = encode_steps(c.steps);
     // A calculation's other columns never change: a known one gets its steps replaced.
-    s_.db_
-        .prepare(
+    auto st = s_.db_.prepare(
             "INSERT INTO calculations(account, region, id, session_id, description, code, submitted_ms, "
-            "working_directory, result_s3_uri, stdout_s3_uri, stderr_s3_uri, result_type, steps) "
-            "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(account, region, id) DO UPDATE SET steps = excluded.steps")
-        .bind(1, c.tenant.account)
+            "working_directory, result_s3_uri, stdout_s3_uri, stderr_s3_uri, result_type, steps, stdout_text, "
+            "stderr_text, result_text) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(account, region, id) DO UPDATE SET steps = excluded.steps");
+    bind_output(st, 14, c.output);
+    st.bind(1, c.tenant.account)
         .bind(2, c.tenant.region)
         .bind(3, c.id)
         .bind(4, c.session_id)
@@ -909,12 +946,20 @@ void Store::Tx::put_calculation(const CalculationRecord& c) {
         .run();
 }
 
+std::vector<CalculationRecord> Store::Tx::account_calculations(std::string_view account) {
+    auto st = s_.db_.prepare("SELECT " ATHENA_CALCULATION_COLUMNS " FROM calculations WHERE account = ? ORDER BY cid");
+    st.bind(1, account);
+    std::vector<CalculationRecord> out;
+    while (st.step()) read_calculation_row(st, out.emplace_back());
+    return out;
+}
+
 std::vector<OutcomeRule> Store::Tx::outcome_rules() {
     if (s_.outcomes_) return *s_.outcomes_;
     auto st = s_.db_.prepare(
         "SELECT match, pattern, state, reason, queued_ms, running_ms, has_result, result_s3_uri, stdout_s3_uri, "
-        "stderr_s3_uri, result_type, session_state, session_after_ms, session_reason, stop, stop_after_ms "
-        "FROM outcomes ORDER BY idx");
+        "stderr_s3_uri, result_type, session_state, session_after_ms, session_reason, stop, stop_after_ms, "
+        "stdout_text, stderr_text, result_text FROM outcomes ORDER BY idx");
     std::vector<OutcomeRule> rules;
     while (st.step()) {
         OutcomeRule r;
@@ -929,6 +974,7 @@ std::vector<OutcomeRule> Store::Tx::outcome_rules() {
             r.session = OutcomeRule::SessionEffect{*state, Millis{st.col_int(12)}, st.col_text(13)};
         r.stop = parse_stop(st.col_text(14)).value_or(OutcomeRule::Stop::Honoured);
         r.stop_after = Millis{st.col_int(15)};
+        r.output = read_output(st, 16);
         rules.push_back(std::move(r));
     }
     s_.outcomes_ = rules;
@@ -940,7 +986,9 @@ void Store::Tx::add_outcome_rule(const OutcomeRule& r) {
     auto st = s_.db_.prepare(
         "INSERT INTO outcomes(match, pattern, state, reason, queued_ms, running_ms, has_result, result_s3_uri, "
         "stdout_s3_uri, stderr_s3_uri, result_type, session_state, session_after_ms, session_reason, stop, "
-        "stop_after_ms) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "stop_after_ms, stdout_text, stderr_text, result_text) "
+        "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    bind_output(st, 17, r.output);
     st.bind(1, r.match == OutcomeRule::Match::CodeRegex ? "code_regex" : "code_contains")
         .bind(2, r.pattern)
         .bind(3, to_string(r.state))

@@ -33,9 +33,10 @@
 namespace athena {
 
 // 2: session and calculation steps are a column of their row (encoded as in timeline_index.hpp)
+// 3: calculations and outcome rules hold their output texts (stdout_text, stderr_text, result_text; NULL = default)
 // instead of tables of their own; no index on the session id alone. A version-1 file is
 // migrated when it is opened.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // A ClientRequestToken already used: the request's fingerprint and the answer it got.
 struct TokenRecord {
@@ -128,6 +129,8 @@ public:
         // A session's calculations, newest first.
         std::vector<CalculationRecord> session_calculations(const Tenant& t, std::string_view session_id);
         void put_calculation(const CalculationRecord& c);  // insert, or replace its steps
+        // Every calculation of the account (any region), insertion order: the S3 outputs' owner.
+        std::vector<CalculationRecord> account_calculations(std::string_view account);
         std::vector<OutcomeRule> outcome_rules();          // in the order they were added
         void add_outcome_rule(const OutcomeRule& r);
         void set_blob(std::string_view name, std::string_view value);
@@ -184,6 +187,7 @@ private:
     void create_schema();
     void migrate_v1();
     void add_outcome_failure_columns();
+    void migrate_v2();
     // (Re)loads every timeline now.
     void load_timelines();
     // Loads up to `max` more sessions (in row id order); true when none remain.

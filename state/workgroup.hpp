@@ -4,6 +4,7 @@
 #include <string>
 
 #include "state/session.hpp"
+#include "state/calculation.hpp"
 
 namespace athena {
 

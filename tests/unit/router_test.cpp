@@ -137,7 +137,14 @@ TEST_CASE("errors: __type, X-Amzn-ErrorType and status agree") {
     auto r = w.call("GET", "/");
     CHECK(r.status == 404);
     CHECK(body(r)["__type"] == "UnknownOperationException");
-    CHECK(w.call("POST", "/other").status == 404);
+    // With X-Amz-Target a wrong path stays the AWS endpoint's 404; without, it is an S3 write,
+    // refused with S3's XML AccessDenied (s3_api.hpp).
+    HttpRequest other{"POST", "/other", "AmazonAthena.GetSessionStatus", {}, "{}"};
+    CHECK(w.router.handle(other).status == 404);
+    auto s3 = w.call("POST", "/other");
+    CHECK(s3.status == 403);
+    CHECK(s3.content_type == "application/xml");
+    CHECK(s3.body.find("<Code>AccessDenied</Code>") != std::string::npos);
 }
 
 TEST_CASE("answers are valid JSON when the request echoed in them is not UTF-8") {

@@ -265,9 +265,40 @@ INSERT INTO calculation_steps VALUES(1, 0, 1500, 'CREATING', ''), (1, 1, 1600, '
         REQUIRE(c->steps.size() == 2);
         CHECK(c->steps[1].state == CalculationState::Failed);
         CHECK(c->steps[1].reason == "boom");
+        CHECK(c->output == CalculationOutput{});  // version 3's texts: the defaults
     }
     Store again(db.path.string());  // a second open has nothing left to migrate
     CHECK(again.find_session(a, "old")->steps == expected);
+}
+
+TEST_CASE("calculation and outcome output texts persist; absent stays the default") {
+    TempDb db;
+    const Tenant a{"111111111111", "us-east-1"};
+    {
+        Store store(db.path.string());
+        store.write([&](Store::Tx& tx) {
+            CalculationRecord c;
+            c.tenant = a;
+            c.id = "c1";
+            c.session_id = "s1";
+            c.steps = {{from_epoch_ms(0), CalculationState::Completed, {}}};
+            c.output.stdout_text = "out\n";
+            c.output.result_text = "";
+            tx.put_calculation(c);
+            OutcomeRule r;
+            r.pattern = "x";
+            r.output.stderr_text = "err";
+            tx.add_outcome_rule(r);
+            return 0;
+        });
+    }
+    Store store(db.path.string());
+    auto c = store.find_calculation(a, "c1");
+    REQUIRE(c);
+    CHECK(c->output == CalculationOutput{"out\n", std::nullopt, ""});
+    auto rules = store.write([&](Store::Tx& tx) { return tx.outcome_rules(); });
+    REQUIRE(rules.size() == 1);
+    CHECK(rules[0].output == CalculationOutput{std::nullopt, "err", std::nullopt});
 }
 
 TEST_CASE("a file that is not an athena-emu database is refused with its path") {

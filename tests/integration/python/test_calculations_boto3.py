@@ -101,7 +101,7 @@ def fixture_doc(sessions, outcomes=None):
 
 
 def default_prefix(sid, cid):
-    return 's3://athena-emu-results/%s/%s/' % (sid, cid)
+    return 's3://athena-emu-results/%s/%s/%s/' % (WG, sid, cid)
 
 
 class CalculationAssertions(LifecycleAssertions):

@@ -121,7 +121,7 @@ class CliCalculationTest(CliCase):
         self.assertEqual(got['Status']['State'], 'COMPLETED')
         self.assertEqual(set(got['Result']), {'ResultS3Uri', 'StdOutS3Uri',
                                               'StdErrorS3Uri', 'ResultType'})
-        prefix = 's3://athena-emu-results/%s/%s/' % (SID, cid)
+        prefix = 's3://athena-emu-results/%s/%s/%s/' % (WG, SID, cid)
         for member in ('ResultS3Uri', 'StdOutS3Uri', 'StdErrorS3Uri'):
             self.assertTrue(got['Result'][member].startswith(prefix),
                             got['Result'])

@@ -209,7 +209,7 @@ test('start → BUSY → QUEUED → RUNNING → COMPLETED → IDLE, with results
     assert.deepEqual(got.Status, done.Status);
     assert.deepEqual(presentMembers(got.Result),
       ['ResultS3Uri', 'ResultType', 'StdErrorS3Uri', 'StdOutS3Uri']);
-    const prefix = `s3://athena-emu-results/js-s1/${id}/`;
+    const prefix = `s3://athena-emu-results/${WG}/js-s1/${id}/`;
     for (const m of ['ResultS3Uri', 'StdOutS3Uri', 'StdErrorS3Uri']) {
       assert.ok(got.Result[m].startsWith(prefix), `${m} ${got.Result[m]} under ${prefix}`);
     }
