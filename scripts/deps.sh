@@ -8,8 +8,10 @@ ATHENA_BUILD_DEPS=(
   libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev libboost-regex1.81-dev
   libsqlite3-dev libssl-dev doctest-dev
 )
-# What the test suite needs on top (boto3 + AWS CLI v2 from Debian, Node.js for the JS SDK).
-ATHENA_TEST_DEPS=(python3 python3-boto3 awscli ca-certificates procps)
+# What the test suite needs on top (boto3 + AWS CLI v2 from Debian, Node.js for the JS SDK;
+# pytest, pip, setuptools and wheel for the clients/python package's tests and its install test).
+ATHENA_TEST_DEPS=(python3 python3-boto3 awscli ca-certificates procps
+                  python3-pytest python3-pip python3-setuptools python3-wheel)
 # The `asan` preset and the fuzzers (docs/hardening.md): clang 14, its compiler-rt runtimes
 # (ASan, UBSan, libFuzzer: libclang-rt-14-dev), llvm-symbolizer for readable reports (llvm).
 ATHENA_ASAN_DEPS=(clang-14 libclang-rt-14-dev llvm)
