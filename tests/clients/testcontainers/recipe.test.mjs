@@ -41,6 +41,14 @@ if (!image) {
   console.log(`# built ${image} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
+// The image's OCI labels (docker/Dockerfile).
+const inspect = spawnSync("bash", [tool, "podman", "image", "inspect", "--format", "{{json .Labels}}", image], { encoding: "utf8" });
+const labels = JSON.parse(inspect.stdout.trim().split("\n").pop());
+for (const key of ["title", "description", "version", "revision", "created", "source"]) {
+  assert.ok(labels[`org.opencontainers.image.${key}`], `label org.opencontainers.image.${key} missing: ${inspect.stdout}`);
+}
+assert.equal(labels["org.opencontainers.image.title"], "athena-emu");
+
 // podman's Docker-compatible API on a socket of our own; stopped by its PID at the end.
 const sockDir = mkdtempSync(join(tmpdir(), "athena-emu-tc-"));
 const sock = join(sockDir, "podman.sock");
