@@ -255,6 +255,7 @@ HttpResponse AdminApi::state() {
         if (!r.description.empty()) o["description"] = r.description;
         if (!r.notebook_version.empty()) o["notebook_version"] = r.notebook_version;
         if (!r.monitoring_configuration.empty()) o["monitoring_configuration"] = opaque(r.monitoring_configuration);
+        if (ss.next_calculation_id) o["next_calculation_id"] = *ss.next_calculation_id;
         json::array history;
         for (const auto& st : r.steps) {
             json::object h{{"state", std::string(to_string(st.state))}, {"time", format_rfc3339_ms(st.at)},

@@ -156,7 +156,13 @@ std::string workgroup_arn(const Tenant& t, std::string_view name);
 struct SessionSnapshot {
     SessionRecord record;     // steps: the transitions made up to now, derived ones included
     std::vector<Step> script; // the steps still to come
+    std::optional<std::string> next_calculation_id;  // chosen by the admin API, not yet used
 };
+
+// Where the store keeps the id chosen for a session's next calculation (a blob).
+inline std::string next_calculation_id_key(const Tenant& t, std::string_view session_id) {
+    return "next_calculation_id/" + t.account + "/" + t.region + "/" + std::string(session_id);
+}
 
 struct StateSnapshot {
     Instant now;
@@ -239,7 +245,7 @@ public:
     // Admin: the id the session's next StartCalculationExecution gives its calculation (1 to 36
     // characters, like a CalculationExecutionId; InvalidArgument otherwise). AlreadyExists when
     // a calculation of the tenant has it. Replaces an earlier choice; used once. Returns the
-    // session's id. Kept in the store (a database file keeps it), not in the state export.
+    // session's id. Kept in the store (a database file keeps it) and in the state export.
     Result<std::string> set_next_calculation_id(std::string_view session_id, const std::optional<Tenant>& t,
                                                 std::string calculation_id);
 

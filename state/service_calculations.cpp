@@ -31,14 +31,6 @@ std::optional<ExecutorState> parse_executor_state(std::string_view s) {
     return std::nullopt;
 }
 
-namespace {
-
-std::string next_calculation_id_key(const Tenant& t, std::string_view session_id) {
-    return "next_calculation_id/" + t.account + "/" + t.region + "/" + std::string(session_id);
-}
-
-}  // namespace
-
 std::string Service::take_calculation_id(Store::Tx& tx, const SessionRecord& s) {
     const std::string key = next_calculation_id_key(s.tenant, s.id);
     auto chosen = tx.blob(key);

@@ -118,6 +118,24 @@ class ChosenIds(unittest.TestCase):
         self.assertEqual(status, 404)
         self.assertIn('use POST', doc['error'])
 
+    def test_next_calculation_id_survives_the_state_round_trip_and_a_restart(self):
+        self.start({'athena-emu:session-id': 's-1'})
+        self.emu.admin_ok('POST', 'sessions/s-1/next-calculation-id', {'id': 'calc-7'})
+        doc = self.emu.admin_ok('GET', 'state')
+        exported = [s for s in doc['sessions'] if s['id'] == 's-1'][0]
+        self.assertEqual(exported['next_calculation_id'], 'calc-7')
+        self.emu.admin_ok('POST', 'reset', {'fixtures': False})
+        self.emu.load(doc)
+        c = self.athena.start_calculation_execution(SessionId='s-1', CodeBlock='print(1)')
+        self.assertEqual(c['CalculationExecutionId'], 'calc-7')
+        used = [s for s in self.emu.admin_ok('GET', 'state')['sessions'] if s['id'] == 's-1'][0]
+        self.assertNotIn('next_calculation_id', used)
+        bad = {'workgroups': [{'name': 'wg2', 'engine_version': SPARK}],
+               'sessions': [{'id': 'x', 'workgroup': 'wg2', 'next_calculation_id': 'y' * 37}]}
+        status, err = self.emu.admin('POST', 'fixtures', bad)
+        self.assertEqual(status, 400)
+        self.assertIn('sessions[0].next_calculation_id', err['error'])
+
     def test_scenario_control_tag_is_not_listed_either(self):
         self.emu.load({'scenarios': {'born-idle': [{'after_ms': 0, 'state': 'IDLE'}]}})
         status, _, out = self.start({'athena-emu:scenario': 'born-idle', 'athena-emu:session-id': 'sc',
