@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <openssl/crypto.h>
 
+#include <charconv>
 #include <vector>
 
 #include "server/fixture_parser.hpp"
@@ -18,19 +19,8 @@ HttpResponse json_response(unsigned status, const json::value& v) {
     HttpResponse r;
     r.status = status;
     r.content_type = "application/json";
-    r.body = json::serialize(v);
+    r.body = serialize_plain(v);  // latency_ms as 1.885588, not 1.885588E0
     repair_utf8(r.body);  // ids and paths from the request may hold any bytes
-    return r;
-}
-
-HttpResponse admin_error(unsigned status, std::string message) {
-    // The message may echo path bytes that are not UTF-8: append_json_string keeps it valid JSON.
-    HttpResponse r;
-    r.status = status;
-    r.content_type = "application/json";
-    r.body = "{\"error\":";
-    append_json_string(r.body, message);
-    r.body += '}';
     return r;
 }
 
@@ -44,6 +34,7 @@ unsigned admin_status(ErrorKind k) {
         case ErrorKind::AlreadyExists: return 409;
         case ErrorKind::InvalidArgument:
         case ErrorKind::InvalidState:
+        case ErrorKind::IdempotentParameterMismatch:
         case ErrorKind::AmbiguousId: return 400;
         case ErrorKind::ClockMode:
         case ErrorKind::ClockBackwards: return 409;
@@ -51,8 +42,6 @@ unsigned admin_status(ErrorKind k) {
     }
     return 500;
 }
-
-HttpResponse from_error(const Error& e) { return admin_error(admin_status(e.kind), e.message); }
 
 json::object time_fields(Instant t) {
     return json::object{{"time", format_rfc3339_ms(t)}, {"epoch_ms", to_epoch_ms(t)}};
@@ -111,7 +100,28 @@ std::optional<Instant> json_time(const json::value& v) {
     return std::nullopt;
 }
 
+// A ?limit= value: 1 to 100000.
+std::optional<std::size_t> parse_limit(const std::string& v) {
+    std::size_t n = 0;
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc{} || end != v.data() + v.size() || n < 1 || n > 100000) return std::nullopt;
+    return n;
+}
+
 }  // namespace
+
+HttpResponse admin_error(unsigned status, std::string message) {
+    // The message may echo path bytes that are not UTF-8: append_json_string keeps it valid JSON.
+    HttpResponse r;
+    r.status = status;
+    r.content_type = "application/json";
+    r.body = "{\"error\":";
+    append_json_string(r.body, message);
+    r.body += '}';
+    return r;
+}
+
+HttpResponse admin_error(const Error& e) { return admin_error(admin_status(e.kind), e.message); }
 
 std::optional<std::string> url_decode(std::string_view s) {
     std::string out;
@@ -177,7 +187,7 @@ HttpResponse AdminApi::faults(const HttpRequest& req, std::string_view rest) {
 
 HttpResponse AdminApi::state() {
     auto snap = service_.export_state();
-    if (!snap) return from_error(snap.error());
+    if (!snap) return admin_error(snap.error());
     auto opaque = [](const std::string& text) -> json::value {
         if (text.empty()) return json::object{};
         boost::system::error_code ec;
@@ -317,6 +327,7 @@ HttpResponse AdminApi::requests(const HttpRequest& req, std::string_view query) 
     if (req.method != "GET") return admin_error(404, "use GET or DELETE /_emulator/requests");
     std::string operation, session_id;
     std::optional<Instant> since;
+    std::optional<std::size_t> limit;  // the newest N
     for (auto kv : split(query, '&')) {
         if (kv.empty()) continue;
         const auto eq = kv.find('=');
@@ -328,24 +339,17 @@ HttpResponse AdminApi::requests(const HttpRequest& req, std::string_view query) 
         else if (key == "since") {
             since = parse_time_text(*value);
             if (!since) return admin_error(400, "since must be an RFC 3339 time or epoch seconds (got '" + *value + "')");
+        } else if (key == "limit") {
+            limit = parse_limit(*value);
+            if (!limit) return admin_error(400, "limit must be an integer from 1 to 100000 (got '" + *value + "')");
         } else {
-            return admin_error(400, "unknown filter '" + std::string(key) + "' (use operation, session_id, since)");
+            return admin_error(400, "unknown filter '" + std::string(key) + "' (use operation, session_id, since, limit)");
         }
     }
+    const auto entries = obs_.journal.query(operation, session_id, since);
+    const std::size_t first = limit && entries.size() > *limit ? entries.size() - *limit : 0;
     json::array out;
-    for (const auto& e : obs_.journal.query(operation, session_id, since)) {
-        json::object o{{"time", format_rfc3339_ms(e.time)}, {"epoch_ms", to_epoch_ms(e.time)},
-                       {"request_id", e.request_id}, {"account", e.account}, {"region", e.region},
-                       {"operation", e.operation}};
-        if (!e.session_id.empty()) o["session_id"] = e.session_id;
-        if (!e.calculation_id.empty()) o["calculation_id"] = e.calculation_id;
-        if (!e.workgroup.empty()) o["workgroup"] = e.workgroup;
-        o["status"] = e.status;
-        if (!e.error_code.empty()) o["error_code"] = e.error_code;
-        o["latency_ms"] = e.latency_ms;
-        if (!e.fault_id.empty()) o["fault_id"] = e.fault_id;
-        out.push_back(std::move(o));
-    }
+    for (std::size_t i = first; i < entries.size(); ++i) out.push_back(journal_entry_json(entries[i]));
     return json_response(200, json::object{{"requests", std::move(out)}});
 }
 
@@ -363,6 +367,7 @@ HttpResponse AdminApi::handle(const HttpRequest& req, std::string_view full) {
                                                 {"uptime_ms", up.count()}});
     }
     if (!opts_.enabled) return admin_error(404, "the admin API is off (--admin off); only /_emulator/health answers");
+    if (auto page = console_.asset(req, path)) return std::move(*page);  // no token: the page asks for it
     if (opts_.token) {
         const std::string expected = "Bearer " + *opts_.token;
         if (req.authorization.size() != expected.size() ||
@@ -371,6 +376,7 @@ HttpResponse AdminApi::handle(const HttpRequest& req, std::string_view full) {
                                     "with the value of --admin-token");
     }
 
+    if (auto r = console_.api(req, path, query)) return std::move(*r);
     std::string err;
     if (path == "reset") {
         if (m != "POST") return admin_error(404, "use POST /_emulator/reset");
@@ -382,7 +388,7 @@ HttpResponse AdminApi::handle(const HttpRequest& req, std::string_view full) {
             fixtures = it->value().get_bool();
         }
         auto r = service_.reset(fixtures);
-        if (!r) return from_error(r.error());
+        if (!r) return admin_error(r.error());
         obs_.faults.clear();
         obs_.journal.clear();
         if (fixtures)
@@ -392,7 +398,7 @@ HttpResponse AdminApi::handle(const HttpRequest& req, std::string_view full) {
     if (path == "fixtures") {
         if (m != "POST") return admin_error(404, "use POST /_emulator/fixtures with a fixture document");
         auto doc = parse_fixture_document(req.body, "request body");
-        if (!doc) return from_error(doc.error());
+        if (!doc) return admin_error(doc.error());
         for (std::size_t i = 0; i < doc->faults.size(); ++i)
             if (!doc->faults[i].id.empty())
                 for (const auto& existing : obs_.faults.list())
@@ -400,7 +406,7 @@ HttpResponse AdminApi::handle(const HttpRequest& req, std::string_view full) {
                         return admin_error(400, "request body: faults[" + std::to_string(i) + "].id: a fault rule with id '" +
                                                     existing.id + "' exists");
         auto r = service_.apply_fixtures(doc->set);
-        if (!r) return from_error(r.error());
+        if (!r) return admin_error(r.error());
         for (auto& rule : doc->faults) obs_.faults.add(rule);
         return json_response(200, json::object{{"applied", json::object{{"profiles", r->profiles},
                                                                         {"scenarios", r->scenarios},
@@ -431,12 +437,12 @@ HttpResponse AdminApi::handle(const HttpRequest& req, std::string_view full) {
             if (adv->is_int64() && adv->get_int64() < 0)
                 return admin_error(400, "advance_ms must be >= 0: the manual clock never moves backwards");
             auto r = service_.advance_clock(Millis{adv->to_number<std::int64_t>()});
-            if (!r) return from_error(r.error());
+            if (!r) return admin_error(r.error());
         } else {
             auto t = json_time(*set);
             if (!t) return admin_error(400, "set must be an RFC 3339 time such as \"2026-01-01T00:00:00Z\" or epoch seconds");
             auto r = service_.set_clock(*t);
-            if (!r) return from_error(r.error());
+            if (!r) return admin_error(r.error());
         }
         return describe();
     }
@@ -483,7 +489,7 @@ HttpResponse AdminApi::handle(const HttpRequest& req, std::string_view full) {
                 reason = std::string(r->get_string());
             }
             auto r = service_.force_transition(*id, tenant, *state, std::move(reason));
-            if (!r) return from_error(r.error());
+            if (!r) return admin_error(r.error());
             json::object o{{"session_id", r->session_id}, {"state", std::string(to_string(r->state))}};
             o["time"] = format_rfc3339_ms(r->at);
             o["epoch_ms"] = to_epoch_ms(r->at);
@@ -492,7 +498,7 @@ HttpResponse AdminApi::handle(const HttpRequest& req, std::string_view full) {
         if (parts[2] == "history") {
             if (m != "GET") return admin_error(404, "use GET /_emulator/sessions/{id}/history");
             auto r = service_.history(*id, tenant);
-            if (!r) return from_error(r.error());
+            if (!r) return admin_error(r.error());
             json::array transitions;
             for (const Step& s : r->transitions) {
                 json::object t = time_fields(s.at);

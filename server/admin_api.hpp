@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "server/console.hpp"
 #include "server/fixture_parser.hpp"
 #include "server/http_types.hpp"
 #include "server/observability.hpp"
@@ -34,7 +35,13 @@ private:
     Observability obs_;
     std::vector<FaultRule> startup_faults_;
     std::chrono::steady_clock::time_point started_;
+    Console console_{service_, obs_};
 };
+
+// The admin API's error answers: {"error": message} with `status`, or with the status of a
+// domain error's kind.
+HttpResponse admin_error(unsigned status, std::string message);
+HttpResponse admin_error(const Error& e);
 
 // Percent-decodes one URL path segment or query value; nullopt when malformed.
 std::optional<std::string> url_decode(std::string_view s);

@@ -173,6 +173,9 @@ int main(int argc, char** argv) {
                                              : std::string("none")},
              {"max_skew_s", std::to_string(cfg.max_skew_s), true}});
 
+    // Before anyone can know we listen: a SIGTERM right after the ready file must still be a
+    // clean shutdown (exit 0), not the default action.
+    net::signal_set signals(ioc, SIGINT, SIGTERM);
     server->start();
     log.log(LogLevel::Info, "listening on " + url);
     if (cfg.ready_file) {
@@ -183,7 +186,6 @@ int main(int argc, char** argv) {
         }
     }
 
-    net::signal_set signals(ioc, SIGINT, SIGTERM);
     net::steady_timer deadline(ioc);
     // Lives as long as main: a check that held itself (a shared_ptr cycle) would leak.
     std::function<void()> stop_when_idle;

@@ -30,6 +30,39 @@ std::string bounded(std::string s) {
     return s + "...";
 }
 
+struct ParsedBody {
+    boost::json::object body;
+    AwsError error{};
+    bool ok{false};
+    explicit operator bool() const { return ok; }
+};
+
+// An AWS request body: a JSON object. Real Athena reads no other body, an empty one included
+// (SDKs always send `{}`), and says nothing about why: the reason goes to the log line.
+ParsedBody parse_body(std::string_view text, std::size_t max_depth) {
+    ParsedBody out;
+    boost::system::error_code ec;
+    boost::json::parse_options popts;
+    popts.max_depth = max_depth;
+    auto v = boost::json::parse(text, ec, {}, popts);
+    if (ec == boost::json::error::too_deep)
+        out.error = AwsError::serialization("The request body nests deeper than " + std::to_string(max_depth) +
+                                            " levels (--max-json-depth)");
+    else if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
+        out.error = AwsError::unreadable_body("the request body is empty: send a JSON object ({} for no parameters)");
+    else if (ec)
+        out.error = AwsError::unreadable_body("the request body is not valid JSON (" + ec.message() + ")");
+    else if (v.is_array())
+        out.error = AwsError::serialization("Start of list found where not expected");
+    else if (!v.is_object())
+        out.error = AwsError::unreadable_body("the request body is JSON but not an object");
+    else {
+        out.body = std::move(v.get_object());
+        out.ok = true;
+    }
+    return out;
+}
+
 bool all_digits(std::string_view s) {
     for (char c : s)
         if (c < '0' || c > '9') return false;
@@ -64,16 +97,21 @@ HttpResponse Router::handle(const HttpRequest& req) {
         return admin_.handle(req, req.target.substr(kAdminPrefix.size()));
     const std::string_view path = req.target.substr(0, req.target.find('?'));
     if (path == "/" && req.method == "POST") return handle_aws(req);
-    return aws_error_response(
-        AwsError::unknown_operation(404, "No operation at " + std::string(req.method) + " " + std::string(path) +
-                                             ": AWS requests are POST / with an X-Amz-Target header; the emulator's "
-                                             "own API is under /_emulator/"),
-        new_request_id());
+    const std::string request_id = new_request_id();
+    const auto e = AwsError::unknown_operation(404, "No operation at " + bounded(std::string(req.method)) + " " +
+                                                        bounded(std::string(path)) +
+                                                        ": AWS requests are POST / with an X-Amz-Target header; the "
+                                                        "emulator's own API is under /_emulator/");
+    if (log_.enabled(LogLevel::Info))
+        log_.log(LogLevel::Info, "request",
+                 {{"request_id", request_id}, {"status", "404", true}, {"error", e.code}, {"reason", e.log_reason}});
+    return aws_error_response(e, request_id);
 }
 
 HttpResponse Router::handle_aws(const HttpRequest& req) {
     const auto started = std::chrono::steady_clock::now();
     const Instant received = obs_.wall.now();
+    const Instant received_clock = service_.now();
     const std::string request_id = new_request_id();
     // Under --auth sigv4 this is what the request claims until its signature is verified.
     Tenant tenant = tenant_from_authorization(req.authorization, service_.default_tenant(), auth_.credentials);
@@ -90,7 +128,7 @@ HttpResponse Router::handle_aws(const HttpRequest& req) {
             break;
         }
         if (req.amz_target.substr(0, kTargetPrefix.size()) != kTargetPrefix) {
-            fail(AwsError::unknown_operation(400, "Unknown target '" + std::string(req.amz_target) +
+            fail(AwsError::unknown_operation(400, "Unknown target '" + bounded(std::string(req.amz_target)) +
                                                       "': athena-emu serves 'AmazonAthena.<Operation>'"));
             break;
         }
@@ -100,7 +138,7 @@ HttpResponse Router::handle_aws(const HttpRequest& req) {
             fail(AwsError::unknown_operation(
                 400, is_athena_operation(operation)
                          ? "Operation " + operation + " is outside the Athena session API that athena-emu emulates"
-                         : "Unknown operation " + operation));
+                         : "Unknown operation " + operation + " (names are case-sensitive)"));
             break;
         }
         if (auth_.sigv4) {
@@ -116,27 +154,12 @@ HttpResponse Router::handle_aws(const HttpRequest& req) {
             }
             tenant = std::move(*verified.tenant);
         }
-        boost::json::object input;
-        if (req.body.find_first_not_of(" \t\r\n") != std::string_view::npos) {
-            boost::system::error_code ec;
-            boost::json::parse_options popts;
-            popts.max_depth = max_json_depth_;
-            auto v = boost::json::parse(req.body, ec, {}, popts);
-            if (ec == boost::json::error::too_deep) {
-                fail(AwsError::serialization("The request body nests deeper than " + std::to_string(max_json_depth_) +
-                                             " levels (--max-json-depth)"));
-                break;
-            }
-            if (ec) {
-                fail(AwsError::serialization("The request body is not valid JSON (" + ec.message() + ")"));
-                break;
-            }
-            if (!v.is_object()) {
-                fail(AwsError::serialization("The request body must be a JSON object"));
-                break;
-            }
-            input = std::move(v.get_object());
+        auto parsed = parse_body(req.body, max_json_depth_);
+        if (!parsed) {
+            fail(std::move(parsed.error));
+            break;
         }
+        boost::json::object input = std::move(parsed.body);
         auto member = [&](std::string_view name) -> std::string {
             auto it = input.find(name);
             return it != input.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
@@ -228,7 +251,8 @@ HttpResponse Router::handle_aws(const HttpRequest& req) {
                                                                                                  : std::string_view("(unknown)");
     obs_.metrics.observe(label, journal_status, error_code, ms / 1000.0);
     obs_.journal.add(JournalEntry{received, request_id, tenant.account, tenant.region, operation, session_id,
-                                  calculation_id, workgroup, journal_status, error_code, ms, fault ? fault->id : std::string()});
+                                  calculation_id, workgroup, journal_status, error_code, ms, fault ? fault->id : std::string(),
+                                  received_clock});
     if (log_.enabled(LogLevel::Info)) {
         char latency[32];
         std::snprintf(latency, sizeof latency, "%.3f", ms);
@@ -240,6 +264,7 @@ HttpResponse Router::handle_aws(const HttpRequest& req) {
         if (!calculation_id.empty()) f.push_back({"calculation_id", calculation_id});
         f.push_back({"status", std::to_string(journal_status), true});
         if (error) f.push_back({"error", error->code});
+        if (error && !error->log_reason.empty()) f.push_back({"reason", error->log_reason});
         f.push_back({"latency_ms", latency, true});
         if (fault) f.push_back({"fault_id", fault->id});
         log_.log(LogLevel::Info, "request", f);
