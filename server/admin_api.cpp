@@ -518,7 +518,7 @@ HttpResponse AdminApi::handle(const HttpRequest& req, std::string_view full) {
                 return admin_error(400, "id is required: the calculation id (1 to 36 characters) the session's next "
                                         "StartCalculationExecution returns, e.g. {\"id\": \"calc-1\"}");
             auto r = service_.set_next_calculation_id(*id, tenant, std::string(cid->get_string()));
-            if (!r) return from_error(r.error());
+            if (!r) return admin_error(r.error());
             return json_response(200, json::object{{"session_id", *r}, {"next_calculation_id", cid->get_string()}});
         }
     }
