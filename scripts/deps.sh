@@ -10,8 +10,10 @@ ATHENA_BUILD_DEPS=(
 )
 # What scripts/test.sh needs on top: doctest for the unit tests, one Python with boto3 and one
 # AWS CLI (on a bare Debian 12: Debian's python3-boto3 and awscli v2), Node.js for the JS SDK
-# (athena_node_pkgs).
-ATHENA_TEST_DEPS=(doctest-dev python3 python3-boto3 awscli ca-certificates procps)
+# (athena_node_pkgs); pytest, pip, setuptools and wheel for the clients/python package's tests
+# and its install test.
+ATHENA_TEST_DEPS=(doctest-dev python3 python3-boto3 awscli ca-certificates procps
+                  python3-pytest python3-pip python3-setuptools python3-wheel)
 # What scripts/test.sh --full adds: the `asan` preset and the fuzzers (clang 14, its
 # compiler-rt runtimes for ASan, UBSan and libFuzzer: libclang-rt-14-dev; llvm-symbolizer for
 # readable reports: llvm) and the format check (clang-format-14). See docs/hardening.md.

@@ -37,7 +37,8 @@ unsigned admin_status(ErrorKind k) {
         case ErrorKind::SessionNotFound:
         case ErrorKind::WorkgroupNotFound:
         case ErrorKind::ResourceNotFound: return 404;
-        case ErrorKind::TooManyRequests: return 409;
+        case ErrorKind::TooManyRequests:
+        case ErrorKind::AlreadyExists: return 409;
         case ErrorKind::InvalidArgument:
         case ErrorKind::InvalidState:
         case ErrorKind::IdempotentParameterMismatch:
@@ -279,6 +280,7 @@ HttpResponse AdminApi::state() {
         if (!r.description.empty()) o["description"] = r.description;
         if (!r.notebook_version.empty()) o["notebook_version"] = r.notebook_version;
         if (!r.monitoring_configuration.empty()) o["monitoring_configuration"] = opaque(r.monitoring_configuration);
+        if (ss.next_calculation_id) o["next_calculation_id"] = *ss.next_calculation_id;
         json::array history;
         for (const auto& st : r.steps) {
             json::object h{{"state", std::string(to_string(st.state))}, {"time", format_rfc3339_ms(st.at)},
@@ -522,6 +524,18 @@ HttpResponse AdminApi::handle(const HttpRequest& req, std::string_view full) {
                 transitions.push_back(std::move(o));
             }
             return json_response(200, json::object{{"session_id", r->session_id}, {"transitions", std::move(transitions)}});
+        }
+        if (parts[2] == "next-calculation-id") {
+            if (m != "POST") return admin_error(404, "use POST /_emulator/sessions/{id}/next-calculation-id");
+            auto body = body_object(req.body, err);
+            if (!body) return admin_error(400, err);
+            const auto* cid = body->if_contains("id");
+            if (!cid || !cid->is_string())
+                return admin_error(400, "id is required: the calculation id (1 to 36 characters) the session's next "
+                                        "StartCalculationExecution returns, e.g. {\"id\": \"calc-1\"}");
+            auto r = service_.set_next_calculation_id(*id, tenant, std::string(cid->get_string()));
+            if (!r) return admin_error(r.error());
+            return json_response(200, json::object{{"session_id", *r}, {"next_calculation_id", cid->get_string()}});
         }
     }
     return admin_error(404, "no admin endpoint " + std::string(req.method) + " /_emulator/" + std::string(path) +

@@ -71,6 +71,9 @@ AwsError to_aws_error(const Error& e) {
             return AwsError{400, "TooManyRequestsException", e.message, {{"Reason", e.resource}}};
         case ErrorKind::ResourceNotFound:
             return AwsError{400, "ResourceNotFoundException", e.message, {{"ResourceName", e.resource}}};
+        case ErrorKind::AlreadyExists:
+            // Only StartSession's chosen id (the tag athena-emu:session-id) reaches the wire.
+            return AwsError{400, "SessionAlreadyExistsException", e.message, {}};
         case ErrorKind::AmbiguousId:
         case ErrorKind::ClockMode:
         case ErrorKind::ClockBackwards:

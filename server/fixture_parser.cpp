@@ -373,7 +373,8 @@ FixtureSet parse_document(const json::value& root, const std::string& source) {
             const auto& o = as_object(a[i], p);
             only(o, p, {"id", "workgroup", "description", "start_time", "script", "scenario", "history",
                         "idle_timeout_minutes", "engine_configuration", "tags", "account", "region", "terminating_ms",
-                        "monitoring_configuration", "notebook_version", "execution_role", "working_directory"});
+                        "monitoring_configuration", "notebook_version", "execution_role", "working_directory",
+                        "next_calculation_id"});
             FixtureSession s;
             s.path = p;
             s.id = bounded_string(need(o, "id", p), p + ".id", 1, 256);
@@ -390,6 +391,8 @@ FixtureSet parse_document(const json::value& root, const std::string& source) {
             if (auto* fv = get(o, "execution_role")) s.execution_role = bounded_string(*fv, p + ".execution_role", 0, 2048);
             if (auto* fv = get(o, "working_directory")) s.working_directory = bounded_string(*fv, p + ".working_directory", 1, 1024);
             if (auto* fv = get(o, "scenario")) s.scenario = bounded_string(*fv, p + ".scenario", 1, 128);
+            if (auto* fv = get(o, "next_calculation_id"))
+                s.next_calculation_id = bounded_string(*fv, p + ".next_calculation_id", 1, 36);
             if (auto* fv = get(o, "history")) {
                 const auto& h = as_array(*fv, p + ".history");
                 for (std::size_t j = 0; j < h.size(); ++j) {

@@ -172,10 +172,24 @@ std::string status_json(const SessionStatus& st) {
     return out;
 }
 
+// Tags whose key starts with "athena-emu:" steer the emulator (README, "Control tags"); no
+// answer shows them.
+bool is_control_tag(std::string_view key) { return key.rfind("athena-emu:", 0) == 0; }
+
 void write_tags(JsonWriter& w, const Tags& tags) {
     w.begin_array();
-    for (const auto& [k, v] : tags) w.begin_object().member("Key", k).member("Value", v).end_object();
+    for (const auto& [k, v] : tags)
+        if (!is_control_tag(k)) w.begin_object().member("Key", k).member("Value", v).end_object();
     w.end_array();
+}
+
+// Moves StartSession's control tags out of its tags into the input fields they set.
+void take_control_tags(StartSessionInput& s) {
+    for (const auto& [k, v] : s.tags) {
+        if (k == "athena-emu:scenario") s.scenario = v;
+        if (k == "athena-emu:session-id") s.session_id = v;
+    }
+    std::erase_if(s.tags, [](const auto& tag) { return is_control_tag(tag.first); });
 }
 
 // --- sessions ---------------------------------------------------------------------------
@@ -195,8 +209,7 @@ OperationOutcome start_session(OperationContext& ctx, const json::object& in) {
     s.execution_role = std::string(string_member(in, "ExecutionRole"));
     if (auto minutes = int_member(in, "SessionIdleTimeoutInMinutes")) s.idle_timeout_minutes = static_cast<int>(*minutes);
     s.tags = tag_list(in, "Tags");
-    for (const auto& [k, v] : s.tags)
-        if (k == "athena-emu:scenario") s.scenario = v;
+    take_control_tags(s);
     s.copy_workgroup_tags = bool_member(in, "CopyWorkGroupTags").value_or(false);
     if (auto token = string_member(in, "ClientRequestToken"); !token.empty()) {
         if (token.size() > kMaxClientTokenBytes) return failed(client_token_too_long());

@@ -45,6 +45,7 @@ struct FixtureSession {
     std::string notebook_version;
     std::optional<std::string> execution_role, working_directory;
     Tags tags;
+    std::optional<std::string> next_calculation_id;  // as POST /_emulator/sessions/{id}/next-calculation-id
 };
 
 struct FixtureCalculation {

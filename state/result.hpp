@@ -16,6 +16,7 @@ enum class ErrorKind {
     TooManyRequests,    // a limit such as max_active_sessions (resource = the reason code)
     ResourceNotFound,   // a resource named by ARN does not exist for this tenant
     AmbiguousId,        // an admin lookup by id matched sessions of several tenants
+    AlreadyExists,      // a chosen id is taken (resource = the id)
     ClockMode,          // the clock call needs the manual clock
     ClockBackwards,     // the manual clock cannot move backwards
     Internal,           // a store failure

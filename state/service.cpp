@@ -290,6 +290,10 @@ Result<FixtureCounts> Service::apply_in(Store::Tx& tx, const FixtureSet& f,
                                    SessionState::Idle, Cause::Profile, {}});
         }
         tx.put_session(s);
+        if (fs.next_calculation_id)
+            tx.set_blob(next_calculation_id_key(s.tenant, s.id), *fs.next_calculation_id);
+        else
+            tx.delete_blob(next_calculation_id_key(s.tenant, s.id));  // a replaced session forgets its choice
         ++counts.sessions;
     }
 
@@ -397,6 +401,8 @@ Result<StateSnapshot> Service::export_state() {
                 s.steps = effective_steps(s, snap.now);
                 snap.sessions.push_back(SessionSnapshot{std::move(s), std::move(future)});
             });
+            for (auto& ss : snap.sessions)
+                ss.next_calculation_id = tx.blob(next_calculation_id_key(ss.record.tenant, ss.record.id));
             snap.calculations = tx.all_calculations();
             snap.tokens = tx.tokens();
             return snap;

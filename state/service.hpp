@@ -35,6 +35,13 @@ struct SessionHistory {
     std::vector<Step> transitions;
 };
 
+// Characters of UTF-8 text, as the model's length constraints count them (chosen ids).
+inline std::size_t utf8_code_points(std::string_view s) {
+    std::size_t n = 0;
+    for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    return n;
+}
+
 struct StartSessionInput {
     std::string workgroup;
     std::string description;
@@ -46,7 +53,8 @@ struct StartSessionInput {
     std::optional<int> idle_timeout_minutes;
     Tags tags;
     bool copy_workgroup_tags{false};
-    std::optional<std::string> scenario;  // the tag athena-emu:scenario=<name>
+    std::optional<std::string> scenario;    // the tag athena-emu:scenario=<name>
+    std::optional<std::string> session_id;  // the tag athena-emu:session-id=<id>; else a UUID
     std::optional<std::string> client_token;
     std::string fingerprint;  // identifies the request's parameters, for token replay
 };
@@ -148,7 +156,13 @@ std::string workgroup_arn(const Tenant& t, std::string_view name);
 struct SessionSnapshot {
     SessionRecord record;     // steps: the transitions made up to now, derived ones included
     std::vector<Step> script; // the steps still to come
+    std::optional<std::string> next_calculation_id;  // chosen by the admin API, not yet used
 };
+
+// Where the store keeps the id chosen for a session's next calculation (a blob).
+inline std::string next_calculation_id_key(const Tenant& t, std::string_view session_id) {
+    return "next_calculation_id/" + t.account + "/" + t.region + "/" + std::string(session_id);
+}
 
 struct StateSnapshot {
     Instant now;
@@ -240,6 +254,12 @@ public:
     Result<TransitionResult> force_transition(std::string_view id, const std::optional<Tenant>& t,
                                               SessionState state, std::string reason);
     Result<SessionHistory> history(std::string_view id, const std::optional<Tenant>& t);
+    // Admin: the id the session's next StartCalculationExecution gives its calculation (1 to 36
+    // characters, like a CalculationExecutionId; InvalidArgument otherwise). AlreadyExists when
+    // a calculation of the tenant has it. Replaces an earlier choice; used once. Returns the
+    // session's id. Kept in the store (a database file keeps it) and in the state export.
+    Result<std::string> set_next_calculation_id(std::string_view session_id, const std::optional<Tenant>& t,
+                                                std::string calculation_id);
 
     // Applies a fixture document atomically: all of it or, on the first problem, nothing.
     Result<FixtureCounts> apply_fixtures(const FixtureSet& f);
@@ -267,6 +287,8 @@ private:
     // Ends, at `now`, the calculations of `s` not finished by then (its session entered `state`).
     void end_calculations_in(Store::Tx& tx, const SessionRecord& s, Instant now, SessionState state);
     Profile profile_of_session(Store::Tx& tx, const SessionRecord& s);
+    // The id chosen for the session's next calculation (and forgets it), else a new UUID.
+    std::string take_calculation_id(Store::Tx& tx, const SessionRecord& s);
     // A ClientRequestToken seen before: nullopt when new; else the original answer's
     // (first state, id), or an error when the parameters differ.
     std::optional<Result<std::pair<std::string, std::string>>> replay_token(Store::Tx& tx, const Tenant& t,

@@ -31,6 +31,39 @@ std::optional<ExecutorState> parse_executor_state(std::string_view s) {
     return std::nullopt;
 }
 
+std::string Service::take_calculation_id(Store::Tx& tx, const SessionRecord& s) {
+    const std::string key = next_calculation_id_key(s.tenant, s.id);
+    auto chosen = tx.blob(key);
+    if (!chosen) return ids_.next_uuid();
+    tx.delete_blob(key);
+    // Taken meanwhile (a fixture's calculation, or another session's choice used first).
+    if (tx.find_calculation(s.tenant, *chosen)) return ids_.next_uuid();
+    return *chosen;
+}
+
+Result<std::string> Service::set_next_calculation_id(std::string_view session_id, const std::optional<Tenant>& t,
+                                                     std::string calculation_id) {
+    auto found = find_for_admin(session_id, t);
+    if (!found) return found.error();
+    const std::size_t n = utf8_code_points(calculation_id);
+    if (n < 1 || n > 36)
+        return make_error(ErrorKind::InvalidArgument, "id must be a calculation id of 1 to 36 characters (got " +
+                                                          std::to_string(n) + ")");
+    try {
+        return store_.write([&](Store::Tx& tx) -> Result<std::string> {
+            if (tx.find_calculation(found->tenant, calculation_id))
+                return make_error(ErrorKind::AlreadyExists,
+                                  "calculation " + calculation_id + " already exists in account " + found->tenant.account +
+                                      " region " + found->tenant.region + "; choose another id",
+                                  calculation_id);
+            tx.set_blob(next_calculation_id_key(found->tenant, found->id), calculation_id);
+            return found->id;
+        });
+    } catch (const SqliteError& e) {
+        return internal(e);
+    }
+}
+
 Result<StartCalculationOutput> Service::start_calculation(const Tenant& t, const StartCalculationInput& in) {
     try {
         return store_.write([&](Store::Tx& tx) -> Result<StartCalculationOutput> {
@@ -53,7 +86,7 @@ Result<StartCalculationOutput> Service::start_calculation(const Tenant& t, const
 
             CalculationRecord c;
             c.tenant = t;
-            c.id = ids_.next_uuid();
+            c.id = take_calculation_id(tx, *s);
             c.session_id = s->id;
             c.description = in.description;
             c.code = in.code;

@@ -14,6 +14,21 @@ Error workgroup_not_found(std::string_view name) {
     return make_error(ErrorKind::WorkgroupNotFound, "WorkGroup is not found: " + std::string(name), std::string(name));
 }
 
+// The tag athena-emu:session-id: a valid SessionId (1 to 256 characters), not yet in the tenant.
+std::optional<Error> check_chosen_session_id(Store::Tx& tx, const Tenant& t, const std::string& id) {
+    const std::size_t n = utf8_code_points(id);
+    if (n < 1 || n > 256)
+        return make_error(ErrorKind::InvalidArgument,
+                          "The tag athena-emu:session-id must hold a session id of 1 to 256 characters (got " +
+                              std::to_string(n) + ").");
+    if (tx.find_session(t, id))
+        return make_error(ErrorKind::AlreadyExists,
+                          "Session " + id + " already exists in account " + t.account + " region " + t.region +
+                              ": choose another id in the tag athena-emu:session-id, or reset the emulator.",
+                          id);
+    return std::nullopt;
+}
+
 }  // namespace
 
 Result<StartSessionOutput> Service::start_session(const Tenant& t, const StartSessionInput& in) {
@@ -24,6 +39,8 @@ Result<StartSessionOutput> Service::start_session(const Tenant& t, const StartSe
                 auto state = parse_session_state((*prior)->first);
                 return StartSessionOutput{(*prior)->second, state.value_or(SessionState::Creating)};
             }
+            if (in.session_id)
+                if (auto e = check_chosen_session_id(tx, t, *in.session_id)) return *e;
             auto wg = tx.find_workgroup(t, in.workgroup);
             if (!wg) return workgroup_not_found(in.workgroup);
             if (!wg->is_spark())
@@ -51,7 +68,7 @@ Result<StartSessionOutput> Service::start_session(const Tenant& t, const StartSe
 
             SessionRecord s;
             s.tenant = t;
-            s.id = ids_.next_uuid();
+            s.id = in.session_id ? *in.session_id : ids_.next_uuid();
             s.workgroup = wg->name;
             s.description = in.description;
             s.start = now;

@@ -1022,6 +1022,17 @@ std::optional<std::string> Store::blob(std::string_view name) {
     return st.col_text(0);
 }
 
+std::optional<std::string> Store::Tx::blob(std::string_view name) {
+    auto st = s_.db_.prepare("SELECT value FROM blobs WHERE name = ?");
+    st.bind(1, name);
+    if (!st.step()) return std::nullopt;
+    return st.col_text(0);
+}
+
+void Store::Tx::delete_blob(std::string_view name) {
+    s_.db_.prepare("DELETE FROM blobs WHERE name = ?").bind(1, name).run();
+}
+
 void Store::Tx::set_blob(std::string_view name, std::string_view value) {
     s_.db_.prepare("INSERT OR REPLACE INTO blobs(name, value) VALUES(?, ?)").bind(1, name).bind(2, value).run();
 }

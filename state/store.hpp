@@ -124,8 +124,9 @@ public:
         void put_token(const Tenant& t, std::string_view operation, std::string_view token,
                        std::string_view fingerprint, std::string_view result);
         std::optional<CalculationRecord> find_calculation(const Tenant& t, std::string_view id);
-    // A named opaque document kept for the wire layer (its fault rules).
-    std::optional<std::string> blob(std::string_view name);
+        // A named opaque value (fault rules, a session's chosen next calculation id).
+        std::optional<std::string> blob(std::string_view name);
+        void delete_blob(std::string_view name);
         // A session's calculations, newest first.
         std::vector<CalculationRecord> session_calculations(const Tenant& t, std::string_view session_id);
         void put_calculation(const CalculationRecord& c);  // insert, or replace its steps

@@ -159,3 +159,46 @@ TEST_CASE("tags on workgroups by ARN") {
     CHECK(*d.service.list_tags(A, arn) == Tags{{"env", "prod"}});
     CHECK(d.service.list_tags(A, "not-an-arn").error().kind == ErrorKind::InvalidArgument);
 }
+
+TEST_CASE("a chosen session id: used as given, validated, unique per tenant") {
+    Domain d;
+    StartSessionInput in;
+    in.workgroup = "wg";
+    in.session_id = "etl-1";
+    auto r = d.service.start_session(A, in);
+    REQUIRE(r);
+    CHECK(r->session_id == "etl-1");
+    CHECK(d.state("etl-1") == SessionState::Creating);
+    auto again = d.service.start_session(A, in);
+    REQUIRE_FALSE(again);
+    CHECK(again.error().kind == ErrorKind::AlreadyExists);
+    CHECK(again.error().resource == "etl-1");
+    REQUIRE(d.service.create_workgroup(Domain::spark(B, "wg")));
+    CHECK(d.service.start_session(B, in));  // another tenant may use the id
+    in.session_id = "";
+    CHECK(d.service.start_session(A, in).error().kind == ErrorKind::InvalidArgument);
+    in.session_id = std::string(257, 'x');
+    CHECK(d.service.start_session(A, in).error().kind == ErrorKind::InvalidArgument);
+}
+
+TEST_CASE("the next calculation id: used once, clashes refused, unknown session") {
+    Domain d;
+    const std::string sid = d.start();
+    d.advance(6000);
+    auto set = d.service.set_next_calculation_id(sid, std::nullopt, "calc-1");
+    REQUIRE(set);
+    CHECK(*set == sid);
+    StartCalculationInput in;
+    in.session_id = sid;
+    in.code = "print(1)";
+    auto c1 = d.service.start_calculation(A, in);
+    REQUIRE(c1);
+    CHECK(c1->calculation_id == "calc-1");
+    d.advance(60000);
+    auto c2 = d.service.start_calculation(A, in);
+    REQUIRE(c2);
+    CHECK(c2->calculation_id.size() == 36);
+    CHECK(d.service.set_next_calculation_id(sid, std::nullopt, "calc-1").error().kind == ErrorKind::AlreadyExists);
+    CHECK(d.service.set_next_calculation_id(sid, std::nullopt, std::string(37, 'c')).error().kind == ErrorKind::InvalidArgument);
+    CHECK(d.service.set_next_calculation_id("nope", std::nullopt, "c").error().kind == ErrorKind::SessionNotFound);
+}
