@@ -6,13 +6,15 @@
 ATHENA_BUILD_DEPS=(
   build-essential cmake pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev libboost-regex1.81-dev
+  libboost-url1.81-dev
   libsqlite3-dev libssl-dev doctest-dev
 )
 # What the test suite needs on top (boto3 + AWS CLI v2 from Debian, Node.js for the JS SDK).
 ATHENA_TEST_DEPS=(python3 python3-boto3 awscli ca-certificates procps)
 # The `asan` preset and the fuzzers (docs/hardening.md): clang 14, its compiler-rt runtimes
-# (ASan, UBSan, libFuzzer: libclang-rt-14-dev), llvm-symbolizer for readable reports (llvm).
-ATHENA_ASAN_DEPS=(clang-14 libclang-rt-14-dev llvm)
+# (ASan, UBSan, libFuzzer: libclang-rt-14-dev), llvm-symbolizer for readable reports (llvm),
+# clang-tidy-14 for scripts/tidy.sh.
+ATHENA_ASAN_DEPS=(clang-14 libclang-rt-14-dev llvm clang-tidy-14)
 
 athena_pkg_installed() {
   dpkg -s "$1" 2>/dev/null | grep -qx 'Status: install ok installed'

@@ -53,12 +53,6 @@ void freeze_at(CalculationRecord& c, Instant now) {
     std::erase_if(c.steps, [&](const CalculationStep& s) { return s.at > now; });
 }
 
-std::optional<Instant> final_at(const CalculationRecord& c) {
-    for (const auto& step : c.steps)
-        if (is_final(step.state)) return step.at;
-    return std::nullopt;
-}
-
 bool outcome_matches(const OutcomeRule& rule, std::string_view code) {
     if (rule.match == OutcomeRule::Match::CodeContains) return code.find(rule.pattern) != std::string_view::npos;
     try {

@@ -55,8 +55,6 @@ CalculationStatus calculation_status_at(const CalculationRecord& c, Instant now)
 std::int64_t running_ms_at(const CalculationRecord& c, Instant now);
 // Keeps the steps up to `now`, drops the rest.
 void freeze_at(CalculationRecord& c, Instant now);
-// When the calculation reaches its final state, if it is scheduled.
-std::optional<Instant> final_at(const CalculationRecord& c);
 
 // An outcome rule (CONTRACT §4): the first rule whose match fits the code decides the
 // calculation's final state, reason, durations and result URIs.

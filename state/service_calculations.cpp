@@ -15,7 +15,6 @@ Error calculation_not_found(std::string_view id) {
     return make_error(ErrorKind::ResourceNotFound, "Calculation " + std::string(id) + " does not exist.", std::string(id));
 }
 
-Error internal(const SqliteError& e) { return make_error(ErrorKind::Internal, e.what()); }
 
 constexpr std::array<std::string_view, 3> kExecutorTypes = {"COORDINATOR", "GATEWAY", "WORKER"};
 constexpr std::array<std::string_view, 6> kExecutorStates = {"CREATING", "CREATED", "REGISTERED",
@@ -32,67 +31,63 @@ std::optional<ExecutorState> parse_executor_state(std::string_view s) {
 }
 
 Result<StartCalculationOutput> Service::start_calculation(const Tenant& t, const StartCalculationInput& in) {
-    try {
-        return store_.write([&](Store::Tx& tx) -> Result<StartCalculationOutput> {
-            if (auto prior = replay_token(tx, t, "StartCalculationExecution", in.client_token, in.fingerprint)) {
-                if (!*prior) return prior->error();
-                auto state = parse_calculation_state((*prior)->first);
-                return StartCalculationOutput{(*prior)->second, state.value_or(CalculationState::Creating)};
+    return store_.write([&](Store::Tx& tx) -> Result<StartCalculationOutput> {
+        if (auto prior = replay_token(tx, t, "StartCalculationExecution", in.client_token, in.fingerprint)) {
+            if (!*prior) return prior->error();
+            auto state = parse_calculation_state((*prior)->first);
+            return StartCalculationOutput{(*prior)->second, state.value_or(CalculationState::Creating)};
+        }
+        auto s = tx.find_session(t, in.session_id);
+        if (!s) return session_not_found(in.session_id);
+        const Instant now = clock_.now();
+        const SessionState state = status_at(*s, now).state;
+        if (state != SessionState::Idle)
+            return make_error(ErrorKind::InvalidState, "Session is in the " + std::string(to_string(state)) +
+                                                           " state; needs to be IDLE to accept Calculations.",
+                              s->id);
+        const Profile p = profile_of_session(tx, *s);
+        std::optional<OutcomeRule> rule;
+        for (auto& r : tx.outcome_rules())
+            if (outcome_matches(r, in.code)) {
+                rule = std::move(r);
+                break;
             }
-            auto s = tx.find_session(t, in.session_id);
-            if (!s) return session_not_found(in.session_id);
-            const Instant now = clock_.now();
-            const SessionState state = status_at(*s, now).state;
-            if (state != SessionState::Idle)
-                return make_error(ErrorKind::InvalidState, "Session is in the " + std::string(to_string(state)) +
-                                                               " state; needs to be IDLE to accept Calculations.",
-                                  s->id);
-            const Profile p = profile_of_session(tx, *s);
-            std::optional<OutcomeRule> rule;
-            for (auto& r : tx.outcome_rules())
-                if (outcome_matches(r, in.code)) {
-                    rule = std::move(r);
-                    break;
-                }
 
-            CalculationRecord c;
-            c.tenant = t;
-            c.id = ids_.next_uuid();
-            c.session_id = s->id;
-            c.description = in.description;
-            c.code = in.code;
-            c.submitted = now;
-            c.working_directory = s->working_directory;
-            const std::string base = "s3://athena-emu-results/" + s->id + "/" + c.id + "/";
-            c.result = CalculationResultUris{base, base + "stdout.txt", base + "stderr.txt", "application/json"};
-            if (rule && rule->result) {
-                const auto& r = *rule->result;
-                if (!r.result_s3_uri.empty()) c.result.result_s3_uri = r.result_s3_uri;
-                if (!r.stdout_s3_uri.empty()) c.result.stdout_s3_uri = r.stdout_s3_uri;
-                if (!r.stderr_s3_uri.empty()) c.result.stderr_s3_uri = r.stderr_s3_uri;
-                if (!r.result_type.empty()) c.result.result_type = r.result_type;
-            }
-            const Instant created = now + p.calculation_creating_ms;
-            const Instant running = created + (rule && rule->queued_ms ? *rule->queued_ms : p.calculation_queued_ms);
-            const Instant done = running + (rule && rule->running_ms ? *rule->running_ms : p.calculation_running_ms);
-            c.steps = {{now, CalculationState::Creating, {}},
-                       {created, CalculationState::Created, {}},
-                       {created, CalculationState::Queued, {}},
-                       {running, CalculationState::Running, {}},
-                       {done, rule ? rule->state : CalculationState::Completed, rule ? rule->reason : std::string()}};
-            tx.put_calculation(c);
+        CalculationRecord c;
+        c.tenant = t;
+        c.id = ids_.next_uuid();
+        c.session_id = s->id;
+        c.description = in.description;
+        c.code = in.code;
+        c.submitted = now;
+        c.working_directory = s->working_directory;
+        const std::string base = "s3://athena-emu-results/" + s->id + "/" + c.id + "/";
+        c.result = CalculationResultUris{base, base + "stdout.txt", base + "stderr.txt", "application/json"};
+        if (rule && rule->result) {
+            const auto& r = *rule->result;
+            if (!r.result_s3_uri.empty()) c.result.result_s3_uri = r.result_s3_uri;
+            if (!r.stdout_s3_uri.empty()) c.result.stdout_s3_uri = r.stdout_s3_uri;
+            if (!r.stderr_s3_uri.empty()) c.result.stderr_s3_uri = r.stderr_s3_uri;
+            if (!r.result_type.empty()) c.result.result_type = r.result_type;
+        }
+        const Instant created = now + p.calculation_creating_ms;
+        const Instant running = created + (rule && rule->queued_ms ? *rule->queued_ms : p.calculation_queued_ms);
+        const Instant done = running + (rule && rule->running_ms ? *rule->running_ms : p.calculation_running_ms);
+        c.steps = {{now, CalculationState::Creating, {}},
+                   {created, CalculationState::Created, {}},
+                   {created, CalculationState::Queued, {}},
+                   {running, CalculationState::Running, {}},
+                   {done, rule ? rule->state : CalculationState::Completed, rule ? rule->reason : std::string()}};
+        tx.put_calculation(c);
 
-            freeze_at(*s, now);
-            s->steps.push_back(Step{now, SessionState::Busy, Cause::Calculation, {}});
-            s->steps.push_back(Step{done, SessionState::Idle, Cause::Calculation, {}});
-            tx.put_session_steps(*s);
-            if (in.client_token)
-                tx.put_token(t, "StartCalculationExecution", *in.client_token, in.fingerprint, "CREATING " + c.id);
-            return StartCalculationOutput{c.id, CalculationState::Creating};
-        });
-    } catch (const SqliteError& e) {
-        return internal(e);
-    }
+        freeze_at(*s, now);
+        s->steps.push_back(Step{now, SessionState::Busy, Cause::Calculation, {}});
+        s->steps.push_back(Step{done, SessionState::Idle, Cause::Calculation, {}});
+        tx.put_session_steps(*s);
+        if (in.client_token)
+            tx.put_token(t, "StartCalculationExecution", *in.client_token, in.fingerprint, "CREATING " + c.id);
+        return StartCalculationOutput{c.id, CalculationState::Creating};
+    });
 }
 
 Result<CalculationDetails> Service::get_calculation(const Tenant& t, std::string_view id) {
@@ -107,57 +102,49 @@ Result<CalculationDetails> Service::get_calculation(const Tenant& t, std::string
 Result<CalculationPage> Service::list_calculations(const Tenant& t, std::string_view session_id,
                                                    std::optional<CalculationState> filter, int max,
                                                    std::optional<CalculationCursor> after) {
-    try {
-        return store_.read([&](Store::Tx& tx) -> Result<CalculationPage> {
-            if (!tx.find_session(t, session_id)) return session_not_found(session_id);
-            const Instant now = clock_.now();
-            CalculationPage page;
-            for (auto& c : tx.session_calculations(t, session_id)) {
-                const std::int64_t submitted = to_epoch_ms(c.submitted);
-                if (after && (submitted > after->submitted_ms || (submitted == after->submitted_ms && c.seq >= after->seq)))
-                    continue;
-                const auto st = calculation_status_at(c, now);
-                if (filter && st.state != *filter) continue;
-                if (static_cast<int>(page.calculations.size()) == max) {
-                    const auto& last = page.calculations.back().record;
-                    page.next = CalculationCursor{to_epoch_ms(last.submitted), last.seq};
-                    break;
-                }
-                const auto dpu = running_ms_at(c, now);
-                page.calculations.push_back(CalculationDetails{std::move(c), st, dpu});
+    return store_.read([&](Store::Tx& tx) -> Result<CalculationPage> {
+        if (!tx.find_session(t, session_id)) return session_not_found(session_id);
+        const Instant now = clock_.now();
+        CalculationPage page;
+        for (auto& c : tx.session_calculations(t, session_id)) {
+            const std::int64_t submitted = to_epoch_ms(c.submitted);
+            if (after && (submitted > after->submitted_ms || (submitted == after->submitted_ms && c.seq >= after->seq)))
+                continue;
+            const auto st = calculation_status_at(c, now);
+            if (filter && st.state != *filter) continue;
+            if (static_cast<int>(page.calculations.size()) == max) {
+                const auto& last = page.calculations.back().record;
+                page.next = CalculationCursor{to_epoch_ms(last.submitted), last.seq};
+                break;
             }
-            return page;
-        });
-    } catch (const SqliteError& e) {
-        return internal(e);
-    }
+            const auto dpu = running_ms_at(c, now);
+            page.calculations.push_back(CalculationDetails{std::move(c), st, dpu});
+        }
+        return page;
+    });
 }
 
 Result<CalculationState> Service::stop_calculation(const Tenant& t, std::string_view id) {
-    try {
-        return store_.write([&](Store::Tx& tx) -> Result<CalculationState> {
-            auto c = tx.find_calculation(t, id);
-            if (!c) return calculation_not_found(id);
-            const Instant now = clock_.now();
-            const CalculationState state = calculation_status_at(*c, now).state;
-            if (is_final(state) || state == CalculationState::Canceling) return state;
-            auto s = tx.find_session(t, c->session_id);
-            const Profile p = s ? profile_of_session(tx, *s) : builtin_default_profile();
-            const Instant canceled = now + p.calculation_canceling_ms;
-            freeze_at(*c, now);
-            c->steps.push_back(CalculationStep{now, CalculationState::Canceling, {}});
-            c->steps.push_back(CalculationStep{canceled, CalculationState::Canceled, {}});
-            tx.put_calculation(*c);
-            if (s) {
-                freeze_at(*s, now);
-                s->steps.push_back(Step{canceled, SessionState::Idle, Cause::Calculation, {}});
-                tx.put_session_steps(*s);
-            }
-            return CalculationState::Canceling;
-        });
-    } catch (const SqliteError& e) {
-        return internal(e);
-    }
+    return store_.write([&](Store::Tx& tx) -> Result<CalculationState> {
+        auto c = tx.find_calculation(t, id);
+        if (!c) return calculation_not_found(id);
+        const Instant now = clock_.now();
+        const CalculationState state = calculation_status_at(*c, now).state;
+        if (is_final(state) || state == CalculationState::Canceling) return state;
+        auto s = tx.find_session(t, c->session_id);
+        const Profile p = s ? profile_of_session(tx, *s) : builtin_default_profile();
+        const Instant canceled = now + p.calculation_canceling_ms;
+        freeze_at(*c, now);
+        c->steps.push_back(CalculationStep{now, CalculationState::Canceling, {}});
+        c->steps.push_back(CalculationStep{canceled, CalculationState::Canceled, {}});
+        tx.put_calculation(*c);
+        if (s) {
+            freeze_at(*s, now);
+            s->steps.push_back(Step{canceled, SessionState::Idle, Cause::Calculation, {}});
+            tx.put_session_steps(*s);
+        }
+        return CalculationState::Canceling;
+    });
 }
 
 Result<SessionEndpoint> Service::session_endpoint(const Tenant& t, std::string_view session_id) {
@@ -175,52 +162,48 @@ Result<SessionEndpoint> Service::session_endpoint(const Tenant& t, std::string_v
 }
 
 Result<std::vector<Executor>> Service::list_executors(const Tenant& t, std::string_view session_id) {
-    try {
-        return store_.read([&](Store::Tx& tx) -> Result<std::vector<Executor>> {
-            auto s = tx.find_session(t, session_id);
-            if (!s) return session_not_found(session_id);
-            const Instant now = clock_.now();
-            const SessionStatus st = status_at(*s, now);
-            ExecutorState coordinator = ExecutorState::Registered;
-            switch (st.state) {
-                case SessionState::Creating: coordinator = ExecutorState::Creating; break;
-                case SessionState::Created: coordinator = ExecutorState::Created; break;
-                case SessionState::Idle:
-                case SessionState::Busy: coordinator = ExecutorState::Registered; break;
-                case SessionState::Terminating: coordinator = ExecutorState::Terminating; break;
-                case SessionState::Terminated: coordinator = ExecutorState::Terminated; break;
-                case SessionState::Degraded:
-                case SessionState::Failed: coordinator = ExecutorState::Failed; break;
+    return store_.read([&](Store::Tx& tx) -> Result<std::vector<Executor>> {
+        auto s = tx.find_session(t, session_id);
+        if (!s) return session_not_found(session_id);
+        const Instant now = clock_.now();
+        const SessionStatus st = status_at(*s, now);
+        ExecutorState coordinator = ExecutorState::Registered;
+        switch (st.state) {
+            case SessionState::Creating: coordinator = ExecutorState::Creating; break;
+            case SessionState::Created: coordinator = ExecutorState::Created; break;
+            case SessionState::Idle:
+            case SessionState::Busy: coordinator = ExecutorState::Registered; break;
+            case SessionState::Terminating: coordinator = ExecutorState::Terminating; break;
+            case SessionState::Terminated: coordinator = ExecutorState::Terminated; break;
+            case SessionState::Degraded:
+            case SessionState::Failed: coordinator = ExecutorState::Failed; break;
+        }
+        std::vector<Executor> out;
+        out.push_back(Executor{"coordinator-1", ExecutorType::Coordinator, s->start, st.end, coordinator,
+                               s->coordinator_dpu_size});
+        // Workers: as many as the DPU budget allows next to the coordinator (at most 4 shown
+        // per calculation), alive while the calculation runs.
+        const int per_worker = std::max(1, s->default_executor_dpu_size);
+        const int workers = std::clamp((s->max_concurrent_dpus - s->coordinator_dpu_size) / per_worker, 1, 4);
+        auto calcs = tx.session_calculations(t, session_id);
+        std::reverse(calcs.begin(), calcs.end());  // oldest first
+        int n = 0;
+        for (const auto& c : calcs) {
+            std::optional<Instant> started, ended;
+            for (const auto& step : c.steps) {
+                if (step.at > now) break;
+                if (step.state == CalculationState::Running) started = step.at;
+                else if (started && !ended) ended = step.at;
             }
-            std::vector<Executor> out;
-            out.push_back(Executor{"coordinator-1", ExecutorType::Coordinator, s->start, st.end, coordinator,
-                                   s->coordinator_dpu_size});
-            // Workers: as many as the DPU budget allows next to the coordinator (at most 4 shown
-            // per calculation), alive while the calculation runs.
-            const int per_worker = std::max(1, s->default_executor_dpu_size);
-            const int workers = std::clamp((s->max_concurrent_dpus - s->coordinator_dpu_size) / per_worker, 1, 4);
-            auto calcs = tx.session_calculations(t, session_id);
-            std::reverse(calcs.begin(), calcs.end());  // oldest first
-            int n = 0;
-            for (const auto& c : calcs) {
-                std::optional<Instant> started, ended;
-                for (const auto& step : c.steps) {
-                    if (step.at > now) break;
-                    if (step.state == CalculationState::Running) started = step.at;
-                    else if (started && !ended) ended = step.at;
-                }
-                if (!started) continue;
-                for (int k = 0; k < workers; ++k)
-                    out.push_back(Executor{"worker-" + std::to_string(++n), ExecutorType::Worker, *started, ended,
-                                           ended ? ExecutorState::Terminated : ExecutorState::Registered, per_worker});
-            }
-            // Newest first, as AWS lists them.
-            std::stable_sort(out.begin(), out.end(), [](const Executor& a, const Executor& b) { return a.start > b.start; });
-            return out;
-        });
-    } catch (const SqliteError& e) {
-        return internal(e);
-    }
+            if (!started) continue;
+            for (int k = 0; k < workers; ++k)
+                out.push_back(Executor{"worker-" + std::to_string(++n), ExecutorType::Worker, *started, ended,
+                                       ended ? ExecutorState::Terminated : ExecutorState::Registered, per_worker});
+        }
+        // Newest first, as AWS lists them.
+        std::stable_sort(out.begin(), out.end(), [](const Executor& a, const Executor& b) { return a.start > b.start; });
+        return out;
+    });
 }
 
 }  // namespace athena
