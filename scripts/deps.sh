@@ -2,19 +2,24 @@
 # Sourced by run.sh and test.sh: installs the Debian 12 packages athena-emu needs, only those
 # missing, with a single `apt-get update` and only when something must be installed.
 
-# What building athena-emu needs.
+# What building the server needs (scripts/run.sh; the container image installs the same).
 ATHENA_BUILD_DEPS=(
   build-essential cmake pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev libboost-regex1.81-dev
   libboost-url1.81-dev
-  libsqlite3-dev libssl-dev doctest-dev
+  libsqlite3-dev libssl-dev
 )
-# What the test suite needs on top (boto3 + AWS CLI v2 from Debian, Node.js for the JS SDK).
-ATHENA_TEST_DEPS=(python3 python3-boto3 awscli ca-certificates procps)
-# The `asan` preset and the fuzzers (docs/hardening.md): clang 14, its compiler-rt runtimes
-# (ASan, UBSan, libFuzzer: libclang-rt-14-dev), llvm-symbolizer for readable reports (llvm),
-# clang-tidy-14 for scripts/tidy.sh.
-ATHENA_ASAN_DEPS=(clang-14 libclang-rt-14-dev llvm clang-tidy-14)
+# What scripts/test.sh needs on top: doctest for the unit tests, one Python with boto3 and one
+# AWS CLI (on a bare Debian 12: Debian's python3-boto3 and awscli v2), Node.js for the JS SDK
+# (athena_node_pkgs).
+ATHENA_TEST_DEPS=(doctest-dev python3 python3-boto3 awscli ca-certificates procps)
+# What scripts/test.sh --full adds: the `asan` preset and the fuzzers (clang 14, its
+# compiler-rt runtimes for ASan, UBSan and libFuzzer: libclang-rt-14-dev; llvm-symbolizer for
+# readable reports: llvm) and the format check (clang-format-14). See docs/hardening.md.
+ATHENA_ASAN_DEPS=(clang-14 libclang-rt-14-dev llvm)
+ATHENA_FULL_DEPS=("${ATHENA_ASAN_DEPS[@]}" clang-format-14)
+# scripts/tidy.sh, when the tree has it, is the clang-tidy check.
+[ -f "$(dirname "${BASH_SOURCE[0]}")/tidy.sh" ] && ATHENA_FULL_DEPS+=(clang-tidy-14)
 
 athena_pkg_installed() {
   dpkg -s "$1" 2>/dev/null | grep -qx 'Status: install ok installed'
@@ -56,4 +61,14 @@ athena_install_missing() {
 athena_node_pkgs() {
   command -v node >/dev/null 2>&1 || athena_pkg_installed nodejs || echo nodejs
   command -v npm >/dev/null 2>&1 || athena_pkg_installed npm || echo npm
+}
+
+# -DCMAKE_CXX_COMPILER_LAUNCHER for a configure: ccache when installed (a rebuild of unchanged
+# files is then free, across build directories), else none (also clearing an old setting).
+athena_ccache_launcher() {
+  if command -v ccache >/dev/null 2>&1; then
+    echo "-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"
+  else
+    echo "-DCMAKE_CXX_COMPILER_LAUNCHER="
+  fi
 }

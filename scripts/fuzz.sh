@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Runs each libFuzzer target (tests/fuzz/) for a bounded time on a copy of its seed corpus:
-#   scripts/fuzz.sh                 # 60 s per target
-#   scripts/fuzz.sh 30              # 30 s per target (what scripts/test.sh runs)
-#   scripts/fuzz.sh 600 fuzz_fixture   # one target
-# Builds the `asan` preset's fuzz targets first (build-asan/). Prints the executions of each
-# target; exits 1 when a target finds a crash, a leak, a timeout or runs out of memory, and
-# keeps the input that did it in build-asan/fuzz-artifacts/<target>/ with the command that
-# reproduces it. The committed corpus is never changed (the fuzzer grows a copy in a temp dir).
-# See docs/hardening.md.
+# Open-ended fuzzing, for people: each libFuzzer target (tests/fuzz/) for a bounded time with a
+# random seed, on a copy of its corpus. (CI runs fixed -seed/-runs instead: the fuzz.*.run
+# CTest tests of scripts/test.sh --full.)
+#   scripts/fuzz.sh                    # 60 s per target
+#   scripts/fuzz.sh 600 fuzz_fixture   # one target, 10 minutes
+# Builds the `fuzz` preset's targets first (build-asan/). Prints the executions of each target;
+# exits 1 when a target finds a crash, a leak, a timeout or runs out of memory, keeps the input
+# that did it in build-asan/fuzz-artifacts/<target>/ and prints how to reproduce it and turn it
+# into a regression test. The committed corpus is never changed (the fuzzer grows a copy in a
+# temp dir). See docs/hardening.md.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 
@@ -21,8 +22,9 @@ if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [ "$seconds" -lt 1 ]; then
 fi
 
 build=build-asan
-[ -f "$build/CMakeCache.txt" ] || cmake --preset asan >/dev/null
-cmake --build --preset asan --target "${targets[@]}" >/dev/null
+. scripts/deps.sh
+[ -f "$build/CMakeCache.txt" ] || cmake --preset fuzz "$(athena_ccache_launcher)" >/dev/null
+cmake --build --preset fuzz >/dev/null
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -51,7 +53,15 @@ for t in "${targets[@]}"; do
     cp "$log" "$artifacts/fuzz.log"
     for f in "$artifacts"/crash-* "$artifacts"/leak-* "$artifacts"/timeout-* "$artifacts"/oom-* "$artifacts"/slow-unit-*; do
       [ -e "$f" ] || continue
-      echo "fuzz.sh: $t: kept $f; reproduce with: $bin $f" >&2
+      cat >&2 <<EOT
+fuzz.sh: $t: kept $f. To turn it into a regression test:
+  1. reproduce it (the full report):   $bin $f
+  2. fix the product (or, if the answer is one README documents, the target's oracle in
+     tests/fuzz/fuzz_check.hpp or tests/fuzz/$t.cpp), and add a unit test of the behaviour
+  3. keep the input:                   cp $f tests/fuzz/corpus/$t/regress-<what-it-was>
+  4. check it replays clean:           ctest --preset fuzz -R 'fuzz\.$t\.'
+  The CTest test fuzz.$t.corpus replays every file of tests/fuzz/corpus/$t/ from then on.
+EOT
     done
   fi
 done

@@ -9,7 +9,10 @@ cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 
 exec 3>&1 1>&2
 athena_install_missing "${ATHENA_BUILD_DEPS[@]}"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+# A first configure leaves the tests out (no doctest needed); scripts/test.sh turns them on.
+testing=()
+[ -f build/CMakeCache.txt ] || testing=(-DBUILD_TESTING=OFF)
+cmake --preset release "${testing[@]}" "$(athena_ccache_launcher)"
 cmake --build build -j2 --target athena-emu
 exec 1>&3 3>&-
 

@@ -1,89 +1,135 @@
 #!/usr/bin/env bash
-# Builds athena-emu and runs every test with CTest (unit + integration), then the same suite
-# on the `asan` preset (ASan + UBSan, build-asan/) and each fuzz target for 30 s:
-#   scripts/test.sh              # everything
-#   scripts/test.sh -L unit      # extra arguments go to both ctest runs
-#   ATHENA_TEST_ASAN=0 ATHENA_TEST_FUZZ=0 scripts/test.sh   # the normal build only
-# ATHENA_TEST_FUZZ_SECONDS (default 30) is the time per fuzz target. See docs/hardening.md.
-# On a bare Debian 12 run as root it first installs what is missing (compiler, libraries,
-# python3-boto3, awscli, Node.js + npm, clang 14 for the sanitizer build), and `npm ci`s the
-# JS tests when their node_modules is missing or older than the lock file.
-set -euo pipefail
+# The test loop. Two modes:
+#
+#   scripts/test.sh             # everyday: build/ (Release, g++), then unit + integration tests
+#                               # with one Python (the first python3 on PATH), one AWS CLI and
+#                               # the JS SDK: `ctest -LE full`. A few minutes on a warm build.
+#   scripts/test.sh --full      # CI (.ci/run): all of the above, plus the `full` tests (the
+#                               # second Python, the second AWS CLI, the container image), the
+#                               # ASan+UBSan build (`asan` preset, build-asan/) and its suite,
+#                               # the corpus replays and the deterministic fuzz runs (`fuzz`
+#                               # test preset), scripts/format.sh --check and scripts/tidy.sh
+#                               # (when the tree has it).
+#   scripts/test.sh -L unit     # CTest arguments select tests: without --full exactly those run,
+#   scripts/test.sh -R py.test_admin   # in build/ only (no sanitizer build, no fuzzing); with
+#                               # --full they go to each ctest run.
+#
+# On a bare Debian 12 run as root it first installs what the mode needs (scripts/deps.sh), and
+# `npm ci`s every directory under clients/ and tests/ with a package.json + package-lock.json
+# whose node_modules is missing or was installed from another lock file or Node. It uses ccache
+# when installed. Every stage prints its time; the last line is a one-line summary, and the
+# exit status is non-zero when any stage failed. See README.md ("Tests") and docs/hardening.md.
+set -uo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 . scripts/deps.sh
 
-t0=$SECONDS
-# shellcheck disable=SC2207
-node_pkgs=($(athena_node_pkgs))
-# The container image test (label `container`) runs where ../shared/tools/container can build
-# images with podman: as root, next to ../shared, and not itself inside a container.
-container_pkgs=()
-if [ -x ../shared/tools/container ] && [ "$(id -u)" -eq 0 ] && [ ! -e /run/.containerenv ] && [ ! -e /.dockerenv ]; then
-  container_pkgs=(podman runc debootstrap)
-fi
-asan=${ATHENA_TEST_ASAN:-1}
-fuzz=${ATHENA_TEST_FUZZ:-1}
-fuzz_seconds=${ATHENA_TEST_FUZZ_SECONDS:-30}
-asan_pkgs=()
-if [ "$asan" != 0 ] || [ "$fuzz" != 0 ]; then
-  asan_pkgs=("${ATHENA_ASAN_DEPS[@]}")
-fi
-athena_install_missing "${ATHENA_BUILD_DEPS[@]}" "${ATHENA_TEST_DEPS[@]}" "${node_pkgs[@]}" "${container_pkgs[@]}" \
-  "${asan_pkgs[@]}"
-echo "test.sh: dependencies ready ($((SECONDS - t0)) s)"
+full=0
+ctest_args=()
+for a in "$@"; do
+  case "$a" in
+    --full) full=1 ;;
+    -h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) ctest_args+=("$a") ;;
+  esac
+done
 
-# Release like scripts/run.sh, unless build/ is already configured (keep its type: switching
-# rebuilds everything) or ATHENA_BUILD_TYPE says otherwise.
-build_type=()
-if [ -n "${ATHENA_BUILD_TYPE:-}" ]; then
-  build_type=(-DCMAKE_BUILD_TYPE="$ATHENA_BUILD_TYPE")
-elif [ ! -f build/CMakeCache.txt ]; then
-  build_type=(-DCMAKE_BUILD_TYPE=Release)
-fi
-t0=$SECONDS
-cmake -S . -B build "${build_type[@]}"
-cmake --build build -j2
-echo "test.sh: build done ($((SECONDS - t0)) s)"
-
-# npm ci when node_modules does not match package.json + package-lock.json + this node.
-js=tests/integration/js
-if [ -f "$js/package-lock.json" ]; then
-  stamp_file=$js/node_modules/.athena-emu-stamp
-  stamp=$(cat "$js/package.json" "$js/package-lock.json" | sha256sum | cut -d' ' -f1)-$(node --version)
-  if [ ! -f "$stamp_file" ] || [ "$(cat "$stamp_file")" != "$stamp" ]; then
-    t0=$SECONDS
-    (cd "$js" && npm ci --no-audit --no-fund --loglevel=error)
-    echo "$stamp" > "$stamp_file"
-    echo "test.sh: npm ci done ($((SECONDS - t0)) s)"
+started=$SECONDS
+summary=()
+failed=()
+# stage NAME COMMAND...: runs it, records its time and outcome; returns its status.
+stage() {
+  local name=$1 t0=$SECONDS rc=0
+  shift
+  echo "test.sh: ---- $name"
+  "$@" || rc=$?
+  local took=$((SECONDS - t0))
+  if [ "$rc" -eq 0 ]; then
+    summary+=("$name ${took}s")
+    echo "test.sh: $name done (${took} s)"
+  else
+    summary+=("$name FAILED(${rc}) ${took}s")
+    failed+=("$name")
+    echo "test.sh: $name FAILED (exit $rc, ${took} s)" >&2
   fi
-fi
-
-t0=$SECONDS
-ctest --test-dir build --output-on-failure --no-tests=error -j2 "$@"
-echo "test.sh: tests done ($((SECONDS - t0)) s)"
-
-# The same suite under AddressSanitizer + UndefinedBehaviorSanitizer (the `asan` preset, which
-# also builds the fuzz targets). Left out there: the AWS CLI tests (`*_cli`: minutes of CLI
-# start-ups under ASan, and no server path that boto3 does not take) and the second Python
-# (`.debian`: the same requests from an older botocore).
-if [ "$asan" != 0 ] || [ "$fuzz" != 0 ]; then
-  t0=$SECONDS
-  cmake --preset asan >/dev/null
-  cmake --build --preset asan
-  echo "test.sh: asan build done ($((SECONDS - t0)) s)"
-fi
-if [ "$asan" != 0 ]; then
-  t0=$SECONDS
-  # The second Python only: where Debian's is the only one (a bare Debian 12), it runs.
-  exclude='_cli\.'
-  if ctest --test-dir build-asan -N | grep -qE ' py\.[a-z0-9_]+\.(pyenv|path)$'; then
-    exclude='_cli\.|\.debian$'
+  return "$rc"
+}
+finish() {
+  local total=$((SECONDS - started)) mode=fast
+  [ "$full" = 1 ] && mode=full
+  if [ "${#failed[@]}" -eq 0 ]; then
+    echo "test.sh: PASS ($mode, $((total / 60)) m $((total % 60)) s): ${summary[*]}"
+    exit 0
   fi
-  ctest --test-dir build-asan --output-on-failure --no-tests=error -j2 -E "$exclude" "$@"
-  echo "test.sh: asan tests done ($((SECONDS - t0)) s)"
+  echo "test.sh: FAIL ($mode, $((total / 60)) m $((total % 60)) s): failed: ${failed[*]}; ${summary[*]}"
+  exit 1
+}
+
+# ---- dependencies -------------------------------------------------------------------------
+deps() {
+  local pkgs=("${ATHENA_BUILD_DEPS[@]}" "${ATHENA_TEST_DEPS[@]}")
+  # shellcheck disable=SC2207
+  pkgs+=($(athena_node_pkgs))
+  if [ "$full" = 1 ]; then
+    pkgs+=("${ATHENA_FULL_DEPS[@]}")
+    # The container image test runs where ../shared/tools/container can build images with
+    # podman: as root, next to ../shared, and not itself inside a container.
+    if [ -x ../shared/tools/container ] && [ "$(id -u)" -eq 0 ] && [ ! -e /run/.containerenv ] && [ ! -e /.dockerenv ]; then
+      pkgs+=(podman runc debootstrap)
+    fi
+  fi
+  athena_install_missing "${pkgs[@]}"
+}
+stage deps deps || finish
+
+# ---- build/ (Release) ---------------------------------------------------------------------
+build_release() {
+  cmake --preset release -DBUILD_TESTING=ON "$(athena_ccache_launcher)" >/dev/null &&
+    cmake --build --preset release
+}
+stage build build_release || finish
+
+# ---- npm ci: every package.json + package-lock.json under clients/ and tests/ ------------------
+# Skipped where node_modules was installed from the same package.json, lock file and Node.
+npm_ci() {
+  local lock dir stamp stamp_file rc=0
+  while IFS= read -r lock; do
+    dir=$(dirname "$lock")
+    [ -f "$dir/package.json" ] || continue
+    stamp_file=$dir/node_modules/.athena-emu-stamp
+    stamp=$(cat "$dir/package.json" "$dir/package-lock.json" | sha256sum | cut -d' ' -f1)-$(node --version)
+    if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp" ]; then continue; fi
+    echo "test.sh: npm ci in $dir"
+    if (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error); then
+      echo "$stamp" >"$stamp_file"
+    else
+      echo "test.sh: npm ci failed in $dir" >&2
+      rc=1
+    fi
+  done < <(find clients tests -name package-lock.json -not -path '*/node_modules/*' 2>/dev/null | sort)
+  return "$rc"
+}
+stage "npm ci" npm_ci || finish
+
+# ---- the tests in build/ ------------------------------------------------------------------
+if [ "$full" = 1 ]; then
+  stage tests ctest --preset release "${ctest_args[@]}"
+elif [ "${#ctest_args[@]}" -gt 0 ]; then
+  stage tests ctest --preset release "${ctest_args[@]}"
+else
+  stage tests ctest --preset release -LE full
 fi
-if [ "$fuzz" != 0 ]; then
-  t0=$SECONDS
-  scripts/fuzz.sh "$fuzz_seconds"
-  echo "test.sh: fuzzing done ($((SECONDS - t0)) s)"
+[ "$full" = 1 ] || finish
+
+# ---- --full: ASan + UBSan, fuzzing, format, tidy ------------------------------------------
+build_asan() {
+  cmake --preset asan "$(athena_ccache_launcher)" >/dev/null && cmake --build --preset asan
+}
+if stage "asan build" build_asan; then
+  stage "asan tests" ctest --preset asan "${ctest_args[@]}"
+  stage "fuzz (corpus + deterministic runs)" ctest --preset fuzz "${ctest_args[@]}"
 fi
+stage "format check" scripts/format.sh --check
+if [ -f scripts/tidy.sh ]; then
+  stage tidy bash scripts/tidy.sh
+fi
+finish

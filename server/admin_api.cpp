@@ -6,6 +6,7 @@
 #include <boost/url/pct_string_view.hpp>
 #include <openssl/crypto.h>
 
+#include <charconv>
 #include <vector>
 
 #include "server/fixture_parser.hpp"
@@ -43,19 +44,8 @@ HttpResponse json_response(unsigned status, const json::value& v) {
     HttpResponse r;
     r.status = status;
     r.content_type = "application/json";
-    r.body = json::serialize(v);
+    r.body = serialize_plain(v);  // latency_ms as 1.885588, not 1.885588E0
     repair_utf8(r.body);  // ids and paths from the request may hold any bytes
-    return r;
-}
-
-HttpResponse admin_error(unsigned status, std::string message) {
-    // The message may echo path bytes that are not UTF-8: append_json_string keeps it valid JSON.
-    HttpResponse r;
-    r.status = status;
-    r.content_type = "application/json";
-    r.body = "{\"error\":";
-    append_json_string(r.body, message);
-    r.body += '}';
     return r;
 }
 
@@ -68,6 +58,7 @@ unsigned admin_status(ErrorKind k) {
         case ErrorKind::TooManyRequests: return 409;
         case ErrorKind::InvalidArgument:
         case ErrorKind::InvalidState:
+        case ErrorKind::IdempotentParameterMismatch:
         case ErrorKind::AmbiguousId: return 400;
         case ErrorKind::ClockMode:
         case ErrorKind::ClockBackwards: return 409;
@@ -75,8 +66,6 @@ unsigned admin_status(ErrorKind k) {
     }
     return 500;
 }
-
-HttpResponse from_error(const Error& e) { return admin_error(admin_status(e.kind), e.message); }
 
 // Parses a JSON object body ("" = {}); error text on failure.
 std::optional<json::object> body_object(std::string_view body, std::string& error) {
@@ -171,21 +160,31 @@ std::optional<Tenant> query_tenant(const std::vector<QueryParam>& q, const Tenan
     return t;
 }
 
-json::object journal_entry_json(const JournalEntry& e) {
-    json::object o{{"time", format_rfc3339_ms(e.time)}, {"epoch_ms", to_epoch_ms(e.time)},
-                   {"request_id", e.request_id}, {"account", e.account}, {"region", e.region},
-                   {"operation", e.operation}};
-    if (!e.session_id.empty()) o["session_id"] = e.session_id;
-    if (!e.calculation_id.empty()) o["calculation_id"] = e.calculation_id;
-    if (!e.workgroup.empty()) o["workgroup"] = e.workgroup;
-    o["status"] = e.status;
-    if (!e.error_code.empty()) o["error_code"] = e.error_code;
-    o["latency_ms"] = e.latency_ms;
-    if (!e.fault_id.empty()) o["fault_id"] = e.fault_id;
-    return o;
+// A ?limit= value: 1 to 100000.
+std::optional<std::size_t> parse_limit(const std::string& v) {
+    std::size_t n = 0;
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc{} || end != v.data() + v.size() || n < 1 || n > 100000) return std::nullopt;
+    return n;
 }
 
+
 }  // namespace
+
+HttpResponse admin_error(unsigned status, std::string message) {
+    // The message may echo path bytes that are not UTF-8: append_json_string keeps it valid JSON.
+    HttpResponse r;
+    r.status = status;
+    r.content_type = "application/json";
+    r.body = "{\"error\":";
+    append_json_string(r.body, message);
+    r.body += '}';
+    return r;
+}
+
+HttpResponse admin_error(const Error& e) { return admin_error(admin_status(e.kind), e.message); }
+
+std::optional<std::string> url_decode(std::string_view s) { return decode(s); }
 
 AdminApi::AdminApi(Service& service, AdminOptions opts, Observability obs, std::vector<FaultRule> startup_faults)
     : service_(service),
@@ -198,8 +197,12 @@ HttpResponse AdminApi::handle(const HttpRequest& req, std::string_view full) {
     const auto qpos = full.find('?');
     const std::string_view path = full.substr(0, qpos);
     const std::string_view query = qpos == std::string_view::npos ? std::string_view{} : full.substr(qpos + 1);
-    if (path != "health")
+    if (path != "health") {
+        if (!opts_.enabled) return admin_error(404, "the admin API is off (--admin off); only /_emulator/health answers");
+        if (auto page = console_.asset(req, path)) return std::move(*page);  // no token: the page asks for it
         if (auto refused = refuse(req)) return *refused;
+        if (auto r = console_.api(req, path, query)) return std::move(*r);
+    }
     std::vector<std::string_view> params, methods;
     std::string_view pattern;
     for (const Route& route : kRoutes) {
@@ -243,7 +246,7 @@ HttpResponse AdminApi::reset(const AdminCall& call) {
         fixtures = it->value().get_bool();
     }
     auto r = service_.reset(fixtures);
-    if (!r) return from_error(r.error());
+    if (!r) return admin_error(r.error());
     obs_.faults.clear();
     obs_.journal.clear();
     if (fixtures)
@@ -253,14 +256,14 @@ HttpResponse AdminApi::reset(const AdminCall& call) {
 
 HttpResponse AdminApi::load_fixtures(const AdminCall& call) {
     auto doc = parse_fixture_document(call.req.body, "request body");
-    if (!doc) return from_error(doc.error());
+    if (!doc) return admin_error(doc.error());
     for (std::size_t i = 0; i < doc->faults.size(); ++i)
         for (const auto& existing : obs_.faults.list())
             if (!doc->faults[i].id.empty() && existing.id == doc->faults[i].id)
                 return admin_error(400, "request body: faults[" + std::to_string(i) + "].id: a fault rule with id '" +
                                             existing.id + "' exists");
     auto r = service_.apply_fixtures(doc->set);
-    if (!r) return from_error(r.error());
+    if (!r) return admin_error(r.error());
     for (auto& rule : doc->faults) obs_.faults.add(rule);
     return json_response(200, json::object{{"applied", json::object{{"profiles", r->profiles},
                                                                     {"scenarios", r->scenarios},
@@ -290,11 +293,11 @@ HttpResponse AdminApi::move_clock(const AdminCall& call) {
             return admin_error(400, "advance_ms must be an integer number of milliseconds");
         if (adv->is_int64() && adv->get_int64() < 0)
             return admin_error(400, "advance_ms must be >= 0: the manual clock never moves backwards");
-        if (auto r = service_.advance_clock(Millis{adv->to_number<std::int64_t>()}); !r) return from_error(r.error());
+        if (auto r = service_.advance_clock(Millis{adv->to_number<std::int64_t>()}); !r) return admin_error(r.error());
     } else {
         auto t = json_time(*set);
         if (!t) return admin_error(400, "set must be an RFC 3339 time such as \"2026-01-01T00:00:00Z\" or epoch seconds");
-        if (auto r = service_.set_clock(*t); !r) return from_error(r.error());
+        if (auto r = service_.set_clock(*t); !r) return admin_error(r.error());
     }
     return get_clock(call);
 }
@@ -330,6 +333,7 @@ HttpResponse AdminApi::remove_fault(const AdminCall& call) {
 HttpResponse AdminApi::list_requests(const AdminCall& call) {
     std::string operation, session_id;
     std::optional<Instant> since;
+    std::optional<std::size_t> limit;  // the newest N
     auto query = query_params(call.query);
     if (!query) return admin_error(400, "malformed query string");
     for (const auto& p : *query) {
@@ -339,12 +343,17 @@ HttpResponse AdminApi::list_requests(const AdminCall& call) {
         else if (p.key == "since") {
             since = parse_time_text(p.value);
             if (!since) return admin_error(400, "since must be an RFC 3339 time or epoch seconds (got '" + p.value + "')");
+        } else if (p.key == "limit") {
+            limit = parse_limit(p.value);
+            if (!limit) return admin_error(400, "limit must be an integer from 1 to 100000 (got '" + p.value + "')");
         } else {
-            return admin_error(400, "unknown filter '" + p.key + "' (use operation, session_id, since)");
+            return admin_error(400, "unknown filter '" + p.key + "' (use operation, session_id, since, limit)");
         }
     }
+    const auto entries = obs_.journal.query(operation, session_id, since);
+    const std::size_t first = limit && entries.size() > *limit ? entries.size() - *limit : 0;
     json::array out;
-    for (const auto& e : obs_.journal.query(operation, session_id, since)) out.push_back(journal_entry_json(e));
+    for (std::size_t i = first; i < entries.size(); ++i) out.push_back(journal_entry_json(entries[i]));
     return json_response(200, json::object{{"requests", std::move(out)}});
 }
 
@@ -364,7 +373,7 @@ HttpResponse AdminApi::metrics(const AdminCall&) {
 
 HttpResponse AdminApi::state(const AdminCall&) {
     auto snap = service_.export_state();
-    if (!snap) return from_error(snap.error());
+    if (!snap) return admin_error(snap.error());
     return json_response(200, state_document(*snap, obs_.faults.list()));
 }
 
@@ -389,7 +398,7 @@ HttpResponse AdminApi::transition(const AdminCall& call) {
         reason = std::string(r->get_string());
     }
     auto r = service_.force_transition(*id, query_tenant(*query, service_.default_tenant()), *state, std::move(reason));
-    if (!r) return from_error(r.error());
+    if (!r) return admin_error(r.error());
     return json_response(200, json::object{{"session_id", r->session_id},
                                            {"state", std::string(to_string(r->state))},
                                            {"time", format_rfc3339_ms(r->at)},
@@ -401,7 +410,7 @@ HttpResponse AdminApi::history(const AdminCall& call) {
     auto query = query_params(call.query);
     if (!id || id->empty() || !query) return admin_error(400, "malformed session id or query in the path");
     auto r = service_.history(*id, query_tenant(*query, service_.default_tenant()));
-    if (!r) return from_error(r.error());
+    if (!r) return admin_error(r.error());
     json::array transitions;
     for (const Step& s : r->transitions) {
         json::object o{{"state", std::string(to_string(s.state))}, {"time", format_rfc3339_ms(s.at)}, {"epoch_ms", to_epoch_ms(s.at)}};

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "server/console.hpp"
 #include "server/fixture_parser.hpp"
 #include "server/http_types.hpp"
 #include "server/observability.hpp"
@@ -68,6 +69,16 @@ private:
     Observability obs_;
     std::vector<FaultRule> startup_faults_;
     std::chrono::steady_clock::time_point started_;
+    Console console_{service_, obs_};
 };
+
+// The admin API's error answers: {"error": message} with `status`, or with the status of a
+// domain error's kind.
+HttpResponse admin_error(unsigned status, std::string message);
+HttpResponse admin_error(const Error& e);
+
+// Percent-decodes one URL path segment or query value ('+' as space, Boost.URL); nullopt when
+// malformed.
+std::optional<std::string> url_decode(std::string_view s);
 
 }  // namespace athena

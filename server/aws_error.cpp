@@ -1,19 +1,32 @@
 #include "server/aws_error.hpp"
 
+#include <algorithm>
+
 #include "server/json_writer.hpp"
 
 namespace athena {
 
-AwsError AwsError::invalid_request(std::string message) {
-    return AwsError{400, "InvalidRequestException", std::move(message), {{"AthenaErrorCode", "INVALID_INPUT"}}, {}};
+namespace {
+// The workgroup-not-found text measured on real Athena: it does not name the workgroup.
+constexpr const char* kWorkgroupNotFound = "WorkGroup is not found.";
+}  // namespace
+
+AwsError AwsError::invalid_request(std::string message, std::string athena_code) {
+    // Real Athena sends ErrorCode next to AthenaErrorCode, with the same value.
+    return AwsError{400, "InvalidRequestException", std::move(message),
+                    {{"AthenaErrorCode", athena_code}, {"ErrorCode", athena_code}}, {}, {}};
 }
 
 AwsError AwsError::serialization(std::string message) {
     return AwsError{400, "SerializationException", std::move(message), {}};
 }
 
-AwsError AwsError::unknown_operation(unsigned status, std::string message) {
-    return AwsError{status, "UnknownOperationException", std::move(message), {}};
+AwsError AwsError::unreadable_body(std::string why) {
+    return AwsError{400, "SerializationException", {}, {}, {}, std::move(why)};
+}
+
+AwsError AwsError::unknown_operation(unsigned status, std::string why) {
+    return AwsError{status, "UnknownOperationException", {}, {}, {}, std::move(why)};
 }
 
 AwsError AwsError::internal(std::string message) {
@@ -40,10 +53,18 @@ AwsError to_aws_error(const Error& e) {
     switch (e.kind) {
         case ErrorKind::SessionNotFound:
             return AwsError{400, "ResourceNotFoundException", e.message, {{"ResourceName", e.resource}}};
-        case ErrorKind::WorkgroupNotFound:
-            return AwsError{400, "InvalidRequestException", e.message, {}};
+        case ErrorKind::WorkgroupNotFound: {
+            auto out = AwsError::invalid_request(kWorkgroupNotFound);
+            out.log_reason = e.message;
+            return out;
+        }
         case ErrorKind::InvalidArgument:
             return AwsError::invalid_request(e.message);
+        case ErrorKind::IdempotentParameterMismatch: {
+            auto out = AwsError::invalid_request("Idempotent parameters do not match", "IDEMPOTENT_PARAMETER_MISMATCH");
+            out.log_reason = e.message;
+            return out;
+        }
         case ErrorKind::InvalidState:
             return AwsError{400, "InvalidRequestException", e.message, {}};
         case ErrorKind::TooManyRequests:
@@ -65,11 +86,17 @@ HttpResponse aws_error_response(const AwsError& e, const std::string& request_id
     HttpResponse r;
     r.status = e.status;
     JsonWriter w(r.body);
-    w.begin_object().member("__type", e.code).member("Message", e.message);
+    w.begin_object().member("__type", e.code);
+    if (!e.message.empty()) w.member("Message", e.message);
     for (const auto& [k, v] : e.members) w.member(k, v);
     for (const auto& [k, v] : e.raw_members) w.key(k).raw(v);
+    // An injected error with AthenaErrorCode gets ErrorCode too, as every real one has.
+    auto named = [&](std::string_view k) {
+        return std::any_of(e.raw_members.begin(), e.raw_members.end(), [&](const auto& m) { return m.first == k; });
+    };
+    for (const auto& [k, v] : e.raw_members)
+        if (k == "AthenaErrorCode" && !named("ErrorCode")) w.key("ErrorCode").raw(v);
     w.end_object();
-    r.headers.emplace_back("X-Amzn-ErrorType", e.code);
     r.headers.emplace_back("x-amzn-RequestId", request_id);
     return r;
 }

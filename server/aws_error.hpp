@@ -12,13 +12,19 @@ namespace athena {
 struct AwsError {
     unsigned status;
     std::string code;     // the __type, e.g. "ResourceNotFoundException"
-    std::string message;
+    std::string message;  // empty: the body has no Message (as real Athena answers some errors)
     std::vector<std::pair<std::string, std::string>> members;  // modelled string members
     std::vector<std::pair<std::string, std::string>> raw_members;  // members as JSON text (injected faults)
+    // Why, for the request's log line, when the body says nothing (no Message).
+    std::string log_reason;
 
-    static AwsError invalid_request(std::string message);  // AthenaErrorCode INVALID_INPUT
+    // InvalidRequestException with AthenaErrorCode and ErrorCode `athena_code`.
+    static AwsError invalid_request(std::string message, std::string athena_code = "INVALID_INPUT");
     static AwsError serialization(std::string message);
-    static AwsError unknown_operation(unsigned status, std::string message);
+    // SerializationException without a Message (a body that is not JSON); `why` goes to the log.
+    static AwsError unreadable_body(std::string why);
+    // UnknownOperationException without a Message, as real Athena sends it; `why` goes to the log.
+    static AwsError unknown_operation(unsigned status, std::string why);
     static AwsError internal(std::string message);
     // SigV4 (--auth sigv4), all 400 with AWS's texts.
     static AwsError missing_authentication_token();
@@ -30,8 +36,8 @@ struct AwsError {
 // The AWS error for a domain error. Every ErrorKind is mapped here and only here.
 AwsError to_aws_error(const Error& e);
 
-// A complete AWS JSON 1.1 error response: status, body {"__type","Message",members...},
-// X-Amzn-ErrorType, x-amzn-RequestId.
+// A complete AWS JSON 1.1 error response: status, body {"__type","Message"?,members...} and
+// x-amzn-RequestId. No X-Amzn-ErrorType header: real Athena sends none (SDKs read __type).
 HttpResponse aws_error_response(const AwsError& e, const std::string& request_id);
 
 // A success response with an already-encoded JSON body.

@@ -36,6 +36,12 @@ void RequestJournal::add(JournalEntry e) {
     while (entries_.size() > capacity_) entries_.pop_front();
 }
 
+std::vector<JournalEntry> RequestJournal::latest(std::size_t n) {
+    std::lock_guard lock(mu_);
+    const std::size_t first = entries_.size() > n ? entries_.size() - n : 0;
+    return {entries_.begin() + static_cast<std::ptrdiff_t>(first), entries_.end()};
+}
+
 std::vector<JournalEntry> RequestJournal::query(const std::string& operation, const std::string& session_id,
                                                 std::optional<Instant> since) {
     std::lock_guard lock(mu_);

@@ -22,6 +22,7 @@ struct JournalEntry {
     std::string error_code;
     double latency_ms{0};
     std::string fault_id;
+    Instant clock_time{};  // the emulator's clock at receipt (the manual clock's time under --clock manual)
 };
 
 class RequestJournal {
@@ -31,6 +32,8 @@ public:
     // Oldest first; empty filters match everything; `since` is inclusive.
     std::vector<JournalEntry> query(const std::string& operation, const std::string& session_id,
                                     std::optional<Instant> since);
+    // The newest `n` entries, oldest first.
+    std::vector<JournalEntry> latest(std::size_t n);
     void clear();
 
 private:

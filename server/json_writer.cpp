@@ -1,6 +1,7 @@
 #include "server/json_writer.hpp"
 
 #include <charconv>
+#include <cmath>
 
 #include "server/time_format.hpp"
 
@@ -149,6 +150,49 @@ JsonWriter& JsonWriter::boolean(bool v) {
     out_ += v ? "true" : "false";
     need_comma_ = true;
     return *this;
+}
+
+JsonWriter& JsonWriter::decimal(double v) {
+    comma();
+    if (!std::isfinite(v)) v = 0;  // JSON has no NaN or infinity
+    char buf[400];                 // DBL_MAX written out in full fits
+    auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+    out_.append(buf, r.ptr);
+    need_comma_ = true;
+    return *this;
+}
+
+namespace {
+void write_plain(JsonWriter& w, const boost::json::value& v) {
+    switch (v.kind()) {
+        case boost::json::kind::null: w.raw("null"); return;
+        case boost::json::kind::bool_: w.boolean(v.get_bool()); return;
+        case boost::json::kind::int64: w.integer(v.get_int64()); return;
+        case boost::json::kind::uint64: w.raw(std::to_string(v.get_uint64())); return;
+        case boost::json::kind::double_: w.decimal(v.get_double()); return;
+        case boost::json::kind::string: w.string(v.get_string()); return;
+        case boost::json::kind::array:
+            w.begin_array();
+            for (const auto& e : v.get_array()) write_plain(w, e);
+            w.end_array();
+            return;
+        case boost::json::kind::object:
+            w.begin_object();
+            for (const auto& kv : v.get_object()) {
+                w.key(kv.key());
+                write_plain(w, kv.value());
+            }
+            w.end_object();
+            return;
+    }
+}
+}  // namespace
+
+std::string serialize_plain(const boost::json::value& v) {
+    std::string out;
+    JsonWriter w(out);
+    write_plain(w, v);
+    return out;
 }
 
 JsonWriter& JsonWriter::epoch_seconds(Instant t) {

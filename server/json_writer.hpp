@@ -2,6 +2,8 @@
 // Appends JSON to a string without building a document. Hand-written on purpose: the AWS wire
 // needs exact control of timestamp numbers (epoch seconds with milliseconds, never an exponent)
 // and the GetSessionStatus hot path should not allocate a DOM. Parsing uses Boost.JSON.
+#include <boost/json/value.hpp>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -22,6 +24,8 @@ public:
     JsonWriter& string(std::string_view v);
     JsonWriter& integer(std::int64_t v);
     JsonWriter& boolean(bool v);
+    // A plain decimal, never an exponent: 1.885588, 0.00002, 12.
+    JsonWriter& decimal(double v);
     JsonWriter& epoch_seconds(Instant t);
     // Already-serialised JSON, inserted verbatim.
     JsonWriter& raw(std::string_view json);
@@ -49,6 +53,10 @@ private:
 // is not part of valid UTF-8 (raw request bytes echoed in a message) becomes U+FFFD, so the
 // output is always valid JSON.
 void append_json_string(std::string& out, std::string_view s);
+
+// `v` as JSON text like boost::json::serialize, but numbers with a fraction are written as plain
+// decimals (`1.885588`, not Boost's `1.885588E0`), for people and jq alike.
+std::string serialize_plain(const boost::json::value& v);
 
 // Replaces every byte of `s` that is not part of valid UTF-8 with U+FFFD (for JSON text that
 // another serialiser wrote from strings that may hold raw request bytes).

@@ -153,6 +153,9 @@ int main(int argc, char** argv) {
     }
     const unsigned short port = server->port();
     log_start(*emu, cfg, port);
+    // Before anyone can know we listen: a SIGTERM right after the ready file must still be a
+    // clean shutdown (exit 0), not the default action.
+    net::signal_set signals(ioc, SIGINT, SIGTERM);
     server->start();
     emu->log().log(LogLevel::Info, "listening on http://" + (address.is_v6() ? "[" + cfg.host + "]" : cfg.host) + ":" +
                                        std::to_string(port));
@@ -164,7 +167,6 @@ int main(int argc, char** argv) {
         }
     }
 
-    net::signal_set signals(ioc, SIGINT, SIGTERM);
     net::steady_timer deadline(ioc);
     // Lives as long as main: a check that held itself (a shared_ptr cycle) would leak.
     std::function<void()> stop_when_idle;

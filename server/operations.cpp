@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 
 #include "server/json_writer.hpp"
+#include "server/page_token.hpp"
 
 namespace athena {
 namespace {
@@ -35,10 +36,15 @@ OperationOutcome ok(std::string body, std::string session_id = {}) {
     return out;
 }
 
+// An integer member; a decimal is truncated (`1.5` reads 1), as real Athena does. The
+// validator has checked the range.
 std::optional<std::int64_t> int_member(const json::object& o, std::string_view name) {
     auto it = o.find(name);
     if (it == o.end() || !it->value().is_number()) return std::nullopt;
-    return it->value().to_number<std::int64_t>();
+    const auto& v = it->value();
+    if (v.is_double()) return static_cast<std::int64_t>(v.get_double());
+    if (v.is_uint64()) return static_cast<std::int64_t>(std::min<std::uint64_t>(v.get_uint64(), INT64_MAX));
+    return v.get_int64();
 }
 
 std::optional<bool> bool_member(const json::object& o, std::string_view name) {
@@ -117,50 +123,42 @@ std::string fingerprint(const json::object& in, std::string_view token_member) {
     return hex;
 }
 
-std::string base64(std::string_view s) {
-    std::string out(4 * ((s.size() + 2) / 3) + 1, '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                  reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
-    out.resize(static_cast<std::size_t>(n));
-    return out;
+// ClientRequestToken: the model's 32-128 are characters (the validator checks them); real
+// Athena also refuses more than 128 UTF-8 bytes, with this text and no "validation error" prefix.
+constexpr std::size_t kMaxClientTokenBytes = 128;
+Error client_token_too_long() {
+    return make_error(ErrorKind::InvalidArgument, "clientRequestToken exceeds maximum allowed length 128");
 }
 
-std::optional<std::string> unbase64(std::string_view s) {
-    if (s.empty() || s.size() % 4 != 0) return std::nullopt;
-    std::string out(3 * s.size() / 4 + 1, '\0');
-    const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                  reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
-    if (n < 0) return std::nullopt;
-    // EVP_DecodeBlock keeps padding bytes; more than two '=' ("====") is not base64.
-    const std::size_t padding = s.size() - 1 - s.find_last_not_of('=');
-    if (padding > 2 || static_cast<std::size_t>(n) < padding) return std::nullopt;
-    out.resize(static_cast<std::size_t>(n) - padding);
-    return out;
+// A NextToken that open_page_token refuses: real Athena's text, the token as sent.
+Error malformed_token(std::string_view token) {
+    return make_error(ErrorKind::InvalidArgument, malformed_page_token_message(token));
 }
 
-Error bad_token(std::string_view what) {
-    return make_error(ErrorKind::InvalidArgument, "Invalid NextToken: " + std::string(what) +
-                                                      " (pass the NextToken of the previous answer unchanged)");
+// "<a>:<b>" as two integers, nothing else.
+std::optional<std::pair<std::int64_t, std::int64_t>> two_integers(std::string_view text) {
+    const auto colon = text.find(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    std::int64_t a = 0, b = 0;
+    const auto* p = text.data();
+    const auto [end_a, ec_a] = std::from_chars(p, p + colon, a);
+    const auto [end_b, ec_b] = std::from_chars(p + colon + 1, p + text.size(), b);
+    if (ec_a != std::errc() || end_a != p + colon || colon == 0 || ec_b != std::errc() || end_b != p + text.size() ||
+        colon + 1 == text.size())
+        return std::nullopt;
+    return std::make_pair(a, b);
 }
 
 std::string session_token(const SessionCursor& c) {
-    return base64("s1:" + std::to_string(c.start_ms) + ":" + std::to_string(c.seq));
+    return seal_page_token("s1:" + std::to_string(c.start_ms) + ":" + std::to_string(c.seq));
 }
 
 std::optional<SessionCursor> parse_session_token(std::string_view token) {
-    auto text = unbase64(token);
+    auto text = open_page_token(token);
     if (!text || text->rfind("s1:", 0) != 0) return std::nullopt;
-    const auto colon = text->find(':', 3);
-    if (colon == std::string::npos) return std::nullopt;
-    try {
-        std::size_t used1 = 0, used2 = 0;
-        const std::string a = text->substr(3, colon - 3), b = text->substr(colon + 1);
-        SessionCursor c{std::stoll(a, &used1), std::stoll(b, &used2)};
-        if (used1 != a.size() || used2 != b.size()) return std::nullopt;
-        return c;
-    } catch (const std::exception&) {
-        return std::nullopt;
-    }
+    auto v = two_integers(std::string_view(*text).substr(3));
+    if (!v) return std::nullopt;
+    return SessionCursor{v->first, v->second};
 }
 
 void write_engine_version(JsonWriter& w, std::string_view key, const std::string& selected) {
@@ -201,6 +199,7 @@ OperationOutcome start_session(OperationContext& ctx, const json::object& in) {
         if (k == "athena-emu:scenario") s.scenario = v;
     s.copy_workgroup_tags = bool_member(in, "CopyWorkGroupTags").value_or(false);
     if (auto token = string_member(in, "ClientRequestToken"); !token.empty()) {
+        if (token.size() > kMaxClientTokenBytes) return failed(client_token_too_long());
         s.client_token = std::string(token);
         s.fingerprint = fingerprint(in, "ClientRequestToken");
     }
@@ -209,6 +208,23 @@ OperationOutcome start_session(OperationContext& ctx, const json::object& in) {
     std::string body;
     JsonWriter(body).begin_object().member("SessionId", r->session_id).member("State", to_string(r->state)).end_object();
     return ok(std::move(body), r->session_id);
+}
+
+// A session's EngineConfiguration as given, with the DPU sizes it runs with filled in where
+// StartSession named none: botocore 1.29 (Debian 12) reads MaxConcurrentDpus as required.
+std::string engine_configuration_json(const SessionRecord& s) {
+    json::object cfg;
+    if (!s.engine_configuration.empty()) {
+        boost::system::error_code ec;
+        auto v = json::parse(s.engine_configuration, ec);
+        if (!ec && v.is_object()) cfg = std::move(v.get_object());
+    }
+    const std::pair<const char*, int> sizes[] = {{"CoordinatorDpuSize", s.coordinator_dpu_size},
+                                                 {"MaxConcurrentDpus", s.max_concurrent_dpus},
+                                                 {"DefaultExecutorDpuSize", s.default_executor_dpu_size}};
+    for (const auto& [name, value] : sizes)
+        if (!cfg.contains(name) || !cfg[name].is_int64()) cfg[name] = value;  // 20.5 was read as 20
+    return json::serialize(cfg);
 }
 
 OperationOutcome get_session(OperationContext& ctx, const json::object& in) {
@@ -221,7 +237,7 @@ OperationOutcome get_session(OperationContext& ctx, const json::object& in) {
     w.begin_object().member("SessionId", s.id);
     if (!s.description.empty()) w.member("Description", s.description);
     w.member("WorkGroup", s.workgroup).member("EngineVersion", s.engine_version);
-    w.key("EngineConfiguration").raw(s.engine_configuration.empty() ? "{}" : s.engine_configuration);
+    w.key("EngineConfiguration").raw(engine_configuration_json(s));
     if (!s.notebook_version.empty()) w.member("NotebookVersion", s.notebook_version);
     if (!s.monitoring_configuration.empty()) w.key("MonitoringConfiguration").raw(s.monitoring_configuration);
     w.key("SessionConfiguration").begin_object();
@@ -244,7 +260,11 @@ OperationOutcome list_sessions(OperationContext& ctx, const json::object& in) {
     std::optional<SessionCursor> after;
     if (auto token = string_member(in, "NextToken"); !token.empty()) {
         after = parse_session_token(token);
-        if (!after) return failed(bad_token("it was not issued by ListSessions"));
+        if (!after) {
+            // An unknown workgroup wins over a bad token, as on real Athena.
+            if (auto known = ctx.service.get_workgroup(ctx.tenant, wg); !known) return failed(known.error());
+            return failed(malformed_token(token));
+        }
     }
     auto r = ctx.service.list_sessions(ctx.tenant, wg, filter, max, after);
     if (!r) return failed(r.error());
@@ -306,8 +326,16 @@ void write_workgroup_configuration(JsonWriter& w, const WorkgroupRecord& wg) {
     }
     cfg.erase("EngineVersion");
     if (!cfg.contains("ResultConfiguration")) cfg["ResultConfiguration"] = json::object{};
-    for (const char* flag : {"EnforceWorkGroupConfiguration", "PublishCloudWatchMetricsEnabled", "RequesterPaysEnabled"})
-        if (!cfg.contains(flag)) cfg[flag] = false;
+    if (!wg.execution_role.empty() && !cfg.contains("ExecutionRole")) cfg["ExecutionRole"] = wg.execution_role;
+    // Always shown (measured): `primary` has all four false; a workgroup created without a value
+    // enforces its configuration and publishes metrics (what Terraform's aws_athena_workgroup expects).
+    const bool primary = wg.name == kPrimaryWorkgroup;
+    for (const char* flag : {"EnableMinimumEncryptionConfiguration", "EnforceWorkGroupConfiguration",
+                             "PublishCloudWatchMetricsEnabled", "RequesterPaysEnabled"}) {
+        const std::string_view f(flag);
+        const bool on_by_default = !primary && (f == "EnforceWorkGroupConfiguration" || f == "PublishCloudWatchMetricsEnabled");
+        if (!cfg.contains(flag)) cfg[flag] = on_by_default;
+    }
     std::string text = json::serialize(cfg);
     text.pop_back();  // reopen the object to add EngineVersion
     std::string ev;
@@ -349,8 +377,8 @@ OperationOutcome get_work_group(OperationContext& ctx, const json::object& in) {
 OperationOutcome list_work_groups(OperationContext& ctx, const json::object& in) {
     std::optional<std::string> after;
     if (auto token = string_member(in, "NextToken"); !token.empty()) {
-        auto text = unbase64(token);
-        if (!text || text->rfind("w1:", 0) != 0) return failed(bad_token("it was not issued by ListWorkGroups"));
+        auto text = open_page_token(token);
+        if (!text || text->rfind("w1:", 0) != 0) return failed(malformed_token(token));
         after = text->substr(3);
     }
     auto r = ctx.service.list_workgroups(ctx.tenant, static_cast<int>(int_member(in, "MaxResults").value_or(50)), after);
@@ -365,7 +393,7 @@ OperationOutcome list_work_groups(OperationContext& ctx, const json::object& in)
         w.end_object();
     }
     w.end_array();
-    if (r->next_after) w.member("NextToken", base64("w1:" + *r->next_after));
+    if (r->next_after) w.member("NextToken", seal_page_token("w1:" + *r->next_after));
     w.end_object();
     return ok(std::move(body));
 }
@@ -399,6 +427,7 @@ OperationOutcome update_work_group(OperationContext& ctx, const json::object& in
                 if (!ec && v.is_object()) cfg = std::move(v.get_object());
             }
             cfg["EngineVersion"] = json::object{{"SelectedEngineVersion", w.engine_version}};
+            if (!w.execution_role.empty() && !cfg.contains("ExecutionRole")) cfg["ExecutionRole"] = w.execution_role;
             apply_updates(cfg, *updates);
             return absorb_configuration(w, std::move(cfg));
         };
@@ -436,6 +465,8 @@ OperationOutcome untag_resource(OperationContext& ctx, const json::object& in) {
 OperationOutcome list_tags_for_resource(OperationContext& ctx, const json::object& in) {
     auto r = ctx.service.list_tags(ctx.tenant, string_member(in, "ResourceARN"));
     if (!r) return failed(r.error());
+    // Every tag fits one page (at most 50; MaxResults is at least 75): no token was issued.
+    if (auto token = string_member(in, "NextToken"); !token.empty()) return failed(malformed_token(token));
     std::string body;
     JsonWriter w(body);
     w.begin_object().key("Tags");
@@ -473,15 +504,15 @@ std::string calculation_statistics_json(const CalculationDetails& d) {
 }
 
 std::string calculation_token(const CalculationCursor& c) {
-    return base64("c1:" + std::to_string(c.submitted_ms) + ":" + std::to_string(c.seq));
+    return seal_page_token("c1:" + std::to_string(c.submitted_ms) + ":" + std::to_string(c.seq));
 }
 
 std::optional<CalculationCursor> parse_calculation_token(std::string_view token) {
-    auto text = unbase64(token);
+    auto text = open_page_token(token);
     if (!text || text->rfind("c1:", 0) != 0) return std::nullopt;
-    auto cursor = parse_session_token(base64("s1:" + text->substr(3)));
-    if (!cursor) return std::nullopt;
-    return CalculationCursor{cursor->start_ms, cursor->seq};
+    auto v = two_integers(std::string_view(*text).substr(3));
+    if (!v) return std::nullopt;
+    return CalculationCursor{v->first, v->second};
 }
 
 OperationOutcome start_calculation_execution(OperationContext& ctx, const json::object& in) {
@@ -498,6 +529,7 @@ OperationOutcome start_calculation_execution(OperationContext& ctx, const json::
                       c.session_id);
     c.code = std::string(direct ? string_member(in, "CodeBlock") : string_member(*cfg, "CodeBlock"));
     if (auto token = string_member(in, "ClientRequestToken"); !token.empty()) {
+        if (token.size() > kMaxClientTokenBytes) return failed(client_token_too_long(), c.session_id);
         c.client_token = std::string(token);
         c.fingerprint = fingerprint(in, "ClientRequestToken");
     }
@@ -559,7 +591,11 @@ OperationOutcome list_calculation_executions(OperationContext& ctx, const json::
     std::optional<CalculationCursor> after;
     if (auto token = string_member(in, "NextToken"); !token.empty()) {
         after = parse_calculation_token(token);
-        if (!after) return failed(bad_token("it was not issued by ListCalculationExecutions"), sid);
+        if (!after) {
+            // An unknown session wins over a bad token, as on real Athena.
+            if (auto known = ctx.service.get_session_status(ctx.tenant, sid); !known) return failed(known.error(), sid);
+            return failed(malformed_token(token), sid);
+        }
     }
     auto r = ctx.service.list_calculations(ctx.tenant, sid, filter, static_cast<int>(int_member(in, "MaxResults").value_or(100)), after);
     if (!r) return failed(r.error(), sid);
@@ -604,18 +640,17 @@ OperationOutcome list_executors(OperationContext& ctx, const json::object& in) {
     const std::string sid(string_member(in, "SessionId"));
     std::optional<ExecutorState> filter;
     if (auto f = string_member(in, "ExecutorStateFilter"); !f.empty()) filter = parse_executor_state(f);
+    auto r = ctx.service.list_executors(ctx.tenant, sid);
+    if (!r) return failed(r.error(), sid);  // an unknown session wins over a bad token
     std::size_t offset = 0;
     if (auto token = string_member(in, "NextToken"); !token.empty()) {
-        auto text = unbase64(token);
-        if (!text || text->rfind("e1:", 0) != 0) return failed(bad_token("it was not issued by ListExecutors"), sid);
+        auto text = open_page_token(token);
         // from_chars, not stoul: "-1" must not wrap to a huge offset.
-        const std::string_view digits = std::string_view(*text).substr(3);
+        const std::string_view digits = text && text->rfind("e1:", 0) == 0 ? std::string_view(*text).substr(3) : "";
         const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), offset);
-        if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty())
-            return failed(bad_token("it was not issued by ListExecutors"), sid);
+        if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size())
+            return failed(malformed_token(token), sid);
     }
-    auto r = ctx.service.list_executors(ctx.tenant, sid);
-    if (!r) return failed(r.error(), sid);
     std::vector<const Executor*> shown;
     for (const auto& e : *r)
         if (!filter || e.state == *filter) shown.push_back(&e);
@@ -624,7 +659,7 @@ OperationOutcome list_executors(OperationContext& ctx, const json::object& in) {
     std::string body;
     JsonWriter w(body);
     w.begin_object().member("SessionId", sid);
-    if (offset + max < shown.size()) w.member("NextToken", base64("e1:" + std::to_string(offset + max)));
+    if (offset + max < shown.size()) w.member("NextToken", seal_page_token("e1:" + std::to_string(offset + max)));
     w.key("ExecutorsSummary").begin_array();
     for (std::size_t i = offset; i < shown.size() && i < offset + max; ++i) {
         const Executor& e = *shown[i];

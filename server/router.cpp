@@ -28,6 +28,39 @@ std::string bounded(std::string s) {
     return s + "...";
 }
 
+struct ParsedBody {
+    boost::json::object body;
+    AwsError error{};
+    bool ok{false};
+    explicit operator bool() const { return ok; }
+};
+
+// An AWS request body: a JSON object. Real Athena reads no other body, an empty one included
+// (SDKs always send `{}`), and says nothing about why: the reason goes to the log line.
+ParsedBody parse_json_body(std::string_view text, std::size_t max_depth) {
+    ParsedBody out;
+    boost::system::error_code ec;
+    boost::json::parse_options popts;
+    popts.max_depth = max_depth;
+    auto v = boost::json::parse(text, ec, {}, popts);
+    if (ec == boost::json::error::too_deep)
+        out.error = AwsError::serialization("The request body nests deeper than " + std::to_string(max_depth) +
+                                            " levels (--max-json-depth)");
+    else if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
+        out.error = AwsError::unreadable_body("the request body is empty: send a JSON object ({} for no parameters)");
+    else if (ec)
+        out.error = AwsError::unreadable_body("the request body is not valid JSON (" + ec.message() + ")");
+    else if (v.is_array())
+        out.error = AwsError::serialization("Start of list found where not expected");
+    else if (!v.is_object())
+        out.error = AwsError::unreadable_body("the request body is JSON but not an object");
+    else {
+        out.body = std::move(v.get_object());
+        out.ok = true;
+    }
+    return out;
+}
+
 bool all_digits(std::string_view s) {
     for (char c : s)
         if (c < '0' || c > '9') return false;
@@ -93,26 +126,31 @@ HttpResponse Router::handle(const HttpRequest& req) {
         return admin_.handle(req, req.target.substr(kAdminPrefix.size()));
     const std::string_view path = req.target.substr(0, req.target.find('?'));
     if (path == "/" && req.method == "POST") return handle_aws(req);
-    return aws_error_response(
-        AwsError::unknown_operation(404, "No operation at " + std::string(req.method) + " " + std::string(path) +
-                                             ": AWS requests are POST / with an X-Amz-Target header; the emulator's "
-                                             "own API is under /_emulator/"),
-        new_request_id());
+    const std::string request_id = new_request_id();
+    const auto e = AwsError::unknown_operation(404, "No operation at " + bounded(std::string(req.method)) + " " +
+                                                        bounded(std::string(path)) +
+                                                        ": AWS requests are POST / with an X-Amz-Target header; the "
+                                                        "emulator's own API is under /_emulator/");
+    if (log_.enabled(LogLevel::Info))
+        log_.log(LogLevel::Info, "request",
+                 {{"request_id", request_id}, {"status", "404", true}, {"error", e.code}, {"reason", e.log_reason}});
+    return aws_error_response(e, request_id);
 }
 
 HttpResponse Router::handle_aws(const HttpRequest& req) {
     const auto started = std::chrono::steady_clock::now();
-    RequestFacts facts{new_request_id(), obs_.wall.now(),
+    RequestFacts facts{new_request_id(), obs_.wall.now(), service_.now(),
                        tenant_from_authorization(req.authorization, service_.default_tenant(), auth_.credentials),
                        {}, {}, {}, {}};
     std::optional<FaultRule> fault;
     Answer a = answer(req, facts, fault);
     const std::string error_code = a.error ? a.error->code : std::string();
+    const std::string log_reason = a.error ? a.error->log_reason : std::string();
     const auto delay = a.delay;
     Delivered out = deliver(std::move(a), fault, facts.request_id);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count() +
                       static_cast<double>(delay.count());
-    record(facts, out, error_code, fault, ms);
+    record(facts, out, error_code, log_reason, fault, ms);
     return std::move(out.response);
 }
 
@@ -138,14 +176,14 @@ std::variant<const Operation*, AwsError> Router::parse_target(std::string_view a
     if (amz_target.empty())
         return AwsError::unknown_operation(400, "Missing X-Amz-Target header: send 'X-Amz-Target: AmazonAthena.<Operation>'");
     if (amz_target.substr(0, kTargetPrefix.size()) != kTargetPrefix)
-        return AwsError::unknown_operation(400, "Unknown target '" + std::string(amz_target) +
+        return AwsError::unknown_operation(400, "Unknown target '" + bounded(std::string(amz_target)) +
                                                     "': athena-emu serves 'AmazonAthena.<Operation>'");
     facts.operation = bounded(std::string(amz_target.substr(kTargetPrefix.size())));
     if (const Operation* op = find_operation(facts.operation)) return op;
     return AwsError::unknown_operation(
         400, is_athena_operation(facts.operation)
                  ? "Operation " + facts.operation + " is outside the Athena session API that athena-emu emulates"
-                 : "Unknown operation " + facts.operation);
+                 : "Unknown operation " + facts.operation + " (names are case-sensitive)");
 }
 
 std::optional<AwsError> Router::authenticate(const HttpRequest& req, RequestFacts& facts) const {
@@ -164,19 +202,9 @@ std::optional<AwsError> Router::authenticate(const HttpRequest& req, RequestFact
 }
 
 std::variant<boost::json::object, AwsError> Router::parse_body(std::string_view body, RequestFacts& facts) const {
-    boost::json::object input;
-    if (body.find_first_not_of(" \t\r\n") != std::string_view::npos) {
-        boost::system::error_code ec;
-        boost::json::parse_options popts;
-        popts.max_depth = max_json_depth_;
-        auto v = boost::json::parse(body, ec, {}, popts);
-        if (ec == boost::json::error::too_deep)
-            return AwsError::serialization("The request body nests deeper than " + std::to_string(max_json_depth_) +
-                                           " levels (--max-json-depth)");
-        if (ec) return AwsError::serialization("The request body is not valid JSON (" + ec.message() + ")");
-        if (!v.is_object()) return AwsError::serialization("The request body must be a JSON object");
-        input = std::move(v.get_object());
-    }
+    auto parsed = parse_json_body(body, max_json_depth_);
+    if (!parsed) return std::move(parsed.error);
+    boost::json::object input = std::move(parsed.body);
     facts.session_id = bounded(string_member(input, "SessionId"));
     facts.calculation_id = bounded(string_member(input, "CalculationExecutionId"));
     facts.workgroup = bounded(string_member(input, "WorkGroup"));
@@ -244,12 +272,12 @@ Delivered Router::deliver(Answer answer, const std::optional<FaultRule>& fault, 
 }
 
 void Router::record(const RequestFacts& facts, const Delivered& out, const std::string& error_code,
-                    const std::optional<FaultRule>& fault, double ms) const {
+                    const std::string& log_reason, const std::optional<FaultRule>& fault, double ms) const {
     const std::string fault_id = fault ? fault->id : std::string();
     obs_.metrics.observe(metric_label(facts.operation), out.journal_status, error_code, ms / 1000.0);
     obs_.journal.add(JournalEntry{facts.received, facts.request_id, facts.tenant.account, facts.tenant.region,
                                   facts.operation, facts.session_id, facts.calculation_id, facts.workgroup,
-                                  out.journal_status, error_code, ms, fault_id});
+                                  out.journal_status, error_code, ms, fault_id, facts.received_clock});
     if (!log_.enabled(LogLevel::Info)) return;
     char latency[32];
     std::snprintf(latency, sizeof latency, "%.3f", ms);
@@ -261,6 +289,7 @@ void Router::record(const RequestFacts& facts, const Delivered& out, const std::
     if (!facts.calculation_id.empty()) f.push_back({"calculation_id", facts.calculation_id});
     f.push_back({"status", std::to_string(out.journal_status), true});
     if (!error_code.empty()) f.push_back({"error", error_code});
+    if (!log_reason.empty()) f.push_back({"reason", log_reason});
     f.push_back({"latency_ms", latency, true});
     if (fault) f.push_back({"fault_id", fault_id});
     log_.log(LogLevel::Info, "request", f);

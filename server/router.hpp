@@ -34,7 +34,8 @@ struct RouterAuth {
 // validation are cut to 256 bytes (see `bounded`).
 struct RequestFacts {
     std::string request_id;
-    Instant received;
+    Instant received;        // the real time of receipt
+    Instant received_clock;  // the emulator's clock then (the manual clock under --clock manual)
     Tenant tenant;          // what the Authorization header claims, until authenticate verifies it
     std::string operation;  // "" when there is no AmazonAthena.* target
     std::string session_id, calculation_id, workgroup;
@@ -74,8 +75,9 @@ public:
     // Under --auth sigv4, verifies the signature and sets the verified tenant; nothing otherwise.
     // Errors: the SigV4 errors of Sigv4Verifier::verify.
     std::optional<AwsError> authenticate(const HttpRequest& req, RequestFacts& facts) const;
-    // The JSON object of the body ("" and white space: {}); sets the facts' ids from it.
-    // Errors: SerializationException (not JSON, not an object, deeper than --max-json-depth).
+    // The JSON object of the body; sets the facts' ids from it. Errors: SerializationException
+    // (deeper than --max-json-depth, a list), the unreadable-body error (empty, not JSON, not
+    // an object).
     std::variant<boost::json::object, AwsError> parse_body(std::string_view body, RequestFacts& facts) const;
     // The fault rule that fires for these facts, if any (counted in the metrics and logged).
     std::optional<FaultRule> decide_fault(const RequestFacts& facts) const;
@@ -87,7 +89,7 @@ public:
     static Delivered deliver(Answer answer, const std::optional<FaultRule>& fault, const std::string& request_id);
     // Metrics, journal entry and log line of one request.
     void record(const RequestFacts& facts, const Delivered& out, const std::string& error_code,
-                const std::optional<FaultRule>& fault, double latency_ms) const;
+                const std::string& log_reason, const std::optional<FaultRule>& fault, double latency_ms) const;
 
 private:
     HttpResponse handle_aws(const HttpRequest& req);

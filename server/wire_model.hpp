@@ -42,7 +42,7 @@ inline constexpr std::size_t kMaxViolationsListed = 100;
 struct ValidationResult {
     // Set when a member has the wrong JSON type: a SerializationException.
     std::optional<std::string> serialization_error;
-    // Constraint violations, Coral-style ("Value 'x' at 'sessionId' failed to satisfy
+    // Constraint violations, as real Athena words them ("Value at 'sessionId' failed to satisfy
     // constraint: Member must have length less than or equal to 256").
     // The first kMaxViolationsListed of them; `unlisted` counts the rest.
     std::vector<std::string> violations;

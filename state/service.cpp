@@ -105,6 +105,7 @@ Result<WorkgroupRecord> fixture_workgroup(Store::Tx& tx, const FixtureSet& f, co
     }
     rec.configuration = w.configuration;
     rec.execution_role = w.execution_role;
+    if (rec.is_spark() && rec.execution_role.empty()) rec.execution_role = default_spark_execution_role(rec.tenant);
     rec.output_location = w.output_location;
     rec.tags = w.tags;
     rec.created = w.created.value_or(now);

@@ -142,7 +142,8 @@ std::optional<Result<std::pair<std::string, std::string>>> Service::replay_token
     if (!prior) return std::nullopt;
     if (prior->first != fingerprint)
         return Result<std::pair<std::string, std::string>>(make_error(
-            ErrorKind::InvalidArgument, "ClientRequestToken " + *token + " was already used with different parameters."));
+            ErrorKind::IdempotentParameterMismatch,
+            "ClientRequestToken " + *token + " was already used with different parameters."));
     // Stored as "<first state> <id>".
     const auto space = prior->second.find(' ');
     return Result<std::pair<std::string, std::string>>(

@@ -41,6 +41,9 @@ std::string workgroup_arn(const Tenant& t, std::string_view name) {
 
 Result<ResourceRef> Service::resolve_arn(Store::Tx& tx, const Tenant& t, std::string_view arn) {
     auto ref = parse_athena_arn(arn);
+    // An empty account field means the caller's (Terraform builds such ARNs with
+    // skip_requesting_account_id).
+    if (ref && ref->tenant.account.empty()) ref->tenant.account = t.account;
     if (!ref)
         return make_error(ErrorKind::InvalidArgument,
                           "ResourceARN " + std::string(arn) +

@@ -8,6 +8,10 @@ std::string session_working_directory(const WorkgroupRecord& w, const std::strin
     return base + session_id + "/";
 }
 
+std::string default_spark_execution_role(const Tenant& t) {
+    return "arn:aws:iam::" + t.account + ":role/athena-emu-spark";
+}
+
 WorkgroupRecord builtin_primary_workgroup(const Tenant& t) {
     WorkgroupRecord w;
     w.tenant = t;

@@ -30,6 +30,10 @@ struct WorkgroupRecord {
 // Where a session of workgroup `w` works: under its result location, else the emulator's bucket.
 std::string session_working_directory(const WorkgroupRecord& w, const std::string& session_id);
 
+// The execution role a Spark workgroup from a fixture gets when it names none
+// (arn:aws:iam::<account>:role/athena-emu-spark): a Spark workgroup always has one.
+std::string default_spark_execution_role(const Tenant& t);
+
 // The built-in SQL workgroup every account/region has.
 WorkgroupRecord builtin_primary_workgroup(const Tenant& t);
 

@@ -1,7 +1,8 @@
 // Fuzz target: raw bytes, as a client would send them on one connection, in pieces of varying
 // size -> the server's RequestReader with its limits (server/http_codec.hpp, exactly what
 // HttpConnection runs) -> Router::handle (AWS JSON 1.1 endpoint, admin API, 404s) -> the answer
-// serialised by write_response. Pipelined requests are answered in order, like HttpConnection
+// serialised by write_response; each answer is checked against README's statuses for its
+// endpoint (fuzz_check.hpp). Pipelined requests are answered in order, like HttpConnection
 // does; a request that cannot be read gets its 400/413/431 and ends the input.
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -12,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <string_view>
 
 #include "server/http_codec.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
@@ -24,6 +26,8 @@ namespace beast = boost::beast;
 
 // At most this many requests per input: enough for pipelining and for state to build up.
 constexpr int kMaxRequests = 16;
+// Requests under this prefix go to the admin API (server/router.cpp), the rest to AWS.
+constexpr std::string_view kAdminPrefix = "/_emulator/";
 
 // The answer must be a well-formed response head followed by exactly Content-Length bytes.
 void check_wire(const std::string& out, const athena::HttpResponse& r, bool head) {
@@ -43,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::World world;
     const HttpLimits limits;
     RequestReader reader(limits);
-    SystemClock wall;
+    const Clock& wall = world.wall;
     beast::flat_buffer buffer;
     std::size_t pos = 0;
     // The first byte picks how the input is cut into reads (1..256 bytes each): a request that
@@ -76,17 +80,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::string out;
         if (step == RequestReader::Step::Error) {
             HttpResponse r = aws_error_response(reader.error(), "00000000-0000-0000-0000-000000000000");
-            fuzz::check_answer(r, false);
+            fuzz::check_reader_error(r);
             write_response(out, r, 11, false, false, http_date(wall));
             check_wire(out, r, false);
             break;
         }
         const std::size_t journaled = world.journal.query({}, {}, {}).size();
-        HttpResponse r = world.router.handle(reader.request());
+        const HttpRequest& req = reader.request();
+        const bool admin = req.target.substr(0, kAdminPrefix.size()) == kAdminPrefix;
+        HttpResponse r = world.router.handle(req);
         const auto entries = world.journal.query({}, {}, {});
         const bool fault = entries.size() != journaled && !entries.empty() && !entries.back().fault_id.empty();
         if (r.delivery != Delivery::Normal) break;  // reset, close, stall: no answer, the connection ends
-        fuzz::check_answer(r, fault);
+        if (admin)
+            fuzz::check_admin_answer(r);
+        else if (fault)
+            fuzz::check_answer(r, true);
+        else
+            fuzz::check_aws_answer(r);
         const bool keep_alive = reader.keep_alive();
         write_response(out, r, reader.version(), keep_alive, reader.head(), http_date(wall));
         check_wire(out, r, reader.head());

@@ -1,7 +1,9 @@
 #pragma once
 // A whole emulator without sockets or disk, for the fuzz targets: in-memory SQLite, a manual
 // clock at 2026-01-01T00:00:00Z, the built-in default fixtures, fixed seeds, the router and the
-// admin API. A fuzz target makes a fresh one for every input, so an input's outcome never
+// admin API. The "wall" clock (journal times, Date headers) is a second manual clock that
+// never moves, so nothing an input reaches depends on when it runs: a run with a fixed
+// -seed and -runs explores the same inputs every time. A fuzz target makes a fresh one for every input, so an input's outcome never
 // depends on the inputs before it (a crash reproduces from its file alone) and memory stays
 // bounded.
 #include <cstdint>
@@ -38,7 +40,7 @@ inline const FixtureDocument& default_fixtures() {
 struct World {
     Store store{":memory:"};
     ManualClock clock{from_epoch_ms(kStartMs)};
-    SystemClock wall;
+    ManualClock wall{from_epoch_ms(kStartMs)};
     // Errors only (a failing operation); the fuzzers' output stays readable.
     Logger log{LogFormat::Text, LogLevel::Error, wall};
     FaultInjector faults{kSeed, nullptr};

@@ -175,8 +175,23 @@ def main():
                 ('start_session', {'WorkGroup': 'spark', 'EngineConfiguration': {'MaxConcurrentDpus': 0}}),
                 ('list_sessions', {'WorkGroup': 'spark', 'StateFilter': 'SLEEPING', 'NextToken': 'bm9wZQ=='}),
                 ('get_calculation_execution_status', {'CalculationExecutionId': 'x' * 200}),
+                # The measured texts (CONTRACT 2a): decimals, past 32 bits, map keys, tokens.
+                ('list_work_groups', {'MaxResults': 1.5}),
+                ('list_work_groups', {'MaxResults': 2 ** 40}),
+                ('start_session', {'WorkGroup': 'spark', 'EngineConfiguration': {
+                    'MaxConcurrentDpus': 4, 'SparkProperties': {'a\u0001b': 'v', '': 'x' * 300}}}),
+                ('untag_resource', {'ResourceARN': WG_ARN, 'TagKeys': ['', 'k' * 200]}),
+                ('list_tags_for_resource', {'ResourceARN': 'arn:aws:athena:us-east-1::workgroup/spark'}),
+                ('list_tags_for_resource', {'ResourceARN': WG_ARN, 'NextToken': 'bm9wZQ=='}),
+                ('start_session', {'WorkGroup': 'spark', 'EngineConfiguration': {'MaxConcurrentDpus': 4},
+                                   'ClientRequestToken': '\u00e9' * 100}),
+                ('start_session', {'WorkGroup': 'nowhere', 'EngineConfiguration': {'MaxConcurrentDpus': 4}}),
         ]:
             call(name, **kw)
+        # A real paging token, then the same token with one character changed.
+        token = call('list_work_groups', MaxResults=1).get('NextToken', '')
+        call('list_work_groups', MaxResults=1, NextToken=token)
+        call('list_work_groups', MaxResults=1, NextToken=token[:-3] + ('A' if token[-3] != 'A' else 'B') + token[-2:])
         requests = list(rec.requests)
         port = emu.port
         # Admin API requests, as the harness sends them.
@@ -196,7 +211,10 @@ def main():
     write('fuzz_http_request', chunked + b'\r\n\r\n%x\r\n' % len(body) + body + b'\r\n0\r\n\r\n', 'chunked')
 
     # Bad AWS inputs: broken JSON, wrong types, an unknown operation, clock moves.
-    for data in [b'\x00{', b'\x00[]', b'\x00{"SessionId": 5}', b'\x00{"SessionId": "\xc3\x28"}',
+    for data in [b'\x00{', b'\x00[]', b'\x00', b'\x00null', b'\x00"x"', b'\x00{"SessionId": "x",}',
+                 b'\x00{"SessionId": true}', b'\x00{"SessionId": {}}', b'\x07{"MaxResults": "5"}',
+                 b'\x07{"MaxResults": 1e300}', b'\x09{"WorkGroup": "w", "RecursiveDeleteOption": 1}',
+                 b'\x05{"Name": "w", "Configuration": "x", "Tags": {}}', b'\x00{"SessionId": 5}', b'\x00{"SessionId": "\xc3\x28"}',
                  b'\x01{"WorkGroup": "spark", "EngineConfiguration": {"MaxConcurrentDpus": 1e400}}',
                  b'\x03{"WorkGroup": "spark", "MaxResults": -1}', bytes([UNKNOWN]) + b'{}',
                  bytes([ADVANCE_HOUR]) + SEPARATOR + b'\x00{"SessionId": "example-creating"}']:

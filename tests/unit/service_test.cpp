@@ -124,7 +124,7 @@ TEST_CASE("ClientRequestToken: replay gives the original answer, other parameter
     CHECK(again->session_id == first->session_id);
     CHECK(again->state == SessionState::Creating);
     in.fingerprint = "f2";
-    CHECK(d.service.start_session(A, in).error().kind == ErrorKind::InvalidArgument);
+    CHECK(d.service.start_session(A, in).error().kind == ErrorKind::IdempotentParameterMismatch);
     // Tokens are per tenant.
     REQUIRE(d.service.create_workgroup(Domain::spark(B, "wg")));
     CHECK(d.service.start_session(B, in));

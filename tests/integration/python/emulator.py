@@ -5,7 +5,8 @@ Usage:
         emu.client().get_session_status(SessionId='s1')
         emu.advance(1000)
 
-The binary is ATHENA_EMU_BIN (default /work/main/build/athena-emu). It is
+The binary is ATHENA_EMU_BIN, which CTest sets to the build's athena-emu (run a
+test by hand with ATHENA_EMU_BIN=build/athena-emu python3 -m unittest ...). It is
 started on --port 0 with --ready-file and, unless told otherwise, --clock
 manual --start-time 2026-01-01T00:00:00Z, so no test ever sleeps.
 """
@@ -25,7 +26,23 @@ import tempfile
 import time
 import uuid
 
-BIN = os.environ.get('ATHENA_EMU_BIN', '/work/main/build/athena-emu')
+
+
+def _binary():
+    """The athena-emu binary under test: ATHENA_EMU_BIN, set by CTest."""
+    path = os.environ.get('ATHENA_EMU_BIN', '')
+    if not path:
+        raise RuntimeError(
+            'ATHENA_EMU_BIN is not set: it must name the athena-emu binary under test. '
+            'Run the tests through CTest (ctest --test-dir build -L integration), which '
+            'sets it, or set it by hand: ATHENA_EMU_BIN=build/athena-emu')
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        raise RuntimeError('ATHENA_EMU_BIN=%s is not an executable file: build it first '
+                           '(cmake --build build) or point ATHENA_EMU_BIN at the binary' % path)
+    return path
+
+
+BIN = _binary()
 
 START = '2026-01-01T00:00:00Z'
 START_DT = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)

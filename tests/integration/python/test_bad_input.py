@@ -3,18 +3,20 @@ kind of bad member, and abuse at the HTTP level.
 
 Each row sends one bad request on a fresh connection and checks the answer a
 client should get (status, `__type`, a message naming what is wrong, a body
-that is valid UTF-8 JSON, `X-Amzn-ErrorType` equal to `__type`). After every
+that is valid UTF-8 JSON, no `X-Amzn-ErrorType` header). After every
 row a good request on a NEW connection must succeed and the process must
 still run: bad input never costs the server anything, and never gets a 5xx.
 
-Where AWS's answer is known, the emulator gives it:
-- a member of the wrong JSON type, a body that is not JSON / not UTF-8 / not an
-  object: 400 SerializationException;
+Where AWS's answer is known (measured on real Athena), the emulator gives it:
+- a member of the wrong JSON type: 400 SerializationException with Jackson's
+  text ("STRING_VALUE can not be converted to an Integer", ...); a body that is
+  not JSON / not UTF-8 / not an object: 400 SerializationException without a
+  Message (a JSON array: "Start of list found where not expected");
 - a constraint (required, length, range, pattern, enum): 400
-  InvalidRequestException, AthenaErrorCode INVALID_INPUT, Coral's message
-  "N validation error(s) detected: Value 'v' at 'member' failed to satisfy
-  constraint: Member must ...";
-- no or an unknown X-Amz-Target: 400 UnknownOperationException;
+  InvalidRequestException, AthenaErrorCode and ErrorCode INVALID_INPUT, the
+  message "N validation error(s) detected: Value at 'member' failed to satisfy
+  constraint: Member must ..." (the value is never echoed);
+- no or an unknown X-Amz-Target: 400 UnknownOperationException, no Message;
 - members outside the model are ignored (AWS JSON 1.1: unknown members are
   skipped), a repeated key takes the last value (as Jackson does).
 
@@ -148,16 +150,38 @@ OPERATIONS = {
 
 # A value of every JSON type; each member kind refuses the ones not its own.
 WRONG_TYPES = {
-    STR: [42, 1.5, True, [], {}],
+    STR: [42, 1.5, True, False, [], {}],
     ENUM: [42, True, ['IDLE'], {}],
-    INT: ['5', 1.5, 1e2, True, [], {}, 2 ** 31, -2 ** 31 - 1, 2 ** 64],
+    INT: ['5', True, False, [], {}],
     BOOL: ['true', 1, 0, [], {}],
     STRUCT: ['x', 1, True, []],
     LIST: ['x', 1, True, {}],
     MAP: ['x', 1, []],
 }
 # A list element / map value of the wrong type.
-WRONG_ITEMS = {STRUCT: [1, 'x', []], STR: [1, {}, []]}
+WRONG_ITEMS = {STRUCT: [1, 'x', []], STR: [1, {}, [], False]}
+
+KEY_CONSTRAINTS = ('[Member must have length less than or equal to 255, Member must have length '
+                   'greater than or equal to 1, Member must satisfy regular expression pattern: '
+                   '[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*]')
+
+TARGET = {STR: 'a String', ENUM: 'a String', INT: 'an Integer', BOOL: 'a Boolean'}
+
+
+def jackson(kind, v):
+    """The SerializationException text real Athena answers for value v read as
+    a member of this kind (Jackson's wording)."""
+    if kind == LIST:
+        return 'Expected list or null'
+    if isinstance(v, list):
+        return 'Start of list found where not expected'
+    if kind in (STRUCT, MAP):
+        return 'Expected null' if kind == STRUCT else 'Expected map or null'
+    if isinstance(v, dict):
+        return 'Start of structure or map found where not expected.'
+    token = ('TRUE_VALUE' if v else 'FALSE_VALUE') if isinstance(v, bool) else \
+        'STRING_VALUE' if isinstance(v, str) else 'NUMBER_VALUE'
+    return '%s can not be converted to %s' % (token, TARGET[kind])
 
 
 def min_value(m):
@@ -216,20 +240,30 @@ class BadInputBase(unittest.TestCase):
         return body
 
     # -- the checks every row makes ------------------------------------------
-    def assert_error(self, r, status, code, message_has=()):
+    def assert_error(self, r, status, code, message_has=(), message=None):
+        """message: True (a Message), False (none, as real Athena answers an
+        unreadable body or an unknown operation), None (decided by code)."""
         self.assertEqual(r.status, status, r)
         self.assertLess(r.status, 500, r)
         self.assertEqual(r.header('Content-Type'), JSON_CT, r)
         self.assertTrue(is_uuid(r.header('x-amzn-RequestId')), r)
-        self.assertEqual(r.header('X-Amzn-ErrorType'), code, r)
+        self.assertIsNone(r.header('X-Amzn-ErrorType'), r)
         self.assertTrue(utf8_ok(r.body))
         doc = r.json()
         self.assertEqual(doc['__type'], code, doc)
-        self.assertTrue(doc['Message'], doc)
+        if message is None and code != 'SerializationException':
+            message = code != 'UnknownOperationException'
+        if message_has:
+            message = True
+        if message is True:
+            self.assertTrue(doc['Message'], doc)
+        elif message is False:
+            self.assertNotIn('Message', doc)
         for text in message_has:
             self.assertIn(text, doc['Message'], doc)
         if code == 'InvalidRequestException':
             self.assertEqual(doc.get('AthenaErrorCode'), 'INVALID_INPUT', doc)
+            self.assertEqual(doc.get('ErrorCode'), 'INVALID_INPUT', doc)
         return doc
 
     def assert_still_serving(self):
@@ -267,11 +301,11 @@ class BadInputBase(unittest.TestCase):
 class OperationMatrixTest(BadInputBase):
     """Every operation x every member x every kind of bad value."""
 
-    def check(self, op, body, status, code, message_has=()):
+    def check(self, op, body, status, code, message_has=(), message=None):
         raw = body if isinstance(body, bytes) else json.dumps(body)
         r = self.emu.aws(op, raw)
         with self.subTest(op=op, body=raw[:120]):
-            self.assert_error(r, status, code, message_has)
+            self.assert_error(r, status, code, message_has, message)
         self.assert_still_serving()
 
     def test_good_bodies_are_accepted(self):
@@ -283,7 +317,7 @@ class OperationMatrixTest(BadInputBase):
                 if r.status != 200:
                     self.assertNotIn(r.json()['__type'],
                                      ('SerializationException',), r)
-                    self.assertNotIn('validation error', r.json()['Message'], r)
+                    self.assertNotIn('validation error', r.json().get('Message', ''), r)
         self.assertEqual(len(OPERATIONS), 21)
 
     def test_missing_required_members(self):
@@ -305,9 +339,9 @@ class OperationMatrixTest(BadInputBase):
         for op, (_, members) in OPERATIONS.items():
             required = [m for m in members if m.required]
             if required:
-                self.check(op, b'', 400, 'InvalidRequestException',
+                self.check(op, b'{}', 400, 'InvalidRequestException',
                            ['%d validation error' % len(required)] +
-                           ["at '%s'" % m.path for m in required])
+                           ["Value null at '%s'" % m.path for m in required])
 
     def test_wrong_json_types(self):
         for op, (_, members) in OPERATIONS.items():
@@ -315,13 +349,44 @@ class OperationMatrixTest(BadInputBase):
                 for v in WRONG_TYPES[m.kind]:
                     body = self.good_body(op)
                     body[m.name] = v
-                    self.check(op, body, 400, 'SerializationException',
-                               ["'%s'" % m.name])
+                    self.check_exact(op, body, 'SerializationException', jackson(m.kind, v))
                 for v in WRONG_ITEMS.get(m.item, []):
                     body = self.good_body(op)
                     body[m.name] = [v] if m.kind == LIST else {'k': v}
-                    self.check(op, body, 400, 'SerializationException',
-                               ["'%s[0]'" % m.name])
+                    self.check_exact(op, body, 'SerializationException', jackson(m.item, v))
+
+    def check_exact(self, op, body, code, message):
+        r = self.emu.aws(op, json.dumps(body))
+        with self.subTest(op=op, body=json.dumps(body)[:120]):
+            doc = self.assert_error(r, 400, code)
+            self.assertEqual(doc['Message'], message, doc)
+        self.assert_still_serving()
+
+    def test_decimals_are_truncated_and_big_integers_out_of_range(self):
+        # Measured: "MaxResults": 1.5 reads 1 (200); past 32 bits is a range violation.
+        for op, (_, members) in OPERATIONS.items():
+            for m in members:
+                if m.kind != INT:
+                    continue
+                body = self.good_body(op)
+                body[m.name] = (m.min if m.min is not None else 1) + 0.5
+                r = self.emu.aws(op, json.dumps(body))
+                with self.subTest(op=op, member=m.name, value=body[m.name]):
+                    self.assertNotIn(r.json().get('__type'),
+                                     ('SerializationException', 'InvalidRequestException'), r)
+                for v in (2 ** 31, 2 ** 64, 1e300):
+                    body[m.name] = v
+                    limit = m.max if m.max is not None else 2 ** 31 - 1
+                    self.check_exact(op, body, 'InvalidRequestException',
+                                     "1 validation error detected: Value at '%s' failed to satisfy "
+                                     "constraint: Member must have value less than or equal to %d"
+                                     % (m.path, limit))
+                if m.min is not None:
+                    body[m.name] = -2 ** 31 - 1
+                    self.check_exact(op, body, 'InvalidRequestException',
+                                     "1 validation error detected: Value at '%s' failed to satisfy "
+                                     "constraint: Member must have value greater than or equal to %d"
+                                     % (m.path, m.min))
 
     def test_out_of_range_values(self):
         for op, (_, members) in OPERATIONS.items():
@@ -341,9 +406,14 @@ class OperationMatrixTest(BadInputBase):
                 for v, text in cases:
                     body = self.good_body(op)
                     body[m.name] = v
-                    shown = str(v) if len(str(v)) <= 256 else str(v)[:256] + '...('
-                    self.check(op, body, 400, 'InvalidRequestException',
-                               ["Value '%s" % shown, "at '%s'" % m.path, text])
+                    # The value is never echoed (measured on real Athena).
+                    r = self.emu.aws(op, json.dumps(body))
+                    with self.subTest(op=op, member=m.name, value=str(v)[:40]):
+                        doc = self.assert_error(r, 400, 'InvalidRequestException',
+                                                ["Value at '%s' failed to satisfy constraint: %s"
+                                                 % (m.path, text)])
+                        self.assertNotIn("Value '", doc['Message'], doc)
+                    self.assert_still_serving()
 
     def test_nested_members(self):
         start = self.good_body('StartSession')
@@ -351,14 +421,22 @@ class OperationMatrixTest(BadInputBase):
             ('StartSession', dict(start, EngineConfiguration={'MaxConcurrentDpus': 1}),
              'InvalidRequestException', "at 'engineConfiguration.maxConcurrentDpus'"),
             ('StartSession', dict(start, EngineConfiguration={'MaxConcurrentDpus': '20'}),
-             'SerializationException', "'EngineConfiguration.MaxConcurrentDpus'"),
+             'SerializationException', "STRING_VALUE can not be converted to an Integer"),
             ('StartSession', dict(start, EngineConfiguration={'SparkProperties': {'k': 1}}),
-             'SerializationException', "'EngineConfiguration.SparkProperties.k'"),
+             'SerializationException', "NUMBER_VALUE can not be converted to a String"),
             ('StartSession', dict(start, EngineConfiguration={'SparkProperties': {'': 'v'}}),
-             'InvalidRequestException', "at 'engineConfiguration.sparkProperties.key'"),
+             'InvalidRequestException', "Value at 'engineConfiguration.sparkProperties' failed to satisfy "
+                                        "constraint: Map keys must satisfy constraint: " + KEY_CONSTRAINTS),
+            ('StartSession', dict(start, EngineConfiguration={'AdditionalConfigs': {'a\u0001b': 'v'}}),
+             'InvalidRequestException', "Value at 'engineConfiguration.additionalConfigs' failed to satisfy "
+                                        "constraint: Map keys must satisfy constraint: " + KEY_CONSTRAINTS),
+            ('StartSession', dict(start, EngineConfiguration={'SparkProperties': {'k': 'v' * 51201}}),
+             'InvalidRequestException', "Value at 'engineConfiguration.sparkProperties' failed to satisfy "
+                                        "constraint: Map value must satisfy constraint: [Member must have "
+                                        "length less than or equal to 51200]"),
             # Tag.Key is not required in the model (AWS takes a Tag without one), but not empty.
             ('StartSession', dict(start, Tags=[{'Key': '', 'Value': 'v'}]),
-             'InvalidRequestException', "Value '' at 'tags.1.member.key'"),
+             'InvalidRequestException', "Value at 'tags.1.member.key'"),
             ('StartSession', dict(start, Tags=[{'Key': 'k' * 129, 'Value': 'v'}]),
              'InvalidRequestException', "at 'tags.1.member.key'"),
             ('StartSession', dict(start, MonitoringConfiguration={
@@ -373,12 +451,21 @@ class OperationMatrixTest(BadInputBase):
              "Value null at 'configuration.resultConfiguration.encryptionConfiguration.encryptionOption'"),
             ('UpdateWorkGroup', {'WorkGroup': WG, 'ConfigurationUpdates': {
                 'RemoveBytesScannedCutoffPerQuery': 'yes'}},
-             'SerializationException', "'ConfigurationUpdates.RemoveBytesScannedCutoffPerQuery'"),
+             'SerializationException', "STRING_VALUE can not be converted to a Boolean"),
+            ('CreateWorkGroup', {'Name': 'n', 'Configuration': {'IdentityCenterConfiguration': {
+                'IdentityCenterInstanceArn': 'arn:aws:sso:::instance/nope'}}},
+             'InvalidRequestException', "Value at 'configuration.identityCenterConfiguration."
+                                        "identityCenterInstanceArn' failed to satisfy constraint: Member must "
+                                        "satisfy regular expression pattern: ^arn:(aws|aws-us-gov|aws-cn|aws-iso|"
+                                        "aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$"),
             ('StartCalculationExecution', {'SessionId': SID, 'CalculationConfiguration': {
                 'CodeBlock': 'x' * 68001}},
              'InvalidRequestException', "at 'calculationConfiguration.codeBlock'"),
-            ('UntagResource', {'ResourceARN': WG_ARN, 'TagKeys': ['']},
-             'InvalidRequestException', "at 'tagKeys.1.member'"),
+            ('UntagResource', {'ResourceARN': WG_ARN, 'TagKeys': ['k', '']},
+             'InvalidRequestException', "1 validation error detected: Value at 'tagKeys' failed to satisfy "
+                                        "constraint: Member must satisfy constraint: [Member must have length "
+                                        "less than or equal to 128, Member must have length greater than or "
+                                        "equal to 1]"),
         ]
         for op, body, code, text in rows:
             self.check(op, body, 400, code, [text])
@@ -391,11 +478,12 @@ class OperationMatrixTest(BadInputBase):
                     "at 'maxResults'", "at 'stateFilter'"])
         # A body full of violations lists the first 100 and counts them all:
         # the answer stays small (a 900 KB body once answered 35 MB).
-        body = json.dumps({'ResourceARN': WG_ARN, 'TagKeys': [''] * 250000})
-        r = self.emu.aws('UntagResource', body)
+        body = json.dumps({'ResourceARN': WG_ARN, 'Tags': [{'Key': ''}] * 90000},
+                          separators=(',', ':'))
+        r = self.emu.aws('TagResource', body)
         doc = self.assert_error(r, 400, 'InvalidRequestException',
-                                ['250000 validation errors detected: ',
-                                 '(249900 more not listed)'])
+                                ['90000 validation errors detected: ',
+                                 '(89900 more not listed)'])
         self.assertLess(len(r.body), 64 * 1024, doc['Message'][:300])
         self.assert_still_serving()
 
@@ -408,17 +496,17 @@ class OperationMatrixTest(BadInputBase):
                     body = self.good_body(op)
                     body[m.name] = '@@@'
                     raw = json.dumps(body).encode().replace(b'@@@', bad)
-                    self.check(op, raw, 400, 'SerializationException', ['not valid JSON'])
+                    self.check(op, raw, 400, 'SerializationException', message=False)
 
     def test_invalid_escapes(self):
         # A lone surrogate escape: Boost.JSON refuses it (Jackson would take it).
         for text in (b'"\\ud800"', b'"\\udc00x"', b'"\\x41"', b'"\\u12"'):
             self.check('GetSessionStatus', b'{"SessionId":' + text + b'}',
-                       400, 'SerializationException', ['not valid JSON'])
+                       400, 'SerializationException', message=False)
 
     def test_huge_strings(self):
         # Just under the 1 MiB body limit: refused for its length, the value
-        # shown cut to 256 bytes, never inside a character.
+        # not echoed.
         for op, (_, members) in OPERATIONS.items():
             m = next((m for m in members if m.kind == STR and m.max), None)
             if m is None:
@@ -430,8 +518,8 @@ class OperationMatrixTest(BadInputBase):
             r = self.emu.aws(op, raw)
             with self.subTest(op=op, member=m.name):
                 doc = self.assert_error(r, 400, 'InvalidRequestException',
-                                        ["at '%s'" % m.path, max_text(m),
-                                         "...(%d bytes)'" % (3 * ((MIB - 4096) // 3))])
+                                        ["Value at '%s' failed to satisfy constraint: %s"
+                                         % (m.path, max_text(m))])
                 self.assertLess(len(r.body), 4096, doc)
             self.assert_still_serving()
         # Over the limit, on every operation.
@@ -466,8 +554,7 @@ class OperationMatrixTest(BadInputBase):
             r = self.emu.aws(op, body)
             with self.subTest(op=op):
                 self.assertEqual(r.status, plain.status, (plain, r))
-                self.assertEqual(r.header('X-Amzn-ErrorType'),
-                                 plain.header('X-Amzn-ErrorType'), (plain, r))
+                self.assertEqual(r.json().get('__type'), plain.json().get('__type'), (plain, r))
             self.assert_still_serving()
 
     def test_duplicate_keys_take_the_last_value(self):
@@ -507,7 +594,7 @@ class OperationMatrixTest(BadInputBase):
         # name (cut short).
         for i in range(50):
             r = self.emu.aws(body={}, target='AmazonAthena.Made%dUp%s' % (i, 'z' * 1000))
-            self.assert_error(r, 400, 'UnknownOperationException')
+            self.assert_error(r, 400, 'UnknownOperationException', message=False)
         text = self.emu.http('GET', '/_emulator/metrics').body.decode()
         self.assertNotIn('Made1Up', text)
         self.assertIn('operation="(unknown)"', text)
@@ -516,14 +603,17 @@ class OperationMatrixTest(BadInputBase):
         self.assert_still_serving()
 
     def test_bodies_that_are_not_a_json_object(self):
-        for raw in (b'null', b'[]', b'"x"', b'42', b'true', b'{', b'{"a":}', b'{}x',
+        # Measured on real Athena: no Message for a body that is not JSON (the
+        # log line says why); a JSON array has Jackson's text.
+        for raw in (b'null', b'"x"', b'42', b'true', b'{', b'{"a":}', b'{}x',
                     b'{}{}', b'\xef\xbb\xbf{}', b"{'SessionId':'x'}", b'{"a":1,}',
                     b'{"a":NaN}', b'{"a":Infinity}', b'{"a":01}', b'/*c*/{}',
-                    b'\x00', bytes(range(256))):
-            self.check('GetSessionStatus', raw, 400, 'SerializationException')
-        # Whitespace only means {}: the required member is then missing.
-        self.check('GetSessionStatus', b' \r\n\t ', 400, 'InvalidRequestException',
-                   ["Value null at 'sessionId'"])
+                    b'\x00', bytes(range(256)), b'', b' \r\n\t '):
+            self.check('GetSessionStatus', raw, 400, 'SerializationException', message=False)
+        for raw in (b'[]', b'[{"SessionId":"x"}]'):
+            r = self.emu.aws('GetSessionStatus', raw)
+            self.assertEqual(r.json_exact(), {'__type': 'SerializationException',
+                                              'Message': 'Start of list found where not expected'}, r)
 
     def test_odd_but_valid_values(self):
         # JSON that parses: the domain answers, never a 5xx.
@@ -533,7 +623,7 @@ class OperationMatrixTest(BadInputBase):
             ('GetSessionStatus', {'SessionId': '../../etc/passwd'}, 400),
             ('GetSessionStatus', {'SessionId': "x' OR '1'='1"}, 400),
             ('ListSessions', {'WorkGroup': WG, 'NextToken': '===='}, 400),
-            ('ListSessions', {'WorkGroup': WG, 'NextToken': 'czE6LTE6LTE='}, 200),
+            ('ListSessions', {'WorkGroup': WG, 'NextToken': 'czE6LTE6LTE='}, 400),  # unsealed
             ('ListSessions', {'WorkGroup': WG, 'NextToken': '\u2603'}, 400),
             ('ListWorkGroups', {'NextToken': '===='}, 400),
             ('ListCalculationExecutions', {'SessionId': SID, 'NextToken': '===='}, 400),
@@ -541,8 +631,8 @@ class OperationMatrixTest(BadInputBase):
             ('ListSessions', {'WorkGroup': WG, 'NextToken': 'A==='}, 400),
             ('ListCalculationExecutions', {'SessionId': SID, 'NextToken': 'YzE6'}, 400),
             ('ListExecutors', {'SessionId': SID, 'NextToken': 'ZTE6LTE='}, 400),
-            ('ListExecutors', {'SessionId': SID, 'NextToken': 'ZTE6MTg0NDY3NDQwNzM3MDk1NTE2MTU='}, 200),
-            ('ListSessions', {'WorkGroup': WG, 'MaxResults': 1.0e0}, 400),
+            ('ListExecutors', {'SessionId': SID, 'NextToken': 'ZTE6MTg0NDY3NDQwNzM3MDk1NTE2MTU='}, 400),
+            ('ListSessions', {'WorkGroup': WG, 'MaxResults': 1.0e0}, 200),
             ('StartCalculationExecution', {'SessionId': SID, 'CodeBlock': ''}, 200),
             ('TagResource', {'ResourceARN': WG_ARN, 'Tags': []}, 200),
             ('TagResource', {'ResourceARN': 'arn:aws:athena:us-east-1:%s:workgroup/' % ACCOUNT,
@@ -700,8 +790,8 @@ class HttpMatrixTest(BadInputBase):
             r = self.send_raw(self.aws_bytes(headers={'Transfer-Encoding': 'chunked'},
                                              body=chunked))
             with self.subTest(variant=name):
-                if name == 'empty body':
-                    self.assert_error(r, 400, 'InvalidRequestException', ["at 'sessionId'"])
+                if name == 'empty body':  # not read as {} (measured on real Athena)
+                    self.assert_error(r, 400, 'SerializationException', message=False)
                 else:
                     self.assertEqual(r.status, 200, r)
                     self.assertEqual(r.json()['SessionId'], SID)

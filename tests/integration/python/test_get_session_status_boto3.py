@@ -281,8 +281,7 @@ class ErrorsTest(unittest.TestCase):
         self.assertTrue(is_uuid(md['RequestId']), md)
         self.assertEqual(md['HTTPHeaders']['x-amzn-requestid'],
                          md['RequestId'])
-        self.assertEqual(md['HTTPHeaders']['x-amzn-errortype'],
-                         'ResourceNotFoundException')
+        self.assertNotIn('x-amzn-errortype', md['HTTPHeaders'])  # real Athena sends none
         self.assertNotIn('x-amzn-query-error', md['HTTPHeaders'])
 
     def test_unknown_id_is_resource_not_found(self):
@@ -301,8 +300,7 @@ class ErrorsTest(unittest.TestCase):
         self.assertEqual(doc['__type'], 'ResourceNotFoundException')
         self.assertEqual(doc['ResourceName'], 'missing-1')
         self.assertIsInstance(doc['Message'], str)
-        self.assertEqual(r.header('X-Amzn-ErrorType'),
-                         'ResourceNotFoundException')
+        self.assertIsNone(r.header('X-Amzn-ErrorType'), r)  # real Athena sends none
         self.assertTrue(is_uuid(r.header('x-amzn-RequestId')), r)
 
     def test_too_long_id_is_invalid_request(self):
@@ -314,12 +312,10 @@ class ErrorsTest(unittest.TestCase):
         self.assertEqual(resp['Error']['Code'], 'InvalidRequestException')
         self.assertEqual(resp['AthenaErrorCode'], 'INVALID_INPUT')
         self.assertEqual(resp['ResponseMetadata']['HTTPStatusCode'], 400)
-        msg = resp['Error']['Message']
-        # Names the member, the value and the constraint.
-        self.assertIn('sessionid', msg.lower())
-        # The value may be abbreviated, but must be recognisable.
-        self.assertIn(sid[:64], msg)
-        self.assertIn('256', msg)
+        # Names the member and the constraint, never the value (measured on real Athena).
+        self.assertEqual(resp['Error']['Message'],
+                         "1 validation error detected: Value at 'sessionId' failed to satisfy "
+                         "constraint: Member must have length less than or equal to 256")
 
     def test_empty_id_is_invalid_request(self):
         with self.assertRaises(self.c.exceptions.InvalidRequestException) \

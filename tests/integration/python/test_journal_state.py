@@ -50,11 +50,11 @@ SCENARIOS = {
              step(6000, 'BUSY'), step(8000, 'IDLE')],
 }
 
-ENTRY_KEYS = {'time', 'epoch_ms', 'request_id', 'account', 'region',
-              'operation', 'session_id', 'calculation_id', 'workgroup',
-              'status', 'error_code', 'latency_ms', 'fault_id'}
-ENTRY_REQUIRED = {'time', 'epoch_ms', 'request_id', 'account', 'region',
-                  'operation', 'status', 'latency_ms'}
+ENTRY_KEYS = {'time', 'epoch_ms', 'clock_time', 'clock_epoch_ms', 'request_id',
+              'account', 'region', 'operation', 'session_id', 'calculation_id',
+              'workgroup', 'status', 'error_code', 'latency_ms', 'fault_id'}
+ENTRY_REQUIRED = {'time', 'epoch_ms', 'clock_time', 'clock_epoch_ms', 'request_id',
+                  'account', 'region', 'operation', 'status', 'latency_ms'}
 FIXTURE_KEYS = {'profiles', 'scenarios', 'outcomes', 'workgroups',
                 'sessions', 'calculations', 'tokens', 'faults', 'clock'}
 SESSION_STATES = ('CREATING', 'CREATED', 'IDLE', 'BUSY', 'TERMINATING',

@@ -154,7 +154,11 @@ export class Emulator {
 // plus `extraArgs`, and waits for its ready file.
 export async function startEmulator(extraArgs = []) {
   const bin = process.env.ATHENA_EMU_BIN;
-  if (!bin) throw new Error('ATHENA_EMU_BIN is not set: it must name the athena-emu binary');
+  if (!bin) {
+    throw new Error('ATHENA_EMU_BIN is not set: it must name the athena-emu binary under test. ' +
+      'Run the tests through CTest (ctest --test-dir build -L js), which sets it, or set it by ' +
+      'hand: ATHENA_EMU_BIN=build/athena-emu node --test test/');
+  }
   const dir = await mkdtemp(join(tmpdir(), 'athena-emu-js-'));
   const readyFile = join(dir, 'ready.json');
   const args = [
