@@ -5,7 +5,8 @@
 # What building the server needs (scripts/run.sh; the container image installs the same).
 ATHENA_BUILD_DEPS=(
   build-essential cmake pkg-config
-  libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev libboost-regex1.81-dev libboost-url1.81-dev
+  libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev libboost-regex1.81-dev
+  libboost-url1.81-dev
   libsqlite3-dev libssl-dev
 )
 # What scripts/test.sh needs on top: doctest for the unit tests, one Python with boto3 and one

@@ -70,51 +70,29 @@ po::options_description describe() {
     throw ConfigError(source + ": invalid value '" + value + "': " + expected);
 }
 
-}  // namespace
+// Each setting: the flag, else its environment variable. `source` names where it came from.
+struct Setting {
+    std::string value;
+    std::string source;
+};
 
-ParsedArgs parse_config(int argc, const char* const* argv, const std::function<const char*(const char*)>& getenv) {
-    const auto desc = describe();
-    po::options_description all;
-    all.add(desc).add_options()("unexpected", po::value<std::vector<std::string>>());
-    po::positional_options_description positional;
-    positional.add("unexpected", -1);
-    po::variables_map cli;
-    try {
-        po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), cli);
-    } catch (const po::error& e) {
-        throw ConfigError(std::string(e.what()) + " (see athena-emu --help)");
-    }
-    if (cli.count("unexpected"))
-        throw ConfigError("unexpected argument '" + cli["unexpected"].as<std::vector<std::string>>().front() +
-                          "': every setting is a --flag (see athena-emu --help)");
-    ParsedArgs out;
-    if (cli.count("help")) {
-        std::ostringstream s;
-        s << desc << "\nDocs: README.md (flags, fixtures, admin API /_emulator/...), docs/sigv4.md (--auth sigv4).\n";
-        out.print_and_exit = s.str();
-        return out;
-    }
-    if (cli.count("version")) {
-        out.print_and_exit = std::string("athena-emu ") + ATHENA_EMU_VERSION + "\n";
-        return out;
-    }
+struct Settings {
+    const po::variables_map& cli;
+    const std::function<const char*(const char*)>& getenv;
 
-    // Each setting: the flag, else its environment variable. `source` names where it came from.
-    struct Setting {
-        std::string value;
-        std::string source;
-    };
-    auto setting = [&](const std::string& flag) -> std::optional<Setting> {
+    std::optional<Setting> operator()(const std::string& flag) const {
         if (cli.count(flag)) {
-            if (flag == "fixtures") return std::nullopt;  // handled below
+            if (flag == "fixtures") return std::nullopt;  // read_where reads it
             return Setting{cli[flag].as<std::string>(), "--" + flag};
         }
         const std::string name = env_name(flag);
         if (const char* v = getenv(name.c_str())) return Setting{v, name};
         return std::nullopt;
-    };
+    }
+};
 
-    Config& c = out.config;
+// --host, --port, --ready-file, --db, --fixtures.
+void read_where(const Settings& setting, Config& c) {
     if (auto s = setting("host")) {
         if (s->value.empty()) bad(s->source, s->value, "an IP address such as 127.0.0.1, ::1 or 0.0.0.0");
         c.host = s->value;
@@ -133,9 +111,9 @@ ParsedArgs parse_config(int argc, const char* const* argv, const std::function<c
         if (s->value.empty()) bad(s->source, s->value, "a file path or :memory:");
         c.db = s->value;
     }
-    if (cli.count("fixtures")) {
-        c.fixtures = cli["fixtures"].as<std::vector<std::string>>();
-    } else if (const char* v = getenv("ATHENA_EMU_FIXTURES")) {
+    if (setting.cli.count("fixtures")) {
+        c.fixtures = setting.cli["fixtures"].as<std::vector<std::string>>();
+    } else if (const char* v = setting.getenv("ATHENA_EMU_FIXTURES")) {
         std::string all = v;
         std::size_t start = 0;
         while (start <= all.size()) {
@@ -149,6 +127,10 @@ ParsedArgs parse_config(int argc, const char* const* argv, const std::function<c
     }
     for (const auto& f : c.fixtures)
         if (f.empty()) bad("--fixtures", f, "a fixture file or directory, or none");
+}
+
+// --clock, --start-time, --seed, --account-id, --region, --threads, --journal-size.
+void read_clock_and_identity(const Settings& setting, Config& c) {
     if (auto s = setting("clock")) {
         if (s->value == "system")
             c.clock = ClockMode::System;
@@ -193,6 +175,10 @@ ParsedArgs parse_config(int argc, const char* const* argv, const std::function<c
         if (!boost::regex_match(s->value, digits)) bad(s->source, s->value, "a number of entries from 0 to 999999999");
         c.journal_size = std::stoul(s->value);
     }
+}
+
+// --log-format, --log-level, --admin, --admin-token.
+void read_logging_and_admin(const Settings& setting, Config& c) {
     if (auto s = setting("log-format")) {
         if (s->value == "text")
             c.log_format = LogFormat::Text;
@@ -225,6 +211,10 @@ ParsedArgs parse_config(int argc, const char* const* argv, const std::function<c
         if (s->value.empty()) bad(s->source, s->value, "a non-empty token");
         c.admin_token = s->value;
     }
+}
+
+// The HTTP limits and --max-json-depth.
+void read_limits(const Settings& setting, Config& c) {
     // Sizes and counts: a whole number within [lo, hi].
     auto count = [&](const char* flag, std::size_t& out, std::size_t lo, std::size_t hi, const char* what) {
         if (auto s = setting(flag)) {
@@ -258,6 +248,10 @@ ParsedArgs parse_config(int argc, const char* const* argv, const std::function<c
     timeout("idle-timeout-s", c.limits.idle_timeout);
     timeout("request-timeout-s", c.limits.request_timeout);
     timeout("write-timeout-s", c.limits.write_timeout);
+}
+
+// --auth, --credentials, --max-skew-s.
+void read_auth(const Settings& setting, Config& c) {
     if (auto s = setting("auth")) {
         if (s->value == "none")
             c.auth = AuthMode::None;
@@ -280,6 +274,44 @@ ParsedArgs parse_config(int argc, const char* const* argv, const std::function<c
         throw ConfigError("--auth sigv4 needs --credentials PATH (or ATHENA_EMU_CREDENTIALS): a JSON list of "
                           "{\"access_key_id\", \"secret_access_key\", \"account_id\"} objects, the keys "
                           "requests may be signed with");
+}
+
+}  // namespace
+
+ParsedArgs parse_config(int argc, const char* const* argv, const std::function<const char*(const char*)>& getenv) {
+    const auto desc = describe();
+    po::options_description all;
+    all.add(desc).add_options()("unexpected", po::value<std::vector<std::string>>());
+    po::positional_options_description positional;
+    positional.add("unexpected", -1);
+    po::variables_map cli;
+    try {
+        po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), cli);
+    } catch (const po::error& e) {
+        throw ConfigError(std::string(e.what()) + " (see athena-emu --help)");
+    }
+    if (cli.count("unexpected"))
+        throw ConfigError("unexpected argument '" + cli["unexpected"].as<std::vector<std::string>>().front() +
+                          "': every setting is a --flag (see athena-emu --help)");
+    ParsedArgs out;
+    if (cli.count("help")) {
+        std::ostringstream s;
+        s << desc << "\nDocs: README.md (flags, fixtures, admin API /_emulator/...), docs/sigv4.md (--auth sigv4).\n";
+        out.print_and_exit = s.str();
+        return out;
+    }
+    if (cli.count("version")) {
+        out.print_and_exit = std::string("athena-emu ") + ATHENA_EMU_VERSION + "\n";
+        return out;
+    }
+
+    const Settings setting{cli, getenv};
+    Config& c = out.config;
+    read_where(setting, c);
+    read_clock_and_identity(setting, c);
+    read_logging_and_admin(setting, c);
+    read_limits(setting, c);
+    read_auth(setting, c);
     return out;
 }
 

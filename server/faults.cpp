@@ -219,13 +219,6 @@ void FaultInjector::clear() {
     persist_locked();
 }
 
-std::string FaultInjector::to_json() {
-    std::lock_guard lock(mu_);
-    json::array a;
-    for (const auto& r : rules_) a.push_back(fault_rule_json(r));
-    return json::serialize(a);
-}
-
 void FaultInjector::load_json(std::string_view text) {
     std::lock_guard lock(mu_);
     rules_.clear();

@@ -56,8 +56,8 @@ public:
     std::vector<FaultRule> list();
     bool remove(std::string_view id);
     void clear();
-    // Serialised rules (a JSON array) and back, for persistence and restarts.
-    std::string to_json();
+    // Replaces the rules with those of a serialised JSON array (what the persistence callback
+    // got), for restarts.
     void load_json(std::string_view text);
 
 private:

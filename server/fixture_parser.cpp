@@ -219,284 +219,462 @@ const boost::regex kAccountPattern("[0-9]{12}");
 const boost::regex kRegionPattern("[a-z]{2}(-[a-z]+)+-[0-9]+");
 const boost::regex kWorkgroupPattern("[a-zA-Z0-9._-]{1,128}");
 
+// The writer's view of an opaque object kept as JSON text ("" and unparsable text: {}).
+json::value opaque_json(const std::string& text) {
+    if (text.empty()) return json::object{};
+    boost::system::error_code ec;
+    auto v = json::parse(text, ec);
+    return ec ? json::value(json::object{}) : v;
+}
+
+// The output texts that differ from the default (CONTRACT §4: "stdout", "stderr", "result_text").
+void put_output(json::object& o, const CalculationOutput& out) {
+    if (out.stdout_text) o["stdout"] = *out.stdout_text;
+    if (out.stderr_text) o["stderr"] = *out.stderr_text;
+    if (out.result_text) o["result_text"] = *out.result_text;
+}
+
+json::object tags_json(const Tags& t) {
+    json::object o;
+    for (const auto& [k, v] : t) o[k] = v;
+    return o;
+}
+
+// --- profiles: reader and writer
+
+void read_profiles(const json::value& v, FixtureSet& f) {
+    for (const auto& kv : as_object(v, "profiles")) {
+        const std::string name(kv.key());
+        const std::string p = "profiles." + name;
+        if (name.empty() || name.size() > 128) throw Bad{p, "profile names must be 1 to 128 characters long"};
+        const auto& o = as_object(kv.value(), p);
+        only(o, p, {"creating_ms", "created_ms", "terminating_ms", "calculation_creating_ms",
+                    "calculation_queued_ms", "calculation_running_ms", "calculation_canceling_ms",
+                    "idle_timeout_minutes_default", "max_active_sessions"});
+        ProfilePatch pp;
+        pp.name = name;
+        constexpr std::int64_t kMaxMs = 7LL * 24 * 3600 * 1000;
+        auto ms = [&](std::string_view field, std::optional<Millis>& out) {
+            if (auto* fv = get(o, field)) out = Millis{as_int(*fv, p + "." + std::string(field), 0, kMaxMs)};
+        };
+        ms("creating_ms", pp.creating_ms);
+        ms("created_ms", pp.created_ms);
+        ms("terminating_ms", pp.terminating_ms);
+        ms("calculation_creating_ms", pp.calculation_creating_ms);
+        ms("calculation_queued_ms", pp.calculation_queued_ms);
+        ms("calculation_running_ms", pp.calculation_running_ms);
+        ms("calculation_canceling_ms", pp.calculation_canceling_ms);
+        if (auto* fv = get(o, "idle_timeout_minutes_default"))
+            pp.idle_timeout_minutes_default = static_cast<int>(as_int(*fv, p + ".idle_timeout_minutes_default", 1, 480));
+        if (auto* fv = get(o, "max_active_sessions"))
+            pp.max_active_sessions = static_cast<int>(as_int(*fv, p + ".max_active_sessions", 0, 1000000));
+        f.profiles.push_back(std::move(pp));
+    }
+}
+
+json::object write_profiles(const std::vector<Profile>& all) {
+    json::object profiles;
+    for (const auto& p : all) {
+        json::object o{{"creating_ms", p.creating_ms.count()}, {"created_ms", p.created_ms.count()},
+                       {"terminating_ms", p.terminating_ms.count()},
+                       {"calculation_creating_ms", p.calculation_creating_ms.count()},
+                       {"calculation_queued_ms", p.calculation_queued_ms.count()},
+                       {"calculation_running_ms", p.calculation_running_ms.count()},
+                       {"calculation_canceling_ms", p.calculation_canceling_ms.count()},
+                       {"idle_timeout_minutes_default", p.idle_timeout_minutes_default}};
+        if (p.max_active_sessions) o["max_active_sessions"] = *p.max_active_sessions;
+        profiles[p.name] = std::move(o);
+    }
+    return profiles;
+}
+
+// --- scenarios: reader and writer
+
+void read_scenarios(const json::value& v, FixtureSet& f) {
+    for (const auto& kv : as_object(v, "scenarios")) {
+        const std::string name(kv.key());
+        if (name.empty() || name.size() > 128)
+            throw Bad{"scenarios." + name, "scenario names must be 1 to 128 characters long"};
+        f.scenarios.push_back(Scenario{name, parse_steps(kv.value(), "scenarios." + name)});
+    }
+}
+
+json::object write_scenarios(const std::vector<Scenario>& all) {
+    json::object scenarios;
+    for (const auto& sc : all) {
+        json::array steps;
+        for (const auto& st : sc.steps) {
+            json::object o{{"after_ms", st.after.count()}, {"state", std::string(to_string(st.state))}};
+            if (!st.reason.empty()) o["reason"] = st.reason;
+            steps.push_back(std::move(o));
+        }
+        scenarios[sc.name] = std::move(steps);
+    }
+    return scenarios;
+}
+
+// --- outcomes: reader and writer
+
+void read_outcomes(const json::value& v, FixtureSet& f) {
+    const auto& a = as_array(v, "outcomes");
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const std::string p = "outcomes[" + std::to_string(i) + "]";
+        const auto& o = as_object(a[i], p);
+        only(o, p, {"match", "state", "reason", "queued_ms", "running_ms", "result", "session", "stop",
+                    "stop_after_ms", "stdout", "stderr", "result_text"});
+        OutcomeRule r;
+        r.output = parse_output(o, p);
+        const auto& m = as_object(need(o, "match", p), p + ".match");
+        only(m, p + ".match", {"code_contains", "code_regex"});
+        if (m.size() != 1) throw Bad{p + ".match", "give exactly one of code_contains or code_regex"};
+        if (auto* c = get(m, "code_contains")) {
+            r.match = OutcomeRule::Match::CodeContains;
+            r.pattern = bounded_string(*c, p + ".match.code_contains", 1, 68000);
+        } else {
+            r.match = OutcomeRule::Match::CodeRegex;
+            r.pattern = bounded_string(need(m, "code_regex", p + ".match"), p + ".match.code_regex", 1, 68000);
+            try {
+                boost::regex check(r.pattern, boost::regex::ECMAScript);
+            } catch (const std::exception& e) {
+                throw Bad{p + ".match.code_regex", std::string("is not a valid regular expression: ") + e.what()};
+            }
+        }
+        const std::string state = as_string(need(o, "state", p), p + ".state");
+        if (state != "COMPLETED" && state != "FAILED")
+            throw Bad{p + ".state", "must be COMPLETED or FAILED (got \"" + state + "\")"};
+        r.state = state == "COMPLETED" ? CalculationState::Completed : CalculationState::Failed;
+        if (auto* fv = get(o, "reason")) r.reason = bounded_string(*fv, p + ".reason", 1, 1024);
+        constexpr std::int64_t kMaxMs = 7LL * 24 * 3600 * 1000;
+        if (auto* fv = get(o, "queued_ms")) r.queued_ms = Millis{as_int(*fv, p + ".queued_ms", 0, kMaxMs)};
+        if (auto* fv = get(o, "running_ms")) r.running_ms = Millis{as_int(*fv, p + ".running_ms", 0, kMaxMs)};
+        if (auto* fv = get(o, "result")) {
+            const auto& ro = as_object(*fv, p + ".result");
+            only(ro, p + ".result", {"result_s3_uri", "stdout_s3_uri", "stderr_s3_uri", "result_type"});
+            CalculationResultUris u;
+            static const boost::regex s3(R"(^(https|s3|S3)://([^/]+)/?(.*)$)");
+            static const boost::regex type(R"(\w+\/[-+.\w]+)");
+            if (auto* x = get(ro, "result_s3_uri")) u.result_s3_uri = matching(*x, p + ".result.result_s3_uri", s3, "an s3:// URI");
+            if (auto* x = get(ro, "stdout_s3_uri")) u.stdout_s3_uri = matching(*x, p + ".result.stdout_s3_uri", s3, "an s3:// URI");
+            if (auto* x = get(ro, "stderr_s3_uri")) u.stderr_s3_uri = matching(*x, p + ".result.stderr_s3_uri", s3, "an s3:// URI");
+            if (auto* x = get(ro, "result_type")) u.result_type = matching(*x, p + ".result.result_type", type, "a media type such as application/json");
+            r.result = u;
+        }
+        parse_outcome_failure(o, p, kMaxMs, r);
+        f.outcomes.push_back(std::move(r));
+    }
+}
+
+json::array write_outcomes(const std::vector<OutcomeRule>& all) {
+    json::array outcomes;
+    for (const auto& r : all) {
+        json::object o{{"match", json::object{{r.match == OutcomeRule::Match::CodeRegex ? "code_regex" : "code_contains", r.pattern}}},
+                       {"state", std::string(to_string(r.state))}};
+        if (!r.reason.empty()) o["reason"] = r.reason;
+        if (r.queued_ms) o["queued_ms"] = r.queued_ms->count();
+        if (r.running_ms) o["running_ms"] = r.running_ms->count();
+        if (r.result) {
+            json::object res;
+            if (!r.result->result_s3_uri.empty()) res["result_s3_uri"] = r.result->result_s3_uri;
+            if (!r.result->stdout_s3_uri.empty()) res["stdout_s3_uri"] = r.result->stdout_s3_uri;
+            if (!r.result->stderr_s3_uri.empty()) res["stderr_s3_uri"] = r.result->stderr_s3_uri;
+            if (!r.result->result_type.empty()) res["result_type"] = r.result->result_type;
+            o["result"] = std::move(res);
+        }
+        if (r.session) {
+            json::object se{{"state", std::string(to_string(r.session->state))}, {"after_ms", r.session->after.count()}};
+            if (!r.session->reason.empty()) se["reason"] = r.session->reason;
+            o["session"] = std::move(se);
+        }
+        if (r.stop != OutcomeRule::Stop::Honoured) o["stop"] = std::string(to_string(r.stop));
+        if (r.stop == OutcomeRule::Stop::Delayed) o["stop_after_ms"] = r.stop_after.count();
+        put_output(o, r.output);
+        outcomes.push_back(std::move(o));
+    }
+    return outcomes;
+}
+
+// --- workgroups: reader and writer
+
+void read_workgroups(const json::value& v, FixtureSet& f) {
+    const auto& a = as_array(v, "workgroups");
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const std::string p = "workgroups[" + std::to_string(i) + "]";
+        const auto& o = as_object(a[i], p);
+        only(o, p, {"name", "engine_version", "profile", "scenario", "state", "description",
+                    "configuration", "tags", "account", "region", "creation_time"});
+        FixtureWorkgroup w;
+        w.path = p;
+        w.name = matching(need(o, "name", p), p + ".name", kWorkgroupPattern,
+                          "1 to 128 letters, digits, '.', '_' or '-'");
+        w.engine_version = as_string(need(o, "engine_version", p), p + ".engine_version");
+        static constexpr std::string_view kEngines[] = {"PySpark engine version 3", "Athena engine version 3",
+                                                        "Athena engine version 2", "AUTO"};
+        if (std::find(std::begin(kEngines), std::end(kEngines), w.engine_version) == std::end(kEngines))
+            throw Bad{p + ".engine_version",
+                      "must be \"PySpark engine version 3\" (Spark), \"Athena engine version 3\", "
+                      "\"Athena engine version 2\" or \"AUTO\" (SQL) (got \"" + w.engine_version + "\")"};
+        if (auto* fv = get(o, "profile")) w.profile = bounded_string(*fv, p + ".profile", 1, 128);
+        if (auto* fv = get(o, "scenario")) w.scenario = bounded_string(*fv, p + ".scenario", 1, 128);
+        if (auto* fv = get(o, "state")) {
+            const std::string s = as_string(*fv, p + ".state");
+            if (s != "ENABLED" && s != "DISABLED")
+                throw Bad{p + ".state", "must be ENABLED or DISABLED (got \"" + s + "\")"};
+            w.enabled = s == "ENABLED";
+        }
+        if (auto* fv = get(o, "description")) w.description = bounded_string(*fv, p + ".description", 0, 1024);
+        if (auto* fv = get(o, "configuration")) {
+            w.configuration = opaque_object(*fv, p + ".configuration");
+            const auto& cfg = fv->get_object();
+            if (auto* role = get(cfg, "ExecutionRole")) w.execution_role = as_string(*role, p + ".configuration.ExecutionRole");
+            if (auto* rc = get(cfg, "ResultConfiguration"))
+                if (auto* loc = get(as_object(*rc, p + ".configuration.ResultConfiguration"), "OutputLocation"))
+                    w.output_location = as_string(*loc, p + ".configuration.ResultConfiguration.OutputLocation");
+        }
+        if (auto* fv = get(o, "tags")) w.tags = parse_tags(*fv, p + ".tags");
+        if (auto* fv = get(o, "creation_time")) w.created = as_time(*fv, p + ".creation_time");
+        if (auto* fv = get(o, "account")) w.account = matching(*fv, p + ".account", kAccountPattern, "12 digits");
+        if (auto* fv = get(o, "region")) w.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");
+        const std::string key = w.account.value_or("") + "/" + w.region.value_or("") + "/" + w.name;
+        if (!seen.insert(key).second) throw Bad{p + ".name", "workgroup '" + w.name + "' appears twice"};
+        f.workgroups.push_back(std::move(w));
+    }
+}
+
+json::array write_workgroups(const std::vector<WorkgroupRecord>& all) {
+    json::array workgroups;
+    for (const auto& w : all) {
+        json::object o{{"name", w.name}, {"account", w.tenant.account}, {"region", w.tenant.region},
+                       {"engine_version", w.engine_version}, {"profile", w.profile},
+                       {"state", w.enabled ? "ENABLED" : "DISABLED"}, {"description", w.description},
+                       {"configuration", opaque_json(w.configuration)}, {"tags", tags_json(w.tags)},
+                       {"creation_time", format_rfc3339_ms(w.created)}};
+        if (!w.scenario.empty()) o["scenario"] = w.scenario;
+        workgroups.push_back(std::move(o));
+    }
+    return workgroups;
+}
+
+// --- sessions: reader and writer
+
+void read_sessions(const json::value& v, FixtureSet& f) {
+    const auto& a = as_array(v, "sessions");
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const std::string p = "sessions[" + std::to_string(i) + "]";
+        const auto& o = as_object(a[i], p);
+        only(o, p, {"id", "workgroup", "description", "start_time", "script", "scenario", "history",
+                    "idle_timeout_minutes", "engine_configuration", "tags", "account", "region", "terminating_ms",
+                    "monitoring_configuration", "notebook_version", "execution_role", "working_directory",
+                    "next_calculation_id"});
+        FixtureSession s;
+        s.path = p;
+        s.id = bounded_string(need(o, "id", p), p + ".id", 1, 256);
+        s.workgroup = matching(need(o, "workgroup", p), p + ".workgroup", kWorkgroupPattern,
+                               "a workgroup name");
+        if (auto* fv = get(o, "description")) s.description = bounded_string(*fv, p + ".description", 0, 1024);
+        if (auto* fv = get(o, "start_time")) s.start_time = as_time(*fv, p + ".start_time");
+        if (get(o, "script") && get(o, "scenario"))
+            throw Bad{p + ".scenario", "give either \"script\" or \"scenario\", not both"};
+        if (auto* fv = get(o, "script")) s.script = parse_steps(*fv, p + ".script", get(o, "history") != nullptr);
+        if (auto* fv = get(o, "next_calculation_id"))
+            s.next_calculation_id = bounded_string(*fv, p + ".next_calculation_id", 1, 36);
+        if (auto* fv = get(o, "terminating_ms")) s.terminating_ms = Millis{as_int(*fv, p + ".terminating_ms", 0, 7LL * 24 * 3600 * 1000)};
+        if (auto* fv = get(o, "monitoring_configuration")) s.monitoring_configuration = opaque_object(*fv, p + ".monitoring_configuration");
+        if (auto* fv = get(o, "notebook_version")) s.notebook_version = bounded_string(*fv, p + ".notebook_version", 1, 128);
+        if (auto* fv = get(o, "execution_role")) s.execution_role = bounded_string(*fv, p + ".execution_role", 0, 2048);
+        if (auto* fv = get(o, "working_directory")) s.working_directory = bounded_string(*fv, p + ".working_directory", 1, 1024);
+        if (auto* fv = get(o, "scenario")) s.scenario = bounded_string(*fv, p + ".scenario", 1, 128);
+        if (auto* fv = get(o, "history")) {
+            const auto& h = as_array(*fv, p + ".history");
+            for (std::size_t j = 0; j < h.size(); ++j) {
+                const std::string hp = p + ".history[" + std::to_string(j) + "]";
+                const auto& ho = as_object(h[j], hp);
+                only(ho, hp, {"state", "time", "epoch_ms", "reason", "cause"});
+                Step st{as_time(need(ho, "time", hp), hp + ".time"),
+                        as_state(need(ho, "state", hp), hp + ".state"), Cause::Script, {}};
+                if (auto* r = get(ho, "reason")) st.reason = bounded_string(*r, hp + ".reason", 1, 1024);
+                if (auto* c = get(ho, "cause")) {
+                    auto cause = parse_cause(as_string(*c, hp + ".cause"));
+                    if (!cause)
+                        throw Bad{hp + ".cause", "must be one of api, profile, script, calculation, idle_timeout, admin"};
+                    st.cause = *cause;
+                }
+                if (!s.history.empty() && st.at < s.history.back().at)
+                    throw Bad{hp + ".time", "history must be in time order"};
+                s.history.push_back(std::move(st));
+            }
+        }
+        if (auto* fv = get(o, "idle_timeout_minutes"))
+            s.idle_timeout_minutes = static_cast<int>(as_int(*fv, p + ".idle_timeout_minutes", 1, 480));
+        if (auto* fv = get(o, "engine_configuration")) {
+            s.engine_configuration = opaque_object(*fv, p + ".engine_configuration");
+            const auto& ec = fv->get_object();
+            const std::string ep = p + ".engine_configuration.";
+            if (auto* d = get(ec, "CoordinatorDpuSize")) s.coordinator_dpu_size = static_cast<int>(as_int(*d, ep + "CoordinatorDpuSize", 1, 1));
+            if (auto* d = get(ec, "MaxConcurrentDpus")) s.max_concurrent_dpus = static_cast<int>(as_int(*d, ep + "MaxConcurrentDpus", 2, 5000));
+            if (auto* d = get(ec, "DefaultExecutorDpuSize")) s.default_executor_dpu_size = static_cast<int>(as_int(*d, ep + "DefaultExecutorDpuSize", 1, 1));
+        }
+        if (auto* fv = get(o, "tags")) s.tags = parse_tags(*fv, p + ".tags");
+        if (auto* fv = get(o, "account")) s.account = matching(*fv, p + ".account", kAccountPattern, "12 digits");
+        if (auto* fv = get(o, "region")) s.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");
+        const std::string key = s.account.value_or("") + "/" + s.region.value_or("") + "/" + s.id;
+        if (!seen.insert(key).second) throw Bad{p + ".id", "session '" + s.id + "' appears twice"};
+        f.sessions.push_back(std::move(s));
+    }
+}
+
+json::array write_steps(const SessionRecord& r, const std::vector<Step>& steps, bool as_script) {
+    json::array out;
+    for (const auto& st : steps) {
+        json::object h = as_script ? json::object{{"after_ms", (st.at - r.start).count()}, {"state", std::string(to_string(st.state))},
+                                                  {"cause", std::string(to_string(st.cause))}}
+                                   : json::object{{"state", std::string(to_string(st.state))}, {"time", format_rfc3339_ms(st.at)},
+                                                  {"epoch_ms", to_epoch_ms(st.at)}, {"cause", std::string(to_string(st.cause))}};
+        if (!st.reason.empty()) h["reason"] = st.reason;
+        out.push_back(std::move(h));
+    }
+    return out;
+}
+
+json::array write_sessions(const std::vector<SessionSnapshot>& all) {
+    json::array sessions;
+    for (const auto& ss : all) {
+        const SessionRecord& r = ss.record;
+        json::object o{{"id", r.id}, {"workgroup", r.workgroup}, {"account", r.tenant.account}, {"region", r.tenant.region},
+                       {"start_time", format_rfc3339_ms(r.start)}, {"idle_timeout_minutes", r.idle_timeout_minutes},
+                       {"terminating_ms", r.terminating_ms.count()}, {"engine_configuration", opaque_json(r.engine_configuration)},
+                       {"execution_role", r.execution_role}, {"working_directory", r.working_directory},
+                       {"tags", tags_json(r.tags)}};
+        if (!r.description.empty()) o["description"] = r.description;
+        if (!r.notebook_version.empty()) o["notebook_version"] = r.notebook_version;
+        if (!r.monitoring_configuration.empty()) o["monitoring_configuration"] = opaque_json(r.monitoring_configuration);
+        if (ss.next_calculation_id) o["next_calculation_id"] = *ss.next_calculation_id;
+        o["history"] = write_steps(r, r.steps, false);
+        if (!ss.script.empty()) o["script"] = write_steps(r, ss.script, true);
+        sessions.push_back(std::move(o));
+    }
+    return sessions;
+}
+
+// --- calculations: reader and writer
+
+void read_calculations(const json::value& v, FixtureSet& f) {
+    const auto& a = as_array(v, "calculations");
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const std::string p = "calculations[" + std::to_string(i) + "]";
+        const auto& o = as_object(a[i], p);
+        only(o, p, {"id", "session_id", "account", "region", "description", "code", "submitted",
+                    "working_directory", "result", "steps", "stdout", "stderr", "result_text"});
+        FixtureCalculation c;
+        c.record.output = parse_output(o, p);
+        c.path = p;
+        c.record.id = bounded_string(need(o, "id", p), p + ".id", 1, 36);
+        c.record.session_id = bounded_string(need(o, "session_id", p), p + ".session_id", 1, 256);
+        if (auto* fv = get(o, "account")) c.account = matching(*fv, p + ".account", kAccountPattern, "12 digits");
+        if (auto* fv = get(o, "region")) c.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");
+        if (auto* fv = get(o, "description")) c.record.description = bounded_string(*fv, p + ".description", 0, 1024);
+        c.record.code = bounded_string(need(o, "code", p), p + ".code", 0, 68000);
+        c.record.submitted = as_time(need(o, "submitted", p), p + ".submitted");
+        if (auto* fv = get(o, "working_directory")) c.record.working_directory = bounded_string(*fv, p + ".working_directory", 0, 1024);
+        if (auto* fv = get(o, "result")) {
+            const auto& ro = as_object(*fv, p + ".result");
+            only(ro, p + ".result", {"result_s3_uri", "stdout_s3_uri", "stderr_s3_uri", "result_type"});
+            auto field = [&](const char* name) {
+                auto* x = get(ro, name);
+                return x ? as_string(*x, p + ".result." + name) : std::string();
+            };
+            c.record.result = CalculationResultUris{field("result_s3_uri"), field("stdout_s3_uri"), field("stderr_s3_uri"), field("result_type")};
+        }
+        const auto& steps = as_array(need(o, "steps", p), p + ".steps");
+        if (steps.empty()) throw Bad{p + ".steps", "must have at least one step"};
+        for (std::size_t j = 0; j < steps.size(); ++j) {
+            const std::string sp = p + ".steps[" + std::to_string(j) + "]";
+            const auto& so = as_object(steps[j], sp);
+            only(so, sp, {"state", "time", "reason"});
+            const std::string state = as_string(need(so, "state", sp), sp + ".state");
+            auto cs = parse_calculation_state(state);
+            if (!cs) throw Bad{sp + ".state", "must be one of CREATING, CREATED, QUEUED, RUNNING, CANCELING, CANCELED, COMPLETED, FAILED"};
+            CalculationStep step{as_time(need(so, "time", sp), sp + ".time"), *cs, {}};
+            if (auto* r = get(so, "reason")) step.reason = bounded_string(*r, sp + ".reason", 1, 1024);
+            if (!c.record.steps.empty() && step.at < c.record.steps.back().at) throw Bad{sp + ".time", "steps must be in time order"};
+            c.record.steps.push_back(std::move(step));
+        }
+        if (c.record.steps.front().at != c.record.submitted)
+            throw Bad{p + ".steps[0].time", "the first step must be at the submitted time"};
+        f.calculations.push_back(std::move(c));
+    }
+}
+
+json::array write_calculations(const std::vector<CalculationRecord>& all) {
+    json::array calculations;
+    for (const auto& c : all) {
+        json::array steps;
+        for (const auto& st : c.steps) {
+            json::object h{{"state", std::string(to_string(st.state))}, {"time", format_rfc3339_ms(st.at)}};
+            if (!st.reason.empty()) h["reason"] = st.reason;
+            steps.push_back(std::move(h));
+        }
+        json::object o{{"id", c.id}, {"session_id", c.session_id}, {"account", c.tenant.account},
+                       {"region", c.tenant.region}, {"code", c.code}, {"submitted", format_rfc3339_ms(c.submitted)},
+                       {"working_directory", c.working_directory},
+                       {"result", json::object{{"result_s3_uri", c.result.result_s3_uri},
+                                               {"stdout_s3_uri", c.result.stdout_s3_uri},
+                                               {"stderr_s3_uri", c.result.stderr_s3_uri},
+                                               {"result_type", c.result.result_type}}},
+                       {"steps", std::move(steps)}};
+        if (!c.description.empty()) o["description"] = c.description;
+        put_output(o, c.output);
+        calculations.push_back(std::move(o));
+    }
+    return calculations;
+}
+
+// --- tokens: reader and writer
+
+void read_tokens(const json::value& v, FixtureSet& f) {
+    const auto& a = as_array(v, "tokens");
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const std::string p = "tokens[" + std::to_string(i) + "]";
+        const auto& o = as_object(a[i], p);
+        only(o, p, {"account", "region", "operation", "token", "fingerprint", "result"});
+        FixtureToken t;
+        t.path = p;
+        if (auto* fv = get(o, "account")) t.account = matching(*fv, p + ".account", kAccountPattern, "12 digits");
+        if (auto* fv = get(o, "region")) t.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");
+        t.operation = as_string(need(o, "operation", p), p + ".operation");
+        if (t.operation != "StartSession" && t.operation != "StartCalculationExecution")
+            throw Bad{p + ".operation", "must be StartSession or StartCalculationExecution"};
+        t.token = bounded_string(need(o, "token", p), p + ".token", 32, 128);
+        t.fingerprint = bounded_string(need(o, "fingerprint", p), p + ".fingerprint", 1, 128);
+        t.result = bounded_string(need(o, "result", p), p + ".result", 1, 512);
+        f.tokens.push_back(std::move(t));
+    }
+}
+
+json::array write_tokens(const std::vector<TokenRecord>& all) {
+    json::array tokens;
+    for (const auto& t : all)
+        tokens.push_back(json::object{{"account", t.tenant.account}, {"region", t.tenant.region},
+                                      {"operation", t.operation}, {"token", t.token},
+                                      {"fingerprint", t.fingerprint}, {"result", t.result}});
+    return tokens;
+}
+
 FixtureSet parse_document(const json::value& root, const std::string& source) {
     FixtureSet f;
     f.source = source;
     const auto& doc = as_object(root, "$");
-    for (const auto& kv : doc) {
-        const std::string_view k(kv.key().data(), kv.key().size());
-    }
     only(doc, "", {"profiles", "scenarios", "workgroups", "sessions", "clock", "outcomes",
                    "calculations", "tokens", "faults"});
-
     if (auto* v = get(doc, "clock")) f.clock = as_time(*v, "clock");
-
-    if (auto* v = get(doc, "profiles")) {
-        for (const auto& kv : as_object(*v, "profiles")) {
-            const std::string name(kv.key());
-            const std::string p = "profiles." + name;
-            if (name.empty() || name.size() > 128) throw Bad{p, "profile names must be 1 to 128 characters long"};
-            const auto& o = as_object(kv.value(), p);
-            only(o, p, {"creating_ms", "created_ms", "terminating_ms", "calculation_creating_ms",
-                        "calculation_queued_ms", "calculation_running_ms", "calculation_canceling_ms",
-                        "idle_timeout_minutes_default", "max_active_sessions"});
-            ProfilePatch pp;
-            pp.name = name;
-            constexpr std::int64_t kMaxMs = 7LL * 24 * 3600 * 1000;
-            auto ms = [&](std::string_view field, std::optional<Millis>& out) {
-                if (auto* fv = get(o, field)) out = Millis{as_int(*fv, p + "." + std::string(field), 0, kMaxMs)};
-            };
-            ms("creating_ms", pp.creating_ms);
-            ms("created_ms", pp.created_ms);
-            ms("terminating_ms", pp.terminating_ms);
-            ms("calculation_creating_ms", pp.calculation_creating_ms);
-            ms("calculation_queued_ms", pp.calculation_queued_ms);
-            ms("calculation_running_ms", pp.calculation_running_ms);
-            ms("calculation_canceling_ms", pp.calculation_canceling_ms);
-            if (auto* fv = get(o, "idle_timeout_minutes_default"))
-                pp.idle_timeout_minutes_default = static_cast<int>(as_int(*fv, p + ".idle_timeout_minutes_default", 1, 480));
-            if (auto* fv = get(o, "max_active_sessions"))
-                pp.max_active_sessions = static_cast<int>(as_int(*fv, p + ".max_active_sessions", 0, 1000000));
-            f.profiles.push_back(std::move(pp));
-        }
-    }
-
-    if (auto* v = get(doc, "scenarios")) {
-        for (const auto& kv : as_object(*v, "scenarios")) {
-            const std::string name(kv.key());
-            if (name.empty() || name.size() > 128)
-                throw Bad{"scenarios." + name, "scenario names must be 1 to 128 characters long"};
-            f.scenarios.push_back(Scenario{name, parse_steps(kv.value(), "scenarios." + name)});
-        }
-    }
-
-    if (auto* v = get(doc, "outcomes")) {
-        const auto& a = as_array(*v, "outcomes");
-        for (std::size_t i = 0; i < a.size(); ++i) {
-            const std::string p = "outcomes[" + std::to_string(i) + "]";
-            const auto& o = as_object(a[i], p);
-            only(o, p, {"match", "state", "reason", "queued_ms", "running_ms", "result", "session", "stop",
-                        "stop_after_ms", "stdout", "stderr", "result_text"});
-            OutcomeRule r;
-            r.output = parse_output(o, p);
-            const auto& m = as_object(need(o, "match", p), p + ".match");
-            only(m, p + ".match", {"code_contains", "code_regex"});
-            if (m.size() != 1) throw Bad{p + ".match", "give exactly one of code_contains or code_regex"};
-            if (auto* c = get(m, "code_contains")) {
-                r.match = OutcomeRule::Match::CodeContains;
-                r.pattern = bounded_string(*c, p + ".match.code_contains", 1, 68000);
-            } else {
-                r.match = OutcomeRule::Match::CodeRegex;
-                r.pattern = bounded_string(need(m, "code_regex", p + ".match"), p + ".match.code_regex", 1, 68000);
-                try {
-                    boost::regex check(r.pattern, boost::regex::ECMAScript);
-                } catch (const std::exception& e) {
-                    throw Bad{p + ".match.code_regex", std::string("is not a valid regular expression: ") + e.what()};
-                }
-            }
-            const std::string state = as_string(need(o, "state", p), p + ".state");
-            if (state != "COMPLETED" && state != "FAILED")
-                throw Bad{p + ".state", "must be COMPLETED or FAILED (got \"" + state + "\")"};
-            r.state = state == "COMPLETED" ? CalculationState::Completed : CalculationState::Failed;
-            if (auto* fv = get(o, "reason")) r.reason = bounded_string(*fv, p + ".reason", 1, 1024);
-            constexpr std::int64_t kMaxMs = 7LL * 24 * 3600 * 1000;
-            if (auto* fv = get(o, "queued_ms")) r.queued_ms = Millis{as_int(*fv, p + ".queued_ms", 0, kMaxMs)};
-            if (auto* fv = get(o, "running_ms")) r.running_ms = Millis{as_int(*fv, p + ".running_ms", 0, kMaxMs)};
-            if (auto* fv = get(o, "result")) {
-                const auto& ro = as_object(*fv, p + ".result");
-                only(ro, p + ".result", {"result_s3_uri", "stdout_s3_uri", "stderr_s3_uri", "result_type"});
-                CalculationResultUris u;
-                static const boost::regex s3(R"(^(https|s3|S3)://([^/]+)/?(.*)$)");
-                static const boost::regex type(R"(\w+\/[-+.\w]+)");
-                if (auto* x = get(ro, "result_s3_uri")) u.result_s3_uri = matching(*x, p + ".result.result_s3_uri", s3, "an s3:// URI");
-                if (auto* x = get(ro, "stdout_s3_uri")) u.stdout_s3_uri = matching(*x, p + ".result.stdout_s3_uri", s3, "an s3:// URI");
-                if (auto* x = get(ro, "stderr_s3_uri")) u.stderr_s3_uri = matching(*x, p + ".result.stderr_s3_uri", s3, "an s3:// URI");
-                if (auto* x = get(ro, "result_type")) u.result_type = matching(*x, p + ".result.result_type", type, "a media type such as application/json");
-                r.result = u;
-            }
-            parse_outcome_failure(o, p, kMaxMs, r);
-            f.outcomes.push_back(std::move(r));
-        }
-    }
-
-    if (auto* v = get(doc, "workgroups")) {
-        const auto& a = as_array(*v, "workgroups");
-        std::set<std::string> seen;
-        for (std::size_t i = 0; i < a.size(); ++i) {
-            const std::string p = "workgroups[" + std::to_string(i) + "]";
-            const auto& o = as_object(a[i], p);
-            only(o, p, {"name", "engine_version", "profile", "scenario", "state", "description",
-                        "configuration", "tags", "account", "region", "creation_time"});
-            FixtureWorkgroup w;
-            w.path = p;
-            w.name = matching(need(o, "name", p), p + ".name", kWorkgroupPattern,
-                              "1 to 128 letters, digits, '.', '_' or '-'");
-            w.engine_version = as_string(need(o, "engine_version", p), p + ".engine_version");
-            static constexpr std::string_view kEngines[] = {"PySpark engine version 3", "Athena engine version 3",
-                                                            "Athena engine version 2", "AUTO"};
-            if (std::find(std::begin(kEngines), std::end(kEngines), w.engine_version) == std::end(kEngines))
-                throw Bad{p + ".engine_version",
-                          "must be \"PySpark engine version 3\" (Spark), \"Athena engine version 3\", "
-                          "\"Athena engine version 2\" or \"AUTO\" (SQL) (got \"" + w.engine_version + "\")"};
-            if (auto* fv = get(o, "profile")) w.profile = bounded_string(*fv, p + ".profile", 1, 128);
-            if (auto* fv = get(o, "scenario")) w.scenario = bounded_string(*fv, p + ".scenario", 1, 128);
-            if (auto* fv = get(o, "state")) {
-                const std::string s = as_string(*fv, p + ".state");
-                if (s != "ENABLED" && s != "DISABLED")
-                    throw Bad{p + ".state", "must be ENABLED or DISABLED (got \"" + s + "\")"};
-                w.enabled = s == "ENABLED";
-            }
-            if (auto* fv = get(o, "description")) w.description = bounded_string(*fv, p + ".description", 0, 1024);
-            if (auto* fv = get(o, "configuration")) {
-                w.configuration = opaque_object(*fv, p + ".configuration");
-                const auto& cfg = fv->get_object();
-                if (auto* role = get(cfg, "ExecutionRole")) w.execution_role = as_string(*role, p + ".configuration.ExecutionRole");
-                if (auto* rc = get(cfg, "ResultConfiguration"))
-                    if (auto* loc = get(as_object(*rc, p + ".configuration.ResultConfiguration"), "OutputLocation"))
-                        w.output_location = as_string(*loc, p + ".configuration.ResultConfiguration.OutputLocation");
-            }
-            if (auto* fv = get(o, "tags")) w.tags = parse_tags(*fv, p + ".tags");
-            if (auto* fv = get(o, "creation_time")) w.created = as_time(*fv, p + ".creation_time");
-            if (auto* fv = get(o, "account")) w.account = matching(*fv, p + ".account", kAccountPattern, "12 digits");
-            if (auto* fv = get(o, "region")) w.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");
-            const std::string key = w.account.value_or("") + "/" + w.region.value_or("") + "/" + w.name;
-            if (!seen.insert(key).second) throw Bad{p + ".name", "workgroup '" + w.name + "' appears twice"};
-            f.workgroups.push_back(std::move(w));
-        }
-    }
-
-    if (auto* v = get(doc, "sessions")) {
-        const auto& a = as_array(*v, "sessions");
-        std::set<std::string> seen;
-        for (std::size_t i = 0; i < a.size(); ++i) {
-            const std::string p = "sessions[" + std::to_string(i) + "]";
-            const auto& o = as_object(a[i], p);
-            only(o, p, {"id", "workgroup", "description", "start_time", "script", "scenario", "history",
-                        "idle_timeout_minutes", "engine_configuration", "tags", "account", "region", "terminating_ms",
-                        "monitoring_configuration", "notebook_version", "execution_role", "working_directory",
-                        "next_calculation_id"});
-            FixtureSession s;
-            s.path = p;
-            s.id = bounded_string(need(o, "id", p), p + ".id", 1, 256);
-            s.workgroup = matching(need(o, "workgroup", p), p + ".workgroup", kWorkgroupPattern,
-                                   "a workgroup name");
-            if (auto* fv = get(o, "description")) s.description = bounded_string(*fv, p + ".description", 0, 1024);
-            if (auto* fv = get(o, "start_time")) s.start_time = as_time(*fv, p + ".start_time");
-            if (get(o, "script") && get(o, "scenario"))
-                throw Bad{p + ".scenario", "give either \"script\" or \"scenario\", not both"};
-            if (auto* fv = get(o, "script")) s.script = parse_steps(*fv, p + ".script", get(o, "history") != nullptr);
-            if (auto* fv = get(o, "terminating_ms")) s.terminating_ms = Millis{as_int(*fv, p + ".terminating_ms", 0, 7LL * 24 * 3600 * 1000)};
-            if (auto* fv = get(o, "monitoring_configuration")) s.monitoring_configuration = opaque_object(*fv, p + ".monitoring_configuration");
-            if (auto* fv = get(o, "notebook_version")) s.notebook_version = bounded_string(*fv, p + ".notebook_version", 1, 128);
-            if (auto* fv = get(o, "execution_role")) s.execution_role = bounded_string(*fv, p + ".execution_role", 0, 2048);
-            if (auto* fv = get(o, "working_directory")) s.working_directory = bounded_string(*fv, p + ".working_directory", 1, 1024);
-            if (auto* fv = get(o, "scenario")) s.scenario = bounded_string(*fv, p + ".scenario", 1, 128);
-            if (auto* fv = get(o, "next_calculation_id"))
-                s.next_calculation_id = bounded_string(*fv, p + ".next_calculation_id", 1, 36);
-            if (auto* fv = get(o, "history")) {
-                const auto& h = as_array(*fv, p + ".history");
-                for (std::size_t j = 0; j < h.size(); ++j) {
-                    const std::string hp = p + ".history[" + std::to_string(j) + "]";
-                    const auto& ho = as_object(h[j], hp);
-                    only(ho, hp, {"state", "time", "epoch_ms", "reason", "cause"});
-                    Step st{as_time(need(ho, "time", hp), hp + ".time"),
-                            as_state(need(ho, "state", hp), hp + ".state"), Cause::Script, {}};
-                    if (auto* r = get(ho, "reason")) st.reason = bounded_string(*r, hp + ".reason", 1, 1024);
-                    if (auto* c = get(ho, "cause")) {
-                        auto cause = parse_cause(as_string(*c, hp + ".cause"));
-                        if (!cause)
-                            throw Bad{hp + ".cause", "must be one of api, profile, script, calculation, idle_timeout, admin"};
-                        st.cause = *cause;
-                    }
-                    if (!s.history.empty() && st.at < s.history.back().at)
-                        throw Bad{hp + ".time", "history must be in time order"};
-                    s.history.push_back(std::move(st));
-                }
-            }
-            if (auto* fv = get(o, "idle_timeout_minutes"))
-                s.idle_timeout_minutes = static_cast<int>(as_int(*fv, p + ".idle_timeout_minutes", 1, 480));
-            if (auto* fv = get(o, "engine_configuration")) {
-                s.engine_configuration = opaque_object(*fv, p + ".engine_configuration");
-                const auto& ec = fv->get_object();
-                const std::string ep = p + ".engine_configuration.";
-                if (auto* d = get(ec, "CoordinatorDpuSize")) s.coordinator_dpu_size = static_cast<int>(as_int(*d, ep + "CoordinatorDpuSize", 1, 1));
-                if (auto* d = get(ec, "MaxConcurrentDpus")) s.max_concurrent_dpus = static_cast<int>(as_int(*d, ep + "MaxConcurrentDpus", 2, 5000));
-                if (auto* d = get(ec, "DefaultExecutorDpuSize")) s.default_executor_dpu_size = static_cast<int>(as_int(*d, ep + "DefaultExecutorDpuSize", 1, 1));
-            }
-            if (auto* fv = get(o, "tags")) s.tags = parse_tags(*fv, p + ".tags");
-            if (auto* fv = get(o, "account")) s.account = matching(*fv, p + ".account", kAccountPattern, "12 digits");
-            if (auto* fv = get(o, "region")) s.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");
-            const std::string key = s.account.value_or("") + "/" + s.region.value_or("") + "/" + s.id;
-            if (!seen.insert(key).second) throw Bad{p + ".id", "session '" + s.id + "' appears twice"};
-            f.sessions.push_back(std::move(s));
-        }
-    }
-    if (auto* v = get(doc, "calculations")) {
-        const auto& a = as_array(*v, "calculations");
-        for (std::size_t i = 0; i < a.size(); ++i) {
-            const std::string p = "calculations[" + std::to_string(i) + "]";
-            const auto& o = as_object(a[i], p);
-            only(o, p, {"id", "session_id", "account", "region", "description", "code", "submitted",
-                        "working_directory", "result", "steps", "stdout", "stderr", "result_text"});
-            FixtureCalculation c;
-            c.record.output = parse_output(o, p);
-            c.path = p;
-            c.record.id = bounded_string(need(o, "id", p), p + ".id", 1, 36);
-            c.record.session_id = bounded_string(need(o, "session_id", p), p + ".session_id", 1, 256);
-            if (auto* fv = get(o, "account")) c.account = matching(*fv, p + ".account", kAccountPattern, "12 digits");
-            if (auto* fv = get(o, "region")) c.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");
-            if (auto* fv = get(o, "description")) c.record.description = bounded_string(*fv, p + ".description", 0, 1024);
-            c.record.code = bounded_string(need(o, "code", p), p + ".code", 0, 68000);
-            c.record.submitted = as_time(need(o, "submitted", p), p + ".submitted");
-            if (auto* fv = get(o, "working_directory")) c.record.working_directory = bounded_string(*fv, p + ".working_directory", 0, 1024);
-            if (auto* fv = get(o, "result")) {
-                const auto& ro = as_object(*fv, p + ".result");
-                only(ro, p + ".result", {"result_s3_uri", "stdout_s3_uri", "stderr_s3_uri", "result_type"});
-                auto field = [&](const char* name) {
-                    auto* x = get(ro, name);
-                    return x ? as_string(*x, p + ".result." + name) : std::string();
-                };
-                c.record.result = CalculationResultUris{field("result_s3_uri"), field("stdout_s3_uri"), field("stderr_s3_uri"), field("result_type")};
-            }
-            const auto& steps = as_array(need(o, "steps", p), p + ".steps");
-            if (steps.empty()) throw Bad{p + ".steps", "must have at least one step"};
-            for (std::size_t j = 0; j < steps.size(); ++j) {
-                const std::string sp = p + ".steps[" + std::to_string(j) + "]";
-                const auto& so = as_object(steps[j], sp);
-                only(so, sp, {"state", "time", "reason"});
-                const std::string state = as_string(need(so, "state", sp), sp + ".state");
-                auto cs = parse_calculation_state(state);
-                if (!cs) throw Bad{sp + ".state", "must be one of CREATING, CREATED, QUEUED, RUNNING, CANCELING, CANCELED, COMPLETED, FAILED"};
-                CalculationStep step{as_time(need(so, "time", sp), sp + ".time"), *cs, {}};
-                if (auto* r = get(so, "reason")) step.reason = bounded_string(*r, sp + ".reason", 1, 1024);
-                if (!c.record.steps.empty() && step.at < c.record.steps.back().at) throw Bad{sp + ".time", "steps must be in time order"};
-                c.record.steps.push_back(std::move(step));
-            }
-            if (c.record.steps.front().at != c.record.submitted)
-                throw Bad{p + ".steps[0].time", "the first step must be at the submitted time"};
-            f.calculations.push_back(std::move(c));
-        }
-    }
-
-    if (auto* v = get(doc, "tokens")) {
-        const auto& a = as_array(*v, "tokens");
-        for (std::size_t i = 0; i < a.size(); ++i) {
-            const std::string p = "tokens[" + std::to_string(i) + "]";
-            const auto& o = as_object(a[i], p);
-            only(o, p, {"account", "region", "operation", "token", "fingerprint", "result"});
-            FixtureToken t;
-            t.path = p;
-            if (auto* fv = get(o, "account")) t.account = matching(*fv, p + ".account", kAccountPattern, "12 digits");
-            if (auto* fv = get(o, "region")) t.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");
-            t.operation = as_string(need(o, "operation", p), p + ".operation");
-            if (t.operation != "StartSession" && t.operation != "StartCalculationExecution")
-                throw Bad{p + ".operation", "must be StartSession or StartCalculationExecution"};
-            t.token = bounded_string(need(o, "token", p), p + ".token", 32, 128);
-            t.fingerprint = bounded_string(need(o, "fingerprint", p), p + ".fingerprint", 1, 128);
-            t.result = bounded_string(need(o, "result", p), p + ".result", 1, 512);
-            f.tokens.push_back(std::move(t));
-        }
-    }
+    if (auto* v = get(doc, "profiles")) read_profiles(*v, f);
+    if (auto* v = get(doc, "scenarios")) read_scenarios(*v, f);
+    if (auto* v = get(doc, "outcomes")) read_outcomes(*v, f);
+    if (auto* v = get(doc, "workgroups")) read_workgroups(*v, f);
+    if (auto* v = get(doc, "sessions")) read_sessions(*v, f);
+    if (auto* v = get(doc, "calculations")) read_calculations(*v, f);
+    if (auto* v = get(doc, "tokens")) read_tokens(*v, f);
     return f;
 }
 
@@ -611,6 +789,22 @@ Result<std::vector<FixtureDocument>> load_fixture_paths(const std::vector<std::s
         }
     }
     return out;
+}
+
+json::object state_document(const StateSnapshot& snap, const std::vector<FaultRule>& faults) {
+    json::object doc;
+    if (snap.clock) doc["clock"] = format_rfc3339_ms(*snap.clock);
+    doc["profiles"] = write_profiles(snap.profiles);
+    doc["scenarios"] = write_scenarios(snap.scenarios);
+    doc["outcomes"] = write_outcomes(snap.outcomes);
+    doc["workgroups"] = write_workgroups(snap.workgroups);
+    doc["sessions"] = write_sessions(snap.sessions);
+    doc["calculations"] = write_calculations(snap.calculations);
+    doc["tokens"] = write_tokens(snap.tokens);
+    json::array rules;
+    for (const auto& r : faults) rules.push_back(fault_rule_json(r));
+    doc["faults"] = std::move(rules);
+    return doc;
 }
 
 }  // namespace athena

@@ -1,6 +1,10 @@
 #pragma once
-// Fixture documents (CONTRACT §8): JSON -> FixtureSet. Every problem is reported as
-// "<source>: <json path>: <reason>" and nothing of a bad document is used.
+// The fixture format (CONTRACT §8), read and written in one place: JSON -> FixtureSet for
+// --fixtures and POST /_emulator/fixtures, and the whole state -> JSON for GET /_emulator/state.
+// Each section (profiles, scenarios, ...) has its reader and its writer side by side in the
+// .cpp. Every problem is reported as "<source>: <json path>: <reason>" and nothing of a bad
+// document is used.
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <boost/system/error_code.hpp>
 
@@ -11,6 +15,7 @@
 #include "server/faults.hpp"
 #include "state/fixture_set.hpp"
 #include "state/result.hpp"
+#include "state/service.hpp"
 
 namespace athena {
 
@@ -23,6 +28,10 @@ struct FixtureDocument {
     std::vector<FaultRule> faults;
 };
 Result<FixtureDocument> parse_fixture_document(std::string_view text, const std::string& source);
+
+// The whole state as a fixture document (GET /_emulator/state): what `snap` holds and the
+// fault rules.
+boost::json::object state_document(const StateSnapshot& snap, const std::vector<FaultRule>& faults);
 
 // The built-in default fixture (fixtures/default.json compiled in).
 std::string_view embedded_default_fixture();

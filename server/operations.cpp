@@ -691,7 +691,6 @@ OperationOutcome list_executors(OperationContext& ctx, const json::object& in) {
 OperationOutcome get_session_status(OperationContext& ctx, const boost::json::object& in) {
     const std::string_view id = string_member(in, "SessionId");
     OperationOutcome out;
-    out.session_id = std::string(id);
     auto r = ctx.service.get_session_status(ctx.tenant, id);
     if (!r) {
         out.error = to_aws_error(r.error());

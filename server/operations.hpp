@@ -22,8 +22,10 @@ struct OperationContext {
 struct OperationOutcome {
     std::string body;               // the JSON output on success
     std::optional<AwsError> error;  // set on failure
-    std::string session_id;         // for the request log, when the request names one
-    std::string calculation_id;     // likewise
+    // Ids the answer names that the request may not (a new session or calculation, the session
+    // of a calculation): they complete the request's facts for the journal and the log.
+    std::string session_id;
+    std::string calculation_id;
 };
 
 using OperationHandler = OperationOutcome (*)(OperationContext&, const boost::json::object& input);

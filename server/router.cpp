@@ -7,8 +7,6 @@
 #include <chrono>
 #include <cstdio>
 
-#include "server/aws_error.hpp"
-#include "server/operations.hpp"
 #include "server/request_id.hpp"
 
 namespace athena {
@@ -39,7 +37,7 @@ struct ParsedBody {
 
 // An AWS request body: a JSON object. Real Athena reads no other body, an empty one included
 // (SDKs always send `{}`), and says nothing about why: the reason goes to the log line.
-ParsedBody parse_body(std::string_view text, std::size_t max_depth) {
+ParsedBody parse_json_body(std::string_view text, std::size_t max_depth) {
     ParsedBody out;
     boost::system::error_code ec;
     boost::json::parse_options popts;
@@ -69,6 +67,30 @@ bool all_digits(std::string_view s) {
     return true;
 }
 
+std::string string_member(const boost::json::object& input, std::string_view name) {
+    auto it = input.find(name);
+    return it != input.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
+}
+
+// A request whose answer is lost on the way was never processed.
+bool lost_in_transport(const FaultRule& rule) {
+    return rule.transport == Transport::Reset || rule.transport == Transport::Close ||
+           rule.transport == Transport::Stall;
+}
+
+// One label for every name that is no Athena operation: the label set stays bounded.
+std::string_view metric_label(const std::string& operation) {
+    if (operation.empty()) return "-";
+    if (find_operation(operation) || is_athena_operation(operation)) return operation;
+    return "(unknown)";
+}
+
+Answer failed(AwsError e) {
+    Answer a;
+    a.error = std::move(e);
+    return a;
+}
+
 }  // namespace
 
 Tenant tenant_from_authorization(std::string_view auth, const Tenant& fallback, const CredentialStore* credentials) {
@@ -92,6 +114,13 @@ Tenant tenant_from_authorization(std::string_view auth, const Tenant& fallback, 
     return t;
 }
 
+AwsError injected_error(const FaultRule& rule) {
+    AwsError e{rule.status.value_or(default_fault_status(*rule.error)), *rule.error,
+               rule.message.value_or("Injected by athena-emu fault rule " + rule.id + "."), {}, {}};
+    for (const auto& kv : rule.members) e.raw_members.emplace_back(std::string(kv.key()), boost::json::serialize(kv.value()));
+    return e;
+}
+
 HttpResponse Router::handle(const HttpRequest& req) {
     if (req.target.substr(0, kAdminPrefix.size()) == kAdminPrefix)
         return admin_.handle(req, req.target.substr(kAdminPrefix.size()));
@@ -113,166 +142,160 @@ HttpResponse Router::handle(const HttpRequest& req) {
 
 HttpResponse Router::handle_aws(const HttpRequest& req) {
     const auto started = std::chrono::steady_clock::now();
-    const Instant received = obs_.wall.now();
-    const Instant received_clock = service_.now();
-    const std::string request_id = new_request_id();
-    // Under --auth sigv4 this is what the request claims until its signature is verified.
-    Tenant tenant = tenant_from_authorization(req.authorization, service_.default_tenant(), auth_.credentials);
-    std::string operation;
-    std::string session_id, calculation_id, workgroup;
-    std::optional<AwsError> error;
+    RequestFacts facts{new_request_id(), obs_.wall.now(), service_.now(),
+                       tenant_from_authorization(req.authorization, service_.default_tenant(), auth_.credentials),
+                       {}, {}, {}, {}};
     std::optional<FaultRule> fault;
-    HttpResponse resp;
-
-    auto fail = [&](AwsError e) { error = std::move(e); };
-    do {
-        if (req.amz_target.empty()) {
-            fail(AwsError::unknown_operation(400, "Missing X-Amz-Target header: send 'X-Amz-Target: AmazonAthena.<Operation>'"));
-            break;
-        }
-        if (req.amz_target.substr(0, kTargetPrefix.size()) != kTargetPrefix) {
-            fail(AwsError::unknown_operation(400, "Unknown target '" + bounded(std::string(req.amz_target)) +
-                                                      "': athena-emu serves 'AmazonAthena.<Operation>'"));
-            break;
-        }
-        operation = bounded(std::string(req.amz_target.substr(kTargetPrefix.size())));
-        const Operation* op = find_operation(operation);
-        if (!op) {
-            fail(AwsError::unknown_operation(
-                400, is_athena_operation(operation)
-                         ? "Operation " + operation + " is outside the Athena session API that athena-emu emulates"
-                         : "Unknown operation " + operation + " (names are case-sensitive)"));
-            break;
-        }
-        if (auth_.sigv4) {
-            auto verified = auth_.sigv4->verify(Sigv4Request{req.method, req.target, req.headers, req.body}, received);
-            if (!verified) {
-                if (!verified.canonical_request.empty() && log_.enabled(LogLevel::Info))
-                    log_.log(LogLevel::Info, "signature mismatch: compare with what your client signed",
-                             {{"request_id", request_id},
-                              {"canonical_request", verified.canonical_request},
-                              {"string_to_sign", verified.string_to_sign}});
-                fail(std::move(*verified.error));
-                break;
-            }
-            tenant = std::move(*verified.tenant);
-        }
-        auto parsed = parse_body(req.body, max_json_depth_);
-        if (!parsed) {
-            fail(std::move(parsed.error));
-            break;
-        }
-        boost::json::object input = std::move(parsed.body);
-        auto member = [&](std::string_view name) -> std::string {
-            auto it = input.find(name);
-            return it != input.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
-        };
-        session_id = bounded(member("SessionId"));
-        calculation_id = bounded(member("CalculationExecutionId"));
-        workgroup = bounded(member("WorkGroup"));
-        if (workgroup.empty() && operation == "CreateWorkGroup") workgroup = bounded(member("Name"));
-
-        fault = obs_.faults.decide(FaultFacts{operation, session_id, workgroup, tenant.account, tenant.region});
-        if (fault) {
-            obs_.metrics.fault_fired(fault->id);
-            log_.log(LogLevel::Warn, "fault fired",
-                     {{"request_id", request_id}, {"fault_id", fault->id}, {"operation", operation}});
-            resp.delay = std::chrono::milliseconds(fault->latency_ms);
-            if (fault->error) {
-                AwsError e{fault->status.value_or(default_fault_status(*fault->error)), *fault->error,
-                           fault->message.value_or("Injected by athena-emu fault rule " + fault->id + "."), {}, {}};
-                for (const auto& kv : fault->members)
-                    e.raw_members.emplace_back(std::string(kv.key()), boost::json::serialize(kv.value()));
-                fail(std::move(e));
-                break;
-            }
-            // A request whose answer is lost on the way was never processed.
-            if (fault->transport == Transport::Reset || fault->transport == Transport::Close ||
-                fault->transport == Transport::Stall)
-                break;
-        }
-
-        auto valid = validate(*op->input, input);
-        if (valid.serialization_error) {
-            fail(AwsError::serialization(*valid.serialization_error));
-            break;
-        }
-        if (!valid.violations.empty()) {
-            fail(AwsError::invalid_request(valid.message()));
-            break;
-        }
-        try {
-            OperationContext ctx{service_, tenant};
-            OperationOutcome out = op->handler(ctx, input);
-            if (!out.session_id.empty()) session_id = std::move(out.session_id);
-            if (!out.calculation_id.empty()) calculation_id = std::move(out.calculation_id);
-            if (out.error)
-                fail(std::move(*out.error));
-            else
-                resp.body = std::move(out.body);
-        } catch (const std::exception& e) {
-            log_.log(LogLevel::Error, "operation failed", {{"request_id", request_id}, {"operation", operation}, {"error", e.what()}});
-            fail(AwsError::internal("athena-emu failed to process the request: " + std::string(e.what())));
-        }
-    } while (false);
-
-    const auto delay = resp.delay;
-    if (error) {
-        resp = aws_error_response(*error, request_id);
-    } else {
-        std::string body = std::move(resp.body);
-        resp = aws_success_response(std::move(body), request_id);
-    }
-    resp.delay = delay;
-    unsigned journal_status = resp.status;
-    if (fault && !fault->error) {
-        switch (fault->transport) {
-            case Transport::None: break;
-            case Transport::Reset: resp.delivery = Delivery::Reset; journal_status = 0; break;
-            case Transport::Close: resp.delivery = Delivery::Close; journal_status = 0; break;
-            case Transport::Stall: resp.delivery = Delivery::Stall; journal_status = 0; break;
-            case Transport::Empty:
-                resp.status = 200;
-                resp.body.clear();
-                journal_status = 200;
-                break;
-            case Transport::MalformedJson:
-                resp.status = 200;
-                // The real answer cut in half: JSON that does not parse.
-                resp.body = resp.body.substr(0, std::max<std::size_t>(1, resp.body.size() / 2));
-                journal_status = 200;
-                break;
-        }
-    }
-
+    Answer a = answer(req, facts, fault);
+    const std::string error_code = a.error ? a.error->code : std::string();
+    const std::string log_reason = a.error ? a.error->log_reason : std::string();
+    const auto delay = a.delay;
+    Delivered out = deliver(std::move(a), fault, facts.request_id);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count() +
                       static_cast<double>(delay.count());
-    const std::string error_code = error ? error->code : std::string();
-    // One label for every name that is no Athena operation: the label set stays bounded.
-    const std::string_view label = operation.empty()                                      ? std::string_view("-")
-                                   : find_operation(operation) || is_athena_operation(operation) ? std::string_view(operation)
-                                                                                                 : std::string_view("(unknown)");
-    obs_.metrics.observe(label, journal_status, error_code, ms / 1000.0);
-    obs_.journal.add(JournalEntry{received, request_id, tenant.account, tenant.region, operation, session_id,
-                                  calculation_id, workgroup, journal_status, error_code, ms, fault ? fault->id : std::string(),
-                                  received_clock});
-    if (log_.enabled(LogLevel::Info)) {
-        char latency[32];
-        std::snprintf(latency, sizeof latency, "%.3f", ms);
-        std::vector<LogField> f{{"request_id", request_id},
-                                {"account", tenant.account},
-                                {"region", tenant.region},
-                                {"operation", operation.empty() ? "-" : operation}};
-        if (!session_id.empty()) f.push_back({"session_id", session_id});
-        if (!calculation_id.empty()) f.push_back({"calculation_id", calculation_id});
-        f.push_back({"status", std::to_string(journal_status), true});
-        if (error) f.push_back({"error", error->code});
-        if (error && !error->log_reason.empty()) f.push_back({"reason", error->log_reason});
-        f.push_back({"latency_ms", latency, true});
-        if (fault) f.push_back({"fault_id", fault->id});
-        log_.log(LogLevel::Info, "request", f);
+    record(facts, out, error_code, log_reason, fault, ms);
+    return std::move(out.response);
+}
+
+// The stages up to dispatch; the first that fails answers.
+Answer Router::answer(const HttpRequest& req, RequestFacts& facts, std::optional<FaultRule>& fault) const {
+    auto target = parse_target(req.amz_target, facts);
+    if (auto* e = std::get_if<AwsError>(&target)) return failed(std::move(*e));
+    if (auto e = authenticate(req, facts)) return failed(std::move(*e));
+    auto input = parse_body(req.body, facts);
+    if (auto* e = std::get_if<AwsError>(&input)) return failed(std::move(*e));
+    fault = decide_fault(facts);
+    const auto delay = std::chrono::milliseconds(fault ? fault->latency_ms : 0);
+    Answer a;
+    if (fault && fault->error)
+        a = failed(injected_error(*fault));
+    else if (!fault || !lost_in_transport(*fault))
+        a = dispatch(*std::get<const Operation*>(target), std::get<boost::json::object>(input), facts);
+    a.delay = delay;
+    return a;
+}
+
+std::variant<const Operation*, AwsError> Router::parse_target(std::string_view amz_target, RequestFacts& facts) const {
+    if (amz_target.empty())
+        return AwsError::unknown_operation(400, "Missing X-Amz-Target header: send 'X-Amz-Target: AmazonAthena.<Operation>'");
+    if (amz_target.substr(0, kTargetPrefix.size()) != kTargetPrefix)
+        return AwsError::unknown_operation(400, "Unknown target '" + bounded(std::string(amz_target)) +
+                                                    "': athena-emu serves 'AmazonAthena.<Operation>'");
+    facts.operation = bounded(std::string(amz_target.substr(kTargetPrefix.size())));
+    if (const Operation* op = find_operation(facts.operation)) return op;
+    return AwsError::unknown_operation(
+        400, is_athena_operation(facts.operation)
+                 ? "Operation " + facts.operation + " is outside the Athena session API that athena-emu emulates"
+                 : "Unknown operation " + facts.operation + " (names are case-sensitive)");
+}
+
+std::optional<AwsError> Router::authenticate(const HttpRequest& req, RequestFacts& facts) const {
+    if (!auth_.sigv4) return std::nullopt;
+    auto verified = auth_.sigv4->verify(Sigv4Request{req.method, req.target, req.headers, req.body}, facts.received);
+    if (verified) {
+        facts.tenant = std::move(*verified.tenant);
+        return std::nullopt;
     }
-    return resp;
+    if (!verified.canonical_request.empty() && log_.enabled(LogLevel::Info))
+        log_.log(LogLevel::Info, "signature mismatch: compare with what your client signed",
+                 {{"request_id", facts.request_id},
+                  {"canonical_request", verified.canonical_request},
+                  {"string_to_sign", verified.string_to_sign}});
+    return std::move(*verified.error);
+}
+
+std::variant<boost::json::object, AwsError> Router::parse_body(std::string_view body, RequestFacts& facts) const {
+    auto parsed = parse_json_body(body, max_json_depth_);
+    if (!parsed) return std::move(parsed.error);
+    boost::json::object input = std::move(parsed.body);
+    facts.session_id = bounded(string_member(input, "SessionId"));
+    facts.calculation_id = bounded(string_member(input, "CalculationExecutionId"));
+    facts.workgroup = bounded(string_member(input, "WorkGroup"));
+    if (facts.workgroup.empty() && facts.operation == "CreateWorkGroup") facts.workgroup = bounded(string_member(input, "Name"));
+    return input;
+}
+
+std::optional<FaultRule> Router::decide_fault(const RequestFacts& facts) const {
+    auto fault = obs_.faults.decide(
+        FaultFacts{facts.operation, facts.session_id, facts.workgroup, facts.tenant.account, facts.tenant.region});
+    if (fault) {
+        obs_.metrics.fault_fired(fault->id);
+        log_.log(LogLevel::Warn, "fault fired",
+                 {{"request_id", facts.request_id}, {"fault_id", fault->id}, {"operation", facts.operation}});
+    }
+    return fault;
+}
+
+Answer Router::dispatch(const Operation& op, const boost::json::object& input, RequestFacts& facts) const {
+    auto valid = validate(*op.input, input);
+    if (valid.serialization_error) return failed(AwsError::serialization(*valid.serialization_error));
+    if (!valid.violations.empty()) return failed(AwsError::invalid_request(valid.message()));
+    try {
+        OperationContext ctx{service_, facts.tenant};
+        OperationOutcome out = op.handler(ctx, input);
+        if (!out.session_id.empty()) facts.session_id = bounded(std::move(out.session_id));
+        if (!out.calculation_id.empty()) facts.calculation_id = bounded(std::move(out.calculation_id));
+        if (out.error) return failed(std::move(*out.error));
+        Answer a;
+        a.body = std::move(out.body);
+        return a;
+    } catch (const std::exception& e) {
+        log_.log(LogLevel::Error, "operation failed",
+                 {{"request_id", facts.request_id}, {"operation", facts.operation}, {"error", e.what()}});
+        return failed(AwsError::internal("athena-emu failed to process the request: " + std::string(e.what())));
+    }
+}
+
+Delivered Router::deliver(Answer answer, const std::optional<FaultRule>& fault, const std::string& request_id) {
+    Delivered out;
+    out.response = answer.error ? aws_error_response(*answer.error, request_id)
+                                : aws_success_response(std::move(answer.body), request_id);
+    out.response.delay = answer.delay;
+    out.journal_status = out.response.status;
+    if (!fault || fault->error) return out;
+    HttpResponse& resp = out.response;
+    switch (fault->transport) {
+        case Transport::None: break;
+        case Transport::Reset: resp.delivery = Delivery::Reset; out.journal_status = 0; break;
+        case Transport::Close: resp.delivery = Delivery::Close; out.journal_status = 0; break;
+        case Transport::Stall: resp.delivery = Delivery::Stall; out.journal_status = 0; break;
+        case Transport::Empty:
+            resp.status = 200;
+            resp.body.clear();
+            out.journal_status = 200;
+            break;
+        case Transport::MalformedJson:
+            resp.status = 200;
+            // The real answer cut in half: JSON that does not parse.
+            resp.body = resp.body.substr(0, std::max<std::size_t>(1, resp.body.size() / 2));
+            out.journal_status = 200;
+            break;
+    }
+    return out;
+}
+
+void Router::record(const RequestFacts& facts, const Delivered& out, const std::string& error_code,
+                    const std::string& log_reason, const std::optional<FaultRule>& fault, double ms) const {
+    const std::string fault_id = fault ? fault->id : std::string();
+    obs_.metrics.observe(metric_label(facts.operation), out.journal_status, error_code, ms / 1000.0);
+    obs_.journal.add(JournalEntry{facts.received, facts.request_id, facts.tenant.account, facts.tenant.region,
+                                  facts.operation, facts.session_id, facts.calculation_id, facts.workgroup,
+                                  out.journal_status, error_code, ms, fault_id, facts.received_clock});
+    if (!log_.enabled(LogLevel::Info)) return;
+    char latency[32];
+    std::snprintf(latency, sizeof latency, "%.3f", ms);
+    std::vector<LogField> f{{"request_id", facts.request_id},
+                            {"account", facts.tenant.account},
+                            {"region", facts.tenant.region},
+                            {"operation", facts.operation.empty() ? "-" : facts.operation}};
+    if (!facts.session_id.empty()) f.push_back({"session_id", facts.session_id});
+    if (!facts.calculation_id.empty()) f.push_back({"calculation_id", facts.calculation_id});
+    f.push_back({"status", std::to_string(out.journal_status), true});
+    if (!error_code.empty()) f.push_back({"error", error_code});
+    if (!log_reason.empty()) f.push_back({"reason", log_reason});
+    f.push_back({"latency_ms", latency, true});
+    if (fault) f.push_back({"fault_id", fault_id});
+    log_.log(LogLevel::Info, "request", f);
 }
 
 }  // namespace athena

@@ -324,6 +324,46 @@ std::optional<Instant> parse_basic(std::string_view s) {
 
 }  // namespace sigv4
 
+namespace {
+
+// Signature expired / not yet current: the signing time against `now` and --max-skew.
+std::optional<AwsError> check_skew(std::string_view amz_date, Instant signed_at, Instant now, const Sigv4Options& options) {
+    const Instant real_now = std::chrono::floor<std::chrono::seconds>(now);
+    if (signed_at < real_now - options.max_skew)
+        return (AwsError::invalid_signature("Signature expired: " + std::string(amz_date) + " is now earlier than " +
+                                                sigv4::format_basic(real_now - options.max_skew) + " (" +
+                                                sigv4::format_basic(real_now) + " - " + skew_text(options.max_skew) +
+                                                ")"));
+    if (signed_at > real_now + options.max_skew)
+        return (AwsError::invalid_signature("Signature not yet current: " + std::string(amz_date) +
+                                                " is still later than " +
+                                                sigv4::format_basic(real_now + options.max_skew) + " (" +
+                                                sigv4::format_basic(real_now) + " + " + skew_text(options.max_skew) +
+                                                ")"));
+
+    return std::nullopt;
+}
+
+// What is wrong with a credential scope (region, service, terminator, date), "" when nothing.
+std::string scope_errors(std::string_view scope_date, std::string_view region, std::string_view service,
+                         std::string_view terminator, std::string_view amz_date, const Sigv4Options& options) {
+    std::string scope_errors;
+    if (!boost::regex_match(region.begin(), region.end(), kRegionPattern))
+        scope_errors += "Credential should be scoped to a valid region, not '" + std::string(region) + "'. ";
+    if (service != options.service)
+        scope_errors += "Credential should be scoped to correct service: '" + options.service + "'. ";
+    if (terminator != kTerminator)
+        scope_errors += "Credential should be scoped with a valid terminator: 'aws4_request', not '" +
+                        std::string(terminator) + "'. ";
+    if (scope_date != amz_date.substr(0, 8))
+        scope_errors += "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '" +
+                        std::string(scope_date) + "' != '" + std::string(amz_date.substr(0, 8)) + "', from '" +
+                        std::string(amz_date) + "'.";
+    return scope_errors;
+}
+
+}  // namespace
+
 Sigv4Outcome Sigv4Verifier::verify(const Sigv4Request& req, Instant now) const {
     Sigv4Outcome out;
     auto fail = [&](AwsError e) {
@@ -345,18 +385,7 @@ Sigv4Outcome Sigv4Verifier::verify(const Sigv4Request& req, Instant now) const {
     if (!signed_at)
         return fail(AwsError::incomplete_signature("Date must be in ISO-8601 'basic format'. Got '" +
                                                    std::string(amz_date) + "'. See http://en.wikipedia.org/wiki/ISO_8601"));
-    const Instant real_now = std::chrono::floor<std::chrono::seconds>(now);
-    if (*signed_at < real_now - options_.max_skew)
-        return fail(AwsError::invalid_signature("Signature expired: " + std::string(amz_date) + " is now earlier than " +
-                                                sigv4::format_basic(real_now - options_.max_skew) + " (" +
-                                                sigv4::format_basic(real_now) + " - " + skew_text(options_.max_skew) +
-                                                ")"));
-    if (*signed_at > real_now + options_.max_skew)
-        return fail(AwsError::invalid_signature("Signature not yet current: " + std::string(amz_date) +
-                                                " is still later than " +
-                                                sigv4::format_basic(real_now + options_.max_skew) + " (" +
-                                                sigv4::format_basic(real_now) + " + " + skew_text(options_.max_skew) +
-                                                ")"));
+    if (auto e = check_skew(amz_date, *signed_at, now, options_)) return fail(std::move(*e));
 
     const std::string signed_names = lower(auth.signed_headers);
     const auto names = split(signed_names, ';');
@@ -378,18 +407,8 @@ Sigv4Outcome Sigv4Verifier::verify(const Sigv4Request& req, Instant now) const {
             std::string(auth.credential) + "'"));
     const std::string_view key_id = parts[0], scope_date = parts[1], region = parts[2], service = parts[3],
                            terminator = parts[4];
-    std::string scope_errors;
-    if (!boost::regex_match(region.begin(), region.end(), kRegionPattern))
-        scope_errors += "Credential should be scoped to a valid region, not '" + std::string(region) + "'. ";
-    if (service != options_.service)
-        scope_errors += "Credential should be scoped to correct service: '" + options_.service + "'. ";
-    if (terminator != kTerminator)
-        scope_errors += "Credential should be scoped with a valid terminator: 'aws4_request', not '" +
-                        std::string(terminator) + "'. ";
-    if (scope_date != amz_date.substr(0, 8))
-        scope_errors += "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '" +
-                        std::string(scope_date) + "' != '" + std::string(amz_date.substr(0, 8)) + "', from '" +
-                        std::string(amz_date) + "'.";
+    const std::string scope_errors =
+        athena::scope_errors(scope_date, region, service, terminator, amz_date, options_);
     if (!scope_errors.empty()) return fail(AwsError::invalid_signature(std::move(scope_errors)));
 
     const Credential* cred = credentials_.find(key_id);

@@ -32,135 +32,123 @@ std::optional<Error> check_chosen_session_id(Store::Tx& tx, const Tenant& t, con
 }  // namespace
 
 Result<StartSessionOutput> Service::start_session(const Tenant& t, const StartSessionInput& in) {
-    try {
-        return store_.write([&](Store::Tx& tx) -> Result<StartSessionOutput> {
-            if (auto prior = replay_token(tx, t, "StartSession", in.client_token, in.fingerprint)) {
-                if (!*prior) return prior->error();
-                auto state = parse_session_state((*prior)->first);
-                return StartSessionOutput{(*prior)->second, state.value_or(SessionState::Creating)};
-            }
-            if (in.session_id)
-                if (auto e = check_chosen_session_id(tx, t, *in.session_id)) return *e;
-            auto wg = tx.find_workgroup(t, in.workgroup);
-            if (!wg) return workgroup_not_found(in.workgroup);
-            if (!wg->is_spark())
-                return make_error(ErrorKind::InvalidState, "Workgroup EngineVersion is not Spark.", wg->name);
-            if (!wg->enabled)
-                return make_error(ErrorKind::InvalidState,
-                                  "WorkGroup " + wg->name + " is disabled; enable it with UpdateWorkGroup State=ENABLED.",
-                                  wg->name);
-            auto profile = tx.find_profile(wg->profile);
-            if (!profile) profile = builtin_default_profile();
-            const Instant now = clock_.now();
+    return store_.write([&](Store::Tx& tx) -> Result<StartSessionOutput> {
+        if (auto prior = replay_token(tx, t, "StartSession", in.client_token, in.fingerprint)) {
+            if (!*prior) return prior->error();
+            auto state = parse_session_state((*prior)->first);
+            return StartSessionOutput{(*prior)->second, state.value_or(SessionState::Creating)};
+        }
+        if (in.session_id)
+            if (auto e = check_chosen_session_id(tx, t, *in.session_id)) return *e;
+        auto wg = tx.find_workgroup(t, in.workgroup);
+        if (!wg) return workgroup_not_found(in.workgroup);
+        if (!wg->is_spark())
+            return make_error(ErrorKind::InvalidState, "Workgroup EngineVersion is not Spark.", wg->name);
+        if (!wg->enabled)
+            return make_error(ErrorKind::InvalidState,
+                              "WorkGroup " + wg->name + " is disabled; enable it with UpdateWorkGroup State=ENABLED.",
+                              wg->name);
+        auto profile = tx.find_profile(wg->profile);
+        if (!profile) profile = builtin_default_profile();
+        const Instant now = clock_.now();
 
-            if (profile->max_active_sessions) {
-                int active = 0;
-                tx.for_each_session(t, wg->name, std::nullopt, [&](SessionRecord& s) {
-                    if (is_active(status_at(s, now).state)) ++active;
-                    return true;
-                });
-                if (active >= *profile->max_active_sessions)
-                    return make_error(ErrorKind::TooManyRequests,
-                                      "The workgroup " + wg->name + " already has " + std::to_string(active) +
-                                          " active sessions, the most its profile '" + profile->name + "' allows.",
-                                      "CONCURRENT_QUERY_LIMIT_EXCEEDED");
-            }
+        if (profile->max_active_sessions) {
+            int active = 0;
+            tx.for_each_session(t, wg->name, std::nullopt, [&](SessionRecord& s) {
+                if (is_active(status_at(s, now).state)) ++active;
+                return true;
+            });
+            if (active >= *profile->max_active_sessions)
+                return make_error(ErrorKind::TooManyRequests,
+                                  "The workgroup " + wg->name + " already has " + std::to_string(active) +
+                                      " active sessions, the most its profile '" + profile->name + "' allows.",
+                                  "CONCURRENT_QUERY_LIMIT_EXCEEDED");
+        }
 
-            SessionRecord s;
-            s.tenant = t;
-            s.id = in.session_id ? *in.session_id : ids_.next_uuid();
-            s.workgroup = wg->name;
-            s.description = in.description;
-            s.start = now;
-            s.idle_timeout_minutes = in.idle_timeout_minutes.value_or(profile->idle_timeout_minutes_default);
-            s.terminating_ms = profile->terminating_ms;
-            s.engine_configuration = in.engine_configuration;
-            s.monitoring_configuration = in.monitoring_configuration;
-            s.engine_version = wg->engine_version;
-            s.notebook_version = in.notebook_version;
-            s.execution_role = in.execution_role.empty() ? wg->execution_role : in.execution_role;
-            s.working_directory = session_working_directory(*wg, s.id);
-            s.coordinator_dpu_size = in.coordinator_dpu_size;
-            s.max_concurrent_dpus = in.max_concurrent_dpus;
-            s.default_executor_dpu_size = in.default_executor_dpu_size;
-            s.tags = in.tags;
-            if (in.copy_workgroup_tags)
-                for (const auto& tag : wg->tags)
-                    if (std::none_of(s.tags.begin(), s.tags.end(), [&](const auto& x) { return x.first == tag.first; }))
-                        s.tags.push_back(tag);
-            std::sort(s.tags.begin(), s.tags.end());
+        SessionRecord s;
+        s.tenant = t;
+        s.id = in.session_id ? *in.session_id : ids_.next_uuid();
+        s.workgroup = wg->name;
+        s.description = in.description;
+        s.start = now;
+        s.idle_timeout_minutes = in.idle_timeout_minutes.value_or(profile->idle_timeout_minutes_default);
+        s.terminating_ms = profile->terminating_ms;
+        s.engine_configuration = in.engine_configuration;
+        s.monitoring_configuration = in.monitoring_configuration;
+        s.engine_version = wg->engine_version;
+        s.notebook_version = in.notebook_version;
+        s.execution_role = in.execution_role.empty() ? wg->execution_role : in.execution_role;
+        s.working_directory = session_working_directory(*wg, s.id);
+        s.coordinator_dpu_size = in.coordinator_dpu_size;
+        s.max_concurrent_dpus = in.max_concurrent_dpus;
+        s.default_executor_dpu_size = in.default_executor_dpu_size;
+        s.tags = in.tags;
+        if (in.copy_workgroup_tags)
+            for (const auto& tag : wg->tags)
+                if (std::none_of(s.tags.begin(), s.tags.end(), [&](const auto& x) { return x.first == tag.first; }))
+                    s.tags.push_back(tag);
+        std::sort(s.tags.begin(), s.tags.end());
 
-            const std::string scenario = in.scenario.value_or(wg->scenario);
-            if (!scenario.empty()) {
-                auto sc = tx.find_scenario(scenario);
-                if (!sc)
-                    return make_error(ErrorKind::InvalidArgument,
-                                      "Unknown scenario '" + scenario + "'" +
-                                          (in.scenario ? " in the tag athena-emu:scenario" : " named by the workgroup") +
-                                          ": define it under \"scenarios\" in a fixture.");
-                // The first state is StartSession's own (cause api); the script makes the rest.
-                for (const auto& st : sc->steps)
-                    s.steps.push_back(Step{now + st.after, st.state, s.steps.empty() ? Cause::Api : Cause::Script, st.reason});
-            } else {
-                s.steps.push_back(Step{now, SessionState::Creating, Cause::Api, {}});
-                s.steps.push_back(Step{now + profile->creating_ms, SessionState::Created, Cause::Profile, {}});
-                s.steps.push_back(Step{now + profile->creating_ms + profile->created_ms, SessionState::Idle,
-                                       Cause::Profile, {}});
-            }
-            tx.put_session(s);
-            const SessionState first = s.steps.front().state;
-            if (in.client_token)
-                tx.put_token(t, "StartSession", *in.client_token, in.fingerprint,
-                             std::string(to_string(first)) + " " + s.id);
-            return StartSessionOutput{s.id, first};
-        });
-    } catch (const SqliteError& e) {
-        return make_error(ErrorKind::Internal, e.what());
-    }
+        const std::string scenario = in.scenario.value_or(wg->scenario);
+        if (!scenario.empty()) {
+            auto sc = tx.find_scenario(scenario);
+            if (!sc)
+                return make_error(ErrorKind::InvalidArgument,
+                                  "Unknown scenario '" + scenario + "'" +
+                                      (in.scenario ? " in the tag athena-emu:scenario" : " named by the workgroup") +
+                                      ": define it under \"scenarios\" in a fixture.");
+            // The first state is StartSession's own (cause api); the script makes the rest.
+            for (const auto& st : sc->steps)
+                s.steps.push_back(Step{now + st.after, st.state, s.steps.empty() ? Cause::Api : Cause::Script, st.reason});
+        } else {
+            s.steps.push_back(Step{now, SessionState::Creating, Cause::Api, {}});
+            s.steps.push_back(Step{now + profile->creating_ms, SessionState::Created, Cause::Profile, {}});
+            s.steps.push_back(Step{now + profile->creating_ms + profile->created_ms, SessionState::Idle,
+                                   Cause::Profile, {}});
+        }
+        tx.put_session(s);
+        const SessionState first = s.steps.front().state;
+        if (in.client_token)
+            tx.put_token(t, "StartSession", *in.client_token, in.fingerprint,
+                         std::string(to_string(first)) + " " + s.id);
+        return StartSessionOutput{s.id, first};
+    });
 }
 
 Result<SessionDetails> Service::get_session(const Tenant& t, std::string_view id) {
-    try {
-        return store_.read([&](Store::Tx& tx) -> Result<SessionDetails> {
-            auto s = tx.find_session(t, id, true);
-            if (!s) return session_not_found(id);
-            const Instant now = clock_.now();
-            std::int64_t dpu = 0;
-            for (const auto& c : tx.session_calculations(t, id)) dpu += running_ms_at(c, now);
-            const SessionStatus st = status_at(*s, now);
-            return SessionDetails{std::move(*s), st, dpu};
-        });
-    } catch (const SqliteError& e) {
-        return make_error(ErrorKind::Internal, e.what());
-    }
+    return store_.read([&](Store::Tx& tx) -> Result<SessionDetails> {
+        auto s = tx.find_session(t, id, true);
+        if (!s) return session_not_found(id);
+        const Instant now = clock_.now();
+        std::int64_t dpu = 0;
+        for (const auto& c : tx.session_calculations(t, id)) dpu += running_ms_at(c, now);
+        const SessionStatus st = status_at(*s, now);
+        return SessionDetails{std::move(*s), st, dpu};
+    });
 }
 
 Result<SessionPage> Service::list_sessions(const Tenant& t, std::string_view workgroup,
                                            std::optional<SessionState> filter, int max,
                                            std::optional<SessionCursor> after) {
-    try {
-        return store_.read([&](Store::Tx& tx) -> Result<SessionPage> {
-            if (!tx.find_workgroup(t, workgroup)) return workgroup_not_found(workgroup);
-            const Instant now = clock_.now();
-            SessionPage page;
-            std::optional<std::pair<std::int64_t, std::int64_t>> before;
-            if (after) before = std::make_pair(after->start_ms, after->seq);
-            tx.for_each_session(t, workgroup, before, [&](SessionRecord& s) {
-                SessionStatus st = status_at(s, now);
-                if (filter ? st.state != *filter : !is_active(st.state)) return true;
-                if (static_cast<int>(page.sessions.size()) == max) {
-                    const auto& last = page.sessions.back().record;
-                    page.next = SessionCursor{to_epoch_ms(last.start), last.seq};
-                    return false;
-                }
-                page.sessions.push_back(SessionDetails{std::move(s), st, 0});
-                return true;
-            });
-            return page;
+    return store_.read([&](Store::Tx& tx) -> Result<SessionPage> {
+        if (!tx.find_workgroup(t, workgroup)) return workgroup_not_found(workgroup);
+        const Instant now = clock_.now();
+        SessionPage page;
+        std::optional<std::pair<std::int64_t, std::int64_t>> before;
+        if (after) before = std::make_pair(after->start_ms, after->seq);
+        tx.for_each_session(t, workgroup, before, [&](SessionRecord& s) {
+            SessionStatus st = status_at(s, now);
+            if (filter ? st.state != *filter : !is_active(st.state)) return true;
+            if (static_cast<int>(page.sessions.size()) == max) {
+                const auto& last = page.sessions.back().record;
+                page.next = SessionCursor{to_epoch_ms(last.start), last.seq};
+                return false;
+            }
+            page.sessions.push_back(SessionDetails{std::move(s), st, 0});
+            return true;
         });
-    } catch (const SqliteError& e) {
-        return make_error(ErrorKind::Internal, e.what());
-    }
+        return page;
+    });
 }
 
 std::optional<Result<std::pair<std::string, std::string>>> Service::replay_token(
@@ -200,19 +188,15 @@ Profile Service::profile_of_session(Store::Tx& tx, const SessionRecord& s) {
 }
 
 Result<SessionState> Service::terminate_session(const Tenant& t, std::string_view id) {
-    try {
-        return store_.write([&](Store::Tx& tx) -> Result<SessionState> {
-            auto s = tx.find_session(t, id);
-            if (!s) return session_not_found(id);
-            const Instant now = clock_.now();
-            const SessionState current = status_at(*s, now).state;
-            if (current == SessionState::Terminating || is_final(current)) return current;
-            terminate_in(tx, *s, now, {});
-            return SessionState::Terminating;
-        });
-    } catch (const SqliteError& e) {
-        return make_error(ErrorKind::Internal, e.what());
-    }
+    return store_.write([&](Store::Tx& tx) -> Result<SessionState> {
+        auto s = tx.find_session(t, id);
+        if (!s) return session_not_found(id);
+        const Instant now = clock_.now();
+        const SessionState current = status_at(*s, now).state;
+        if (current == SessionState::Terminating || is_final(current)) return current;
+        terminate_in(tx, *s, now, {});
+        return SessionState::Terminating;
+    });
 }
 
 }  // namespace athena

@@ -10,7 +10,6 @@ Error workgroup_not_found(std::string_view name) {
     return make_error(ErrorKind::WorkgroupNotFound, "WorkGroup is not found: " + std::string(name), std::string(name));
 }
 
-Error internal(const SqliteError& e) { return make_error(ErrorKind::Internal, e.what()); }
 
 constexpr std::size_t kMaxTags = 50;
 
@@ -58,23 +57,19 @@ Result<ResourceRef> Service::resolve_arn(Store::Tx& tx, const Tenant& t, std::st
 }
 
 Result<Unit> Service::create_workgroup(WorkgroupRecord w) {
-    try {
-        return store_.write([&](Store::Tx& tx) -> Result<Unit> {
-            if (tx.find_workgroup(w.tenant, w.name))
-                return make_error(ErrorKind::InvalidArgument, "WorkGroup " + w.name + " is already created.", w.name);
-            if (w.is_spark() && w.execution_role.empty())
-                return make_error(ErrorKind::InvalidArgument,
-                                  "ExecutionRole is required for a workgroup with the engine version " +
-                                      std::string(kSparkEngine) + " (Configuration.ExecutionRole).");
-            if (w.tags.size() > kMaxTags)
-                return make_error(ErrorKind::InvalidArgument, "A resource can have at most 50 tags.");
-            w.created = clock_.now();
-            tx.put_workgroup(w);
-            return Unit{};
-        });
-    } catch (const SqliteError& e) {
-        return internal(e);
-    }
+    return store_.write([&](Store::Tx& tx) -> Result<Unit> {
+        if (tx.find_workgroup(w.tenant, w.name))
+            return make_error(ErrorKind::InvalidArgument, "WorkGroup " + w.name + " is already created.", w.name);
+        if (w.is_spark() && w.execution_role.empty())
+            return make_error(ErrorKind::InvalidArgument,
+                              "ExecutionRole is required for a workgroup with the engine version " +
+                                  std::string(kSparkEngine) + " (Configuration.ExecutionRole).");
+        if (w.tags.size() > kMaxTags)
+            return make_error(ErrorKind::InvalidArgument, "A resource can have at most 50 tags.");
+        w.created = clock_.now();
+        tx.put_workgroup(w);
+        return Unit{};
+    });
 }
 
 Result<WorkgroupRecord> Service::get_workgroup(const Tenant& t, std::string_view name) {
@@ -84,120 +79,96 @@ Result<WorkgroupRecord> Service::get_workgroup(const Tenant& t, std::string_view
 }
 
 Result<WorkgroupPage> Service::list_workgroups(const Tenant& t, int max, std::optional<std::string> after) {
-    try {
-        return store_.read([&](Store::Tx& tx) -> Result<WorkgroupPage> {
-            WorkgroupPage page;
-            for (auto& w : tx.list_workgroups(t)) {
-                if (after && w.name <= *after) continue;
-                if (static_cast<int>(page.workgroups.size()) == max) {
-                    page.next_after = page.workgroups.back().name;
-                    break;
-                }
-                page.workgroups.push_back(std::move(w));
+    return store_.read([&](Store::Tx& tx) -> Result<WorkgroupPage> {
+        WorkgroupPage page;
+        for (auto& w : tx.list_workgroups(t)) {
+            if (after && w.name <= *after) continue;
+            if (static_cast<int>(page.workgroups.size()) == max) {
+                page.next_after = page.workgroups.back().name;
+                break;
             }
-            return page;
-        });
-    } catch (const SqliteError& e) {
-        return internal(e);
-    }
+            page.workgroups.push_back(std::move(w));
+        }
+        return page;
+    });
 }
 
 Result<Unit> Service::update_workgroup(const Tenant& t, std::string_view name, const WorkgroupUpdate& u) {
-    try {
-        return store_.write([&](Store::Tx& tx) -> Result<Unit> {
-            auto w = tx.find_workgroup(t, name);
-            if (!w) return workgroup_not_found(name);
-            if (u.description) w->description = *u.description;
-            if (u.enabled) w->enabled = *u.enabled;
-            if (u.configure)
-                if (auto e = u.configure(*w)) return *e;
-            if (w->is_spark() && w->execution_role.empty())
-                return make_error(ErrorKind::InvalidArgument,
-                                  "ExecutionRole is required for a workgroup with the engine version " +
-                                      std::string(kSparkEngine) + " (Configuration.ExecutionRole).");
-            tx.put_workgroup(*w);
-            return Unit{};
-        });
-    } catch (const SqliteError& e) {
-        return internal(e);
-    }
+    return store_.write([&](Store::Tx& tx) -> Result<Unit> {
+        auto w = tx.find_workgroup(t, name);
+        if (!w) return workgroup_not_found(name);
+        if (u.description) w->description = *u.description;
+        if (u.enabled) w->enabled = *u.enabled;
+        if (u.configure)
+            if (auto e = u.configure(*w)) return *e;
+        if (w->is_spark() && w->execution_role.empty())
+            return make_error(ErrorKind::InvalidArgument,
+                              "ExecutionRole is required for a workgroup with the engine version " +
+                                  std::string(kSparkEngine) + " (Configuration.ExecutionRole).");
+        tx.put_workgroup(*w);
+        return Unit{};
+    });
 }
 
 Result<Unit> Service::delete_workgroup(const Tenant& t, std::string_view name, bool recursive) {
     if (name == kPrimaryWorkgroup)
         return make_error(ErrorKind::InvalidArgument, "The primary workgroup cannot be deleted.", std::string(name));
-    try {
-        return store_.write([&](Store::Tx& tx) -> Result<Unit> {
-            if (!tx.find_workgroup(t, name)) return workgroup_not_found(name);
-            const Instant now = clock_.now();
-            std::vector<SessionRecord> active;
-            tx.for_each_session(t, name, std::nullopt, [&](SessionRecord& s) {
-                if (is_active(status_at(s, now).state)) active.push_back(s);
-                return true;
-            });
-            if (!active.empty() && !recursive)
-                return make_error(ErrorKind::InvalidState,
-                                  "WorkGroup " + std::string(name) + " has " + std::to_string(active.size()) +
-                                      " active sessions; terminate them or set RecursiveDeleteOption.",
-                                  std::string(name));
-            for (auto& s : active) terminate_in(tx, s, now, "The workgroup was deleted.");
-            tx.delete_workgroup(t, name);
-            return Unit{};
+    return store_.write([&](Store::Tx& tx) -> Result<Unit> {
+        if (!tx.find_workgroup(t, name)) return workgroup_not_found(name);
+        const Instant now = clock_.now();
+        std::vector<SessionRecord> active;
+        tx.for_each_session(t, name, std::nullopt, [&](SessionRecord& s) {
+            if (is_active(status_at(s, now).state)) active.push_back(s);
+            return true;
         });
-    } catch (const SqliteError& e) {
-        return internal(e);
-    }
+        if (!active.empty() && !recursive)
+            return make_error(ErrorKind::InvalidState,
+                              "WorkGroup " + std::string(name) + " has " + std::to_string(active.size()) +
+                                  " active sessions; terminate them or set RecursiveDeleteOption.",
+                              std::string(name));
+        for (auto& s : active) terminate_in(tx, s, now, "The workgroup was deleted.");
+        tx.delete_workgroup(t, name);
+        return Unit{};
+    });
 }
 
 Result<Tags> Service::list_tags(const Tenant& t, std::string_view arn) {
-    try {
-        return store_.read([&](Store::Tx& tx) -> Result<Tags> {
-            auto ref = resolve_arn(tx, t, arn);
-            if (!ref) return ref.error();
-            return tx.tags(t, ref->kind, ref->name);
-        });
-    } catch (const SqliteError& e) {
-        return internal(e);
-    }
+    return store_.read([&](Store::Tx& tx) -> Result<Tags> {
+        auto ref = resolve_arn(tx, t, arn);
+        if (!ref) return ref.error();
+        return tx.tags(t, ref->kind, ref->name);
+    });
 }
 
 Result<Unit> Service::tag_resource(const Tenant& t, std::string_view arn, const Tags& add) {
-    try {
-        return store_.write([&](Store::Tx& tx) -> Result<Unit> {
-            auto ref = resolve_arn(tx, t, arn);
-            if (!ref) return ref.error();
-            Tags tags = tx.tags(t, ref->kind, ref->name);
-            // Not a structured binding: clang 14 cannot capture one in the lambda.
-            for (const auto& tag : add) {
-                auto it = std::find_if(tags.begin(), tags.end(), [&](const auto& x) { return x.first == tag.first; });
-                if (it != tags.end())
-                    it->second = tag.second;
-                else
-                    tags.push_back(tag);
-            }
-            if (tags.size() > kMaxTags)
-                return make_error(ErrorKind::InvalidArgument, "A resource can have at most 50 tags.");
-            tx.set_tags(t, ref->kind, ref->name, tags);
-            return Unit{};
-        });
-    } catch (const SqliteError& e) {
-        return internal(e);
-    }
+    return store_.write([&](Store::Tx& tx) -> Result<Unit> {
+        auto ref = resolve_arn(tx, t, arn);
+        if (!ref) return ref.error();
+        Tags tags = tx.tags(t, ref->kind, ref->name);
+        // Not a structured binding: clang 14 cannot capture one in the lambda.
+        for (const auto& tag : add) {
+            auto it = std::find_if(tags.begin(), tags.end(), [&](const auto& x) { return x.first == tag.first; });
+            if (it != tags.end())
+                it->second = tag.second;
+            else
+                tags.push_back(tag);
+        }
+        if (tags.size() > kMaxTags)
+            return make_error(ErrorKind::InvalidArgument, "A resource can have at most 50 tags.");
+        tx.set_tags(t, ref->kind, ref->name, tags);
+        return Unit{};
+    });
 }
 
 Result<Unit> Service::untag_resource(const Tenant& t, std::string_view arn, const std::vector<std::string>& keys) {
-    try {
-        return store_.write([&](Store::Tx& tx) -> Result<Unit> {
-            auto ref = resolve_arn(tx, t, arn);
-            if (!ref) return ref.error();
-            Tags tags = tx.tags(t, ref->kind, ref->name);
-            std::erase_if(tags, [&](const auto& x) { return std::find(keys.begin(), keys.end(), x.first) != keys.end(); });
-            tx.set_tags(t, ref->kind, ref->name, tags);
-            return Unit{};
-        });
-    } catch (const SqliteError& e) {
-        return internal(e);
-    }
+    return store_.write([&](Store::Tx& tx) -> Result<Unit> {
+        auto ref = resolve_arn(tx, t, arn);
+        if (!ref) return ref.error();
+        Tags tags = tx.tags(t, ref->kind, ref->name);
+        std::erase_if(tags, [&](const auto& x) { return std::find(keys.begin(), keys.end(), x.first) != keys.end(); });
+        tx.set_tags(t, ref->kind, ref->name, tags);
+        return Unit{};
+    });
 }
 
 }  // namespace athena

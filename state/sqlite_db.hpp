@@ -63,6 +63,9 @@ public:
     std::int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
     [[noreturn]] void fail(const char* what) const;
     const std::string& path() const { return path_; }
+    // The raw connection, for tests that inject failures with SQLite's own hooks
+    // (sqlite3_progress_handler).
+    sqlite3* handle() const { return db_; }
 
 private:
     sqlite3* db_{nullptr};

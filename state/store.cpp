@@ -1060,14 +1060,6 @@ std::vector<Tenant> Store::Tx::tenants() {
     return out;
 }
 
-std::vector<std::string> Store::Tx::workgroup_names_with_sessions(const Tenant& t) {
-    auto st = s_.db_.prepare("SELECT DISTINCT workgroup FROM sessions WHERE account = ? AND region = ? ORDER BY 1");
-    st.bind(1, t.account).bind(2, t.region);
-    std::vector<std::string> out;
-    while (st.step()) out.push_back(st.col_text(0));
-    return out;
-}
-
 std::vector<Profile> Store::Tx::profiles() {
     return load_named<Profile>(s_.db_, "SELECT name FROM profiles ORDER BY name",
                                [&](const std::string& n) { return s_.find_profile_unlocked(n); });

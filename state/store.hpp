@@ -24,6 +24,7 @@
 
 #include "state/calculation.hpp"
 #include "state/profile.hpp"
+#include "state/result.hpp"
 #include "state/scenario.hpp"
 #include "state/session.hpp"
 #include "state/sqlite_db.hpp"
@@ -37,6 +38,14 @@ namespace athena {
 // instead of tables of their own; no index on the session id alone. A version-1 file is
 // migrated when it is opened.
 inline constexpr int kSchemaVersion = 3;
+
+template <class T>
+inline constexpr bool kIsResult = false;
+template <class T>
+inline constexpr bool kIsResult<Result<T>> = true;
+
+// The one place a store failure becomes a domain error.
+inline Error store_failure(const SqliteError& e) { return make_error(ErrorKind::Internal, e.what()); }
 
 // A ClientRequestToken already used: the request's fingerprint and the answer it got.
 struct TokenRecord {
@@ -139,7 +148,6 @@ public:
         std::vector<TokenRecord> tokens();
         std::vector<Tenant> tenants();
         bool workgroup_stored(const Tenant& t, std::string_view name);  // false for the built-in primary
-        std::vector<std::string> workgroup_names_with_sessions(const Tenant& t);
         std::vector<Profile> profiles();
         std::vector<Scenario> scenarios();
         void for_each_session_everywhere(const std::function<void(SessionRecord&)>& f);  // insertion order
@@ -154,35 +162,71 @@ public:
         Store& s_;
     };
 
-    // A read-only view: runs f with the lock held (no transaction is opened).
+    // A read-only view: runs f with the lock held (no transaction is opened). When f returns a
+    // Result, a store failure (SqliteError) becomes an Internal error result.
     template <class F>
     auto read(F&& f) -> decltype(f(std::declval<Tx&>())) {
+        using R = decltype(f(std::declval<Tx&>()));
         std::lock_guard lock(mu_);
         Tx tx(*this);
-        return f(tx);
-    }
-
-    // Runs f inside one IMMEDIATE transaction; commits when f returns, rolls back when it
-    // throws (and rethrows). Returns f's result.
-    template <class F>
-    auto write(F&& f) -> decltype(f(std::declval<Tx&>())) {
-        std::lock_guard lock(mu_);
-        begin();
-        Tx tx(*this);
-        try {
-            if constexpr (std::is_void_v<decltype(f(tx))>) {
-                f(tx);
-                commit();
-            } else {
-                auto r = f(tx);
-                commit();
-                return r;
+        if constexpr (kIsResult<R>) {
+            try {
+                return f(tx);
+            } catch (const SqliteError& e) {
+                return R(store_failure(e));
             }
-        } catch (...) {
-            rollback();
-            throw;
+        } else {
+            return f(tx);
         }
     }
+
+    // Runs f inside one IMMEDIATE transaction and returns f's result.
+    // - f returns a Result: an ok result commits; an error result rolls back, so nothing f wrote
+    //   survives; a store failure (SqliteError, in f or at commit) rolls back and becomes an
+    //   Internal error result. Any other exception rolls back and propagates.
+    // - f returns anything else: commits when f returns; rolls back when it throws (and rethrows).
+    template <class F>
+    auto write(F&& f) -> decltype(f(std::declval<Tx&>())) {
+        using R = decltype(f(std::declval<Tx&>()));
+        std::lock_guard lock(mu_);
+        if constexpr (kIsResult<R>) {
+            try {
+                begin();
+                Tx tx(*this);
+                R r = f(tx);
+                if (r)
+                    commit();
+                else
+                    rollback();
+                return r;
+            } catch (const SqliteError& e) {
+                rollback();
+                return R(store_failure(e));
+            } catch (...) {
+                rollback();
+                throw;
+            }
+        } else {
+            begin();
+            Tx tx(*this);
+            try {
+                if constexpr (std::is_void_v<R>) {
+                    f(tx);
+                    commit();
+                } else {
+                    auto r = f(tx);
+                    commit();
+                    return r;
+                }
+            } catch (...) {
+                rollback();
+                throw;
+            }
+        }
+    }
+
+    // Test seam (leveldb's fault injection): the connection, to wrap with failures.
+    SqliteDb& db_for_fault_injection() { return db_; }
 
 private:
     void create_schema();

@@ -26,10 +26,6 @@ struct WorkgroupRecord {
     Instant created;
 
     bool is_spark() const { return engine_version == kSparkEngine; }
-    // "AUTO" runs the newest SQL engine.
-    std::string effective_engine_version() const {
-        return engine_version == "AUTO" ? std::string("Athena engine version 3") : engine_version;
-    }
 };
 
 // Where a session of workgroup `w` works: under its result location, else the emulator's bucket.

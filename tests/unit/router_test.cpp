@@ -300,3 +300,152 @@ TEST_CASE("transport faults and latency come back as delivery instructions") {
     auto journal = body(w.call("GET", "/_emulator/requests"));
     CHECK(journal["requests"].as_array()[0].as_object().at("status") == 0);
 }
+
+// The stages of Router::handle_aws, one by one.
+namespace {
+RequestFacts facts_for(std::string operation = {}) {
+    return RequestFacts{"rid-1", T0, T0, Tenant{"123456789012", "us-east-1"}, std::move(operation), {}, {}, {}};
+}
+}  // namespace
+
+TEST_CASE("stage parse_target: the operation, or UnknownOperationException") {
+    World w;
+    RequestFacts f = facts_for();
+    auto missing = w.router.parse_target("", f);
+    REQUIRE(std::holds_alternative<AwsError>(missing));
+    CHECK(std::get<AwsError>(missing).log_reason.find("Missing X-Amz-Target") == 0);
+    auto foreign = w.router.parse_target("AmazonS3.GetObject", f);
+    REQUIRE(std::holds_alternative<AwsError>(foreign));
+    CHECK(f.operation.empty());
+    auto outside = w.router.parse_target("AmazonAthena.StartQueryExecution", f);
+    REQUIRE(std::holds_alternative<AwsError>(outside));
+    CHECK(f.operation == "StartQueryExecution");
+    CHECK(std::get<AwsError>(outside).log_reason.find("outside the Athena session API") != std::string::npos);
+    auto known = w.router.parse_target("AmazonAthena.GetSessionStatus", f);
+    REQUIRE(std::holds_alternative<const Operation*>(known));
+    CHECK(std::get<const Operation*>(known)->name == "GetSessionStatus");
+    w.router.parse_target("AmazonAthena." + std::string(1000, 'X'), f);
+    CHECK(f.operation.size() == 259);  // 256 bytes and "..."
+}
+
+TEST_CASE("stage authenticate: without --auth sigv4 the claimed tenant stands") {
+    World w;
+    RequestFacts f = facts_for("GetSessionStatus");
+    HttpRequest r{"POST", "/", "AmazonAthena.GetSessionStatus", "garbage", "{}"};
+    CHECK_FALSE(w.router.authenticate(r, f));
+    CHECK(f.tenant.account == "123456789012");
+}
+
+TEST_CASE("stage parse_body: the input object and the facts' ids") {
+    World w;
+    RequestFacts f = facts_for("StartCalculationExecution");
+    auto in = w.router.parse_body(R"({"SessionId":"s1","CalculationExecutionId":"c1","WorkGroup":"wg"})", f);
+    REQUIRE(std::holds_alternative<json::object>(in));
+    CHECK(f.session_id == "s1");
+    CHECK(f.calculation_id == "c1");
+    CHECK(f.workgroup == "wg");
+    RequestFacts g = facts_for("CreateWorkGroup");
+    REQUIRE(std::holds_alternative<json::object>(w.router.parse_body(R"({"Name":"new-wg"})", g)));
+    CHECK(g.workgroup == "new-wg");
+    CHECK(std::holds_alternative<AwsError>(w.router.parse_body(" \r\n", g)));  // no body is no request
+    auto not_object = w.router.parse_body("[1]", g);  // a list: "Start of list found where not expected"
+    REQUIRE(std::holds_alternative<AwsError>(not_object));
+    CHECK(std::get<AwsError>(not_object).code == "SerializationException");
+    w.router.set_max_json_depth(2);
+    auto deep = w.router.parse_body(R"({"a":{"b":{"c":1}}})", g);
+    REQUIRE(std::holds_alternative<AwsError>(deep));
+    CHECK(std::get<AwsError>(deep).message.find("deeper than 2 levels") != std::string::npos);
+}
+
+TEST_CASE("stage decide_fault: the rule that fires for the facts, counted") {
+    World w;
+    RequestFacts f = facts_for("GetSessionStatus");
+    f.session_id = "s1";
+    CHECK_FALSE(w.router.decide_fault(f));
+    REQUIRE(w.call("POST", "/_emulator/faults", R"({"id":"f9","operation":"GetSessionStatus","match":{"session_id":"s2"},"count":1,"action":{"error":"ThrottlingException"}})").status == 200);
+    CHECK_FALSE(w.router.decide_fault(f));
+    f.session_id = "s2";
+    auto fired = w.router.decide_fault(f);
+    REQUIRE(fired);
+    CHECK(fired->id == "f9");
+    CHECK(injected_error(*fired).code == "ThrottlingException");
+    CHECK_FALSE(w.router.decide_fault(f));  // count 1: spent
+}
+
+TEST_CASE("stage dispatch: validation, the handler, ids the answer introduces") {
+    World w;
+    RequestFacts f = facts_for("GetSessionStatus");
+    const Operation& gss = *find_operation("GetSessionStatus");
+    auto bad = w.router.dispatch(gss, json::object{}, f);
+    REQUIRE(bad.error);
+    CHECK(bad.error->code == "InvalidRequestException");
+    auto ok = w.router.dispatch(gss, json::object{{"SessionId", "s1"}}, f);
+    CHECK_FALSE(ok.error);
+    CHECK(ok.body.find(R"("SessionId":"s1")") == 0 + 1);
+    RequestFacts s = facts_for("StartSession");
+    auto started = w.router.dispatch(*find_operation("StartSession"),
+                                     json::object{{"WorkGroup", "wg"}, {"EngineConfiguration", json::object{{"MaxConcurrentDpus", 4}}}}, s);
+    REQUIRE_FALSE(started.error);
+    CHECK_FALSE(s.session_id.empty());
+    CHECK(started.body.find(s.session_id) != std::string::npos);
+}
+
+TEST_CASE("stage deliver: error answers, transport faults, the journal's status") {
+    Answer err;
+    err.error = AwsError::serialization("x");
+    auto d = Router::deliver(err, std::nullopt, "rid");
+    CHECK(d.response.status == 400);
+    CHECK(d.journal_status == 400);
+    Answer ok;
+    ok.body = R"({"a":"bcdefgh"})";
+    ok.delay = std::chrono::milliseconds(7);
+    FaultRule rule;
+    rule.transport = Transport::Reset;
+    d = Router::deliver(ok, rule, "rid");
+    CHECK(d.response.delivery == Delivery::Reset);
+    CHECK(d.response.delay == std::chrono::milliseconds(7));
+    CHECK(d.journal_status == 0);
+    rule.transport = Transport::Empty;
+    d = Router::deliver(err, rule, "rid");
+    CHECK(d.response.status == 200);
+    CHECK(d.response.body.empty());
+    rule.transport = Transport::MalformedJson;
+    d = Router::deliver(ok, rule, "rid");
+    CHECK(d.response.body == R"({"a":"b)");  // 15 bytes: 7 of them
+    CHECK(d.journal_status == 200);
+}
+
+TEST_CASE("stage record: one journal entry and one metric sample from the facts") {
+    World w;
+    RequestFacts f = facts_for("GetSession");
+    f.session_id = "s1";
+    Delivered d;
+    d.journal_status = 404;
+    FaultRule rule;
+    rule.id = "f1";
+    w.router.record(f, d, "ResourceNotFoundException", "", rule, 1.5);
+    auto entries = w.journal.query("GetSession", "s1", std::nullopt);
+    REQUIRE(entries.size() == 1);
+    CHECK(entries[0].request_id == "rid-1");
+    CHECK(entries[0].status == 404);
+    CHECK(entries[0].error_code == "ResourceNotFoundException");
+    CHECK(entries[0].fault_id == "f1");
+    CHECK(w.metrics.render({}).find(R"(operation="GetSession")") != std::string::npos);
+}
+
+TEST_CASE("admin query strings: decoded by Boost.URL, short values and '+' included") {
+    World w;
+    w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"s1"})");
+    w.aws("AmazonAthena.GetSession", R"({"SessionId":"s 1"})");
+    CHECK(body(w.call("GET", "/_emulator/requests?session_id=s1"))["requests"].as_array().size() == 1);
+    CHECK(body(w.call("GET", "/_emulator/requests?session_id=s+1"))["requests"].as_array().size() == 1);
+    CHECK(body(w.call("GET", "/_emulator/requests?session_id=s%201&operation=GetSession"))["requests"].as_array().size() == 1);
+    CHECK(body(w.call("GET", "/_emulator/requests?&&operation=GetSessionStatus"))["requests"].as_array().size() == 1);
+    CHECK(w.call("GET", "/_emulator/requests?session_id=%zz").status == 400);
+    CHECK(str(body(w.call("GET", "/_emulator/requests?bogus=1"))["error"]) == "unknown filter 'bogus' (use operation, session_id, since, limit)");
+    CHECK(str(body(w.call("GET", "/_emulator/requests?since=x"))["error"]) == "since must be an RFC 3339 time or epoch seconds (got 'x')");
+    CHECK(w.call("GET", "/_emulator/sessions/s1/history?account=123456789012&region=us-east-1").status == 200);
+    CHECK(w.call("GET", "/_emulator/sessions/s1/history?account=210987654321").status == 404);
+    CHECK(str(body(w.call("PUT", "/_emulator/clock"))["error"]) == "use GET or POST /_emulator/clock");
+    CHECK(str(body(w.call("GET", "/_emulator/faults/x"))["error"]) == "use DELETE /_emulator/faults/{id}");
+}
