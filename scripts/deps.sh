@@ -19,7 +19,11 @@ ATHENA_TEST_DEPS=(doctest-dev python3 python3-boto3 awscli ca-certificates procp
 # compiler-rt runtimes for ASan, UBSan and libFuzzer: libclang-rt-14-dev; llvm-symbolizer for
 # readable reports: llvm) and the format check (clang-format-14). See docs/hardening.md.
 ATHENA_ASAN_DEPS=(clang-14 libclang-rt-14-dev llvm)
-ATHENA_FULL_DEPS=("${ATHENA_ASAN_DEPS[@]}" clang-format-14)
+# The browser test (tests/browser) drives Debian's Chromium; it skips where Chromium is absent.
+ATHENA_FULL_DEPS=("${ATHENA_ASAN_DEPS[@]}" clang-format-14 chromium)
+# The container tests: podman, and name resolution on podman networks (aardvark-dns for the
+# netavark backend, the dnsname plugin for CNI: which one podman uses depends on its history).
+ATHENA_CONTAINER_DEPS=(podman runc debootstrap netavark aardvark-dns golang-github-containernetworking-plugin-dnsname)
 # scripts/tidy.sh, when the tree has it, is the clang-tidy check.
 [ -f "$(dirname "${BASH_SOURCE[0]}")/tidy.sh" ] && ATHENA_FULL_DEPS+=(clang-tidy-14)
 

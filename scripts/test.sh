@@ -74,7 +74,7 @@ deps() {
     # The container image test runs where ../shared/tools/container can build images with
     # podman: as root, next to ../shared, and not itself inside a container.
     if [ -x ../shared/tools/container ] && [ "$(id -u)" -eq 0 ] && [ ! -e /run/.containerenv ] && [ ! -e /.dockerenv ]; then
-      pkgs+=(podman runc debootstrap)
+      pkgs+=("${ATHENA_CONTAINER_DEPS[@]}")
     fi
   fi
   athena_install_missing "${pkgs[@]}"
