@@ -30,9 +30,7 @@ using Steady = std::chrono::steady_clock;
 
 namespace {
 
-double ms_since(Steady::time_point t0) {
-    return std::chrono::duration<double, std::milli>(Steady::now() - t0).count();
-}
+double ms_since(Steady::time_point t0) { return std::chrono::duration<double, std::milli>(Steady::now() - t0).count(); }
 
 std::string fixture_id(std::size_t i) {
     char buf[32];
@@ -56,12 +54,18 @@ int main(int argc, char** argv) {
             if (i + 1 >= argc) die(a + " needs a value");
             return argv[++i];
         };
-        if (a == "--db") db = val();
-        else if (a == "--fixture") fixture = val();
-        else if (a == "--op") op = val();
-        else if (a == "--n") n = std::stoul(val());
-        else if (a == "--sessions") k = std::stoul(val());
-        else die("unknown argument " + a + " (see the comment at the top of bench/state_bench.cpp)");
+        if (a == "--db")
+            db = val();
+        else if (a == "--fixture")
+            fixture = val();
+        else if (a == "--op")
+            op = val();
+        else if (a == "--n")
+            n = std::stoul(val());
+        else if (a == "--sessions")
+            k = std::stoul(val());
+        else
+            die("unknown argument " + a + " (see the comment at the top of bench/state_bench.cpp)");
     }
 
     ServiceOptions opts;
@@ -127,19 +131,30 @@ int main(int argc, char** argv) {
     t0 = Steady::now();
     for (std::size_t i = 0; i < n; ++i) {
         if (op == "none") break;
-        if (op == "status") status_one();
-        else if (op == "start") start_one();
-        else if (op == "calc") calc_one();
-        else if (op == "terminate") terminate_one();
-        else if (op == "list") list_one();
+        if (op == "status")
+            status_one();
+        else if (op == "start")
+            start_one();
+        else if (op == "calc")
+            calc_one();
+        else if (op == "terminate")
+            terminate_one();
+        else if (op == "list")
+            list_one();
         else if (op == "mixed") {
             const auto r = rng() % 100;
-            if (r < 70) status_one();
-            else if (r < 78) start_one();
-            else if (r < 85) list_one();
-            else if (r < 92) terminate_one();
-            else calc_one();
-        } else die("unknown --op " + op);
+            if (r < 70)
+                status_one();
+            else if (r < 78)
+                start_one();
+            else if (r < 85)
+                list_one();
+            else if (r < 92)
+                terminate_one();
+            else
+                calc_one();
+        } else
+            die("unknown --op " + op);
     }
     const double run_ms = ms_since(t0);
     std::printf("parse_ms\t%.1f\napply_ms\t%.1f\nop\t%s\nn\t%zu\nrun_ms\t%.1f\nus_per_op\t%.2f\n", parse_ms, apply_ms,

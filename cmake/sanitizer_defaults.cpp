@@ -10,5 +10,4 @@ const char* __asan_default_options() {
 }
 
 const char* __ubsan_default_options() { return "halt_on_error=1:print_stacktrace=1"; }
-
 }

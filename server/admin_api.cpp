@@ -1,10 +1,10 @@
 #include "server/admin_api.hpp"
 
+#include <openssl/crypto.h>
 #include <boost/json.hpp>
 #include <boost/url/decode_view.hpp>
 #include <boost/url/parse_query.hpp>
 #include <boost/url/pct_string_view.hpp>
-#include <openssl/crypto.h>
 
 #include <charconv>
 #include <vector>
@@ -46,7 +46,7 @@ HttpResponse json_response(unsigned status, const json::value& v) {
     r.status = status;
     r.content_type = "application/json";
     r.body = serialize_plain(v);  // latency_ms as 1.885588, not 1.885588E0
-    repair_utf8(r.body);  // ids and paths from the request may hold any bytes
+    repair_utf8(r.body);          // ids and paths from the request may hold any bytes
     return r;
 }
 
@@ -170,7 +170,6 @@ std::optional<std::size_t> parse_limit(const std::string& v) {
     return n;
 }
 
-
 }  // namespace
 
 HttpResponse admin_error(unsigned status, std::string message) {
@@ -200,7 +199,8 @@ HttpResponse AdminApi::handle(const HttpRequest& req, std::string_view full) {
     const std::string_view path = full.substr(0, qpos);
     const std::string_view query = qpos == std::string_view::npos ? std::string_view{} : full.substr(qpos + 1);
     if (path != "health") {
-        if (!opts_.enabled) return admin_error(404, "the admin API is off (--admin off); only /_emulator/health answers");
+        if (!opts_.enabled)
+            return admin_error(404, "the admin API is off (--admin off); only /_emulator/health answers");
         if (auto page = console_.asset(req, path)) return std::move(*page);  // no token: the page asks for it
         if (auto refused = refuse(req)) return *refused;
         if (auto r = console_.api(req, path, query)) return std::move(*r);
@@ -229,13 +229,15 @@ std::optional<HttpResponse> AdminApi::refuse(const HttpRequest& req) const {
     if (req.authorization.size() == expected.size() &&
         CRYPTO_memcmp(req.authorization.data(), expected.data(), expected.size()) == 0)
         return std::nullopt;
-    return admin_error(401, "missing or wrong admin token: send 'Authorization: Bearer <token>' "
-                            "with the value of --admin-token");
+    return admin_error(401,
+                       "missing or wrong admin token: send 'Authorization: Bearer <token>' "
+                       "with the value of --admin-token");
 }
 
 HttpResponse AdminApi::health(const AdminCall&) {
     const auto up = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_);
-    return json_response(200, json::object{{"status", "ok"}, {"version", ATHENA_EMU_VERSION}, {"uptime_ms", up.count()}});
+    return json_response(200,
+                         json::object{{"status", "ok"}, {"version", ATHENA_EMU_VERSION}, {"uptime_ms", up.count()}});
 }
 
 HttpResponse AdminApi::reset(const AdminCall& call) {
@@ -267,12 +269,13 @@ HttpResponse AdminApi::load_fixtures(const AdminCall& call) {
     auto r = service_.apply_fixtures(doc->set);
     if (!r) return admin_error(r.error());
     for (auto& rule : doc->faults) obs_.faults.add(rule);
-    return json_response(200, json::object{{"applied", json::object{{"profiles", r->profiles},
-                                                                    {"scenarios", r->scenarios},
-                                                                    {"workgroups", r->workgroups},
-                                                                    {"sessions", r->sessions},
-                                                                    {"outcomes", r->outcomes},
-                                                                    {"faults", static_cast<std::int64_t>(doc->faults.size())}}}});
+    return json_response(
+        200, json::object{{"applied", json::object{{"profiles", r->profiles},
+                                                   {"scenarios", r->scenarios},
+                                                   {"workgroups", r->workgroups},
+                                                   {"sessions", r->sessions},
+                                                   {"outcomes", r->outcomes},
+                                                   {"faults", static_cast<std::int64_t>(doc->faults.size())}}}});
 }
 
 HttpResponse AdminApi::get_clock(const AdminCall&) {
@@ -298,7 +301,8 @@ HttpResponse AdminApi::move_clock(const AdminCall& call) {
         if (auto r = service_.advance_clock(Millis{adv->to_number<std::int64_t>()}); !r) return admin_error(r.error());
     } else {
         auto t = json_time(*set);
-        if (!t) return admin_error(400, "set must be an RFC 3339 time such as \"2026-01-01T00:00:00Z\" or epoch seconds");
+        if (!t)
+            return admin_error(400, "set must be an RFC 3339 time such as \"2026-01-01T00:00:00Z\" or epoch seconds");
         if (auto r = service_.set_clock(*t); !r) return admin_error(r.error());
     }
     return get_clock(call);
@@ -340,11 +344,14 @@ HttpResponse AdminApi::list_requests(const AdminCall& call) {
     if (!query) return admin_error(400, "malformed query string");
     for (const auto& p : *query) {
         if (p.key.empty() && !p.has_value) continue;
-        if (p.key == "operation") operation = p.value;
-        else if (p.key == "session_id") session_id = p.value;
+        if (p.key == "operation")
+            operation = p.value;
+        else if (p.key == "session_id")
+            session_id = p.value;
         else if (p.key == "since") {
             since = parse_time_text(p.value);
-            if (!since) return admin_error(400, "since must be an RFC 3339 time or epoch seconds (got '" + p.value + "')");
+            if (!since)
+                return admin_error(400, "since must be an RFC 3339 time or epoch seconds (got '" + p.value + "')");
         } else if (p.key == "limit") {
             limit = parse_limit(p.value);
             if (!limit) return admin_error(400, "limit must be an integer from 1 to 100000 (got '" + p.value + "')");
@@ -388,11 +395,14 @@ HttpResponse AdminApi::transition(const AdminCall& call) {
     if (!body) return admin_error(400, err);
     const auto* st = body->if_contains("state");
     if (!st || !st->is_string())
-        return admin_error(400, "state is required: one of CREATING, CREATED, IDLE, BUSY, TERMINATING, TERMINATED, DEGRADED, FAILED");
+        return admin_error(
+            400, "state is required: one of CREATING, CREATED, IDLE, BUSY, TERMINATING, TERMINATED, DEGRADED, FAILED");
     auto state = parse_session_state(std::string_view(st->get_string().data(), st->get_string().size()));
     if (!state)
-        return admin_error(400, "state must be one of CREATING, CREATED, IDLE, BUSY, TERMINATING, TERMINATED, DEGRADED, FAILED (got \"" +
-                                    std::string(st->get_string()) + "\")");
+        return admin_error(
+            400,
+            "state must be one of CREATING, CREATED, IDLE, BUSY, TERMINATING, TERMINATED, DEGRADED, FAILED (got \"" +
+                std::string(st->get_string()) + "\")");
     std::string reason;
     if (const auto* r = body->if_contains("reason")) {
         if (!r->is_string() || r->get_string().empty() || r->get_string().size() > 1024)
@@ -416,8 +426,9 @@ HttpResponse AdminApi::next_calculation_id(const AdminCall& call) {
     if (!body) return admin_error(400, err);
     const auto* cid = body->if_contains("id");
     if (!cid || !cid->is_string())
-        return admin_error(400, "id is required: the calculation id (1 to 36 characters) the session's next "
-                                "StartCalculationExecution returns, e.g. {\"id\": \"calc-1\"}");
+        return admin_error(400,
+                           "id is required: the calculation id (1 to 36 characters) the session's next "
+                           "StartCalculationExecution returns, e.g. {\"id\": \"calc-1\"}");
     auto r = service_.set_next_calculation_id(*id, query_tenant(*query, service_.default_tenant()),
                                               std::string(cid->get_string()));
     if (!r) return admin_error(r.error());
@@ -432,7 +443,9 @@ HttpResponse AdminApi::history(const AdminCall& call) {
     if (!r) return admin_error(r.error());
     json::array transitions;
     for (const Step& s : r->transitions) {
-        json::object o{{"state", std::string(to_string(s.state))}, {"time", format_rfc3339_ms(s.at)}, {"epoch_ms", to_epoch_ms(s.at)}};
+        json::object o{{"state", std::string(to_string(s.state))},
+                       {"time", format_rfc3339_ms(s.at)},
+                       {"epoch_ms", to_epoch_ms(s.at)}};
         if (!s.reason.empty()) o["reason"] = s.reason;
         o["cause"] = std::string(to_string(s.cause));
         transitions.push_back(std::move(o));

@@ -13,8 +13,12 @@ constexpr const char* kWorkgroupNotFound = "WorkGroup is not found.";
 
 AwsError AwsError::invalid_request(std::string message, std::string athena_code) {
     // Real Athena sends ErrorCode next to AthenaErrorCode, with the same value.
-    return AwsError{400, "InvalidRequestException", std::move(message),
-                    {{"AthenaErrorCode", athena_code}, {"ErrorCode", athena_code}}, {}, {}};
+    return AwsError{400,
+                    "InvalidRequestException",
+                    std::move(message),
+                    {{"AthenaErrorCode", athena_code}, {"ErrorCode", athena_code}},
+                    {},
+                    {}};
 }
 
 AwsError AwsError::serialization(std::string message) {
@@ -58,15 +62,13 @@ AwsError to_aws_error(const Error& e) {
             out.log_reason = e.message;
             return out;
         }
-        case ErrorKind::InvalidArgument:
-            return AwsError::invalid_request(e.message);
+        case ErrorKind::InvalidArgument: return AwsError::invalid_request(e.message);
         case ErrorKind::IdempotentParameterMismatch: {
             auto out = AwsError::invalid_request("Idempotent parameters do not match", "IDEMPOTENT_PARAMETER_MISMATCH");
             out.log_reason = e.message;
             return out;
         }
-        case ErrorKind::InvalidState:
-            return AwsError{400, "InvalidRequestException", e.message, {}};
+        case ErrorKind::InvalidState: return AwsError{400, "InvalidRequestException", e.message, {}};
         case ErrorKind::TooManyRequests:
             return AwsError{400, "TooManyRequestsException", e.message, {{"Reason", e.resource}}};
         case ErrorKind::ResourceNotFound:
@@ -79,8 +81,7 @@ AwsError to_aws_error(const Error& e) {
         case ErrorKind::ClockBackwards:
             // Admin-only conditions; an AWS operation never produces them.
             return AwsError::internal("unexpected emulator condition: " + e.message);
-        case ErrorKind::Internal:
-            return AwsError::internal(e.message);
+        case ErrorKind::Internal: return AwsError::internal(e.message);
     }
     return AwsError::internal(e.message);
 }

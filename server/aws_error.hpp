@@ -13,7 +13,7 @@ struct AwsError {
     unsigned status;
     std::string code;     // the __type, e.g. "ResourceNotFoundException"
     std::string message;  // empty: the body has no Message (as real Athena answers some errors)
-    std::vector<std::pair<std::string, std::string>> members;  // modelled string members
+    std::vector<std::pair<std::string, std::string>> members;      // modelled string members
     std::vector<std::pair<std::string, std::string>> raw_members;  // members as JSON text (injected faults)
     // Why, for the request's log line, when the body says nothing (no Message).
     std::string log_reason;

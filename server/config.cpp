@@ -26,43 +26,54 @@ po::options_description describe() {
         "A local emulator of the Amazon Athena session API (AWS JSON 1.1).\n"
         "Every option also reads ATHENA_EMU_<OPTION> (upper case, '-' -> '_'); the flag wins.\n\n"
         "Options");
-    d.add_options()
-        ("help", "print this help and exit")
-        ("version", "print the version and exit")
-        ("host", po::value<std::string>(), "address to bind (default 127.0.0.1; 0.0.0.0 for all interfaces)")
-        ("port", po::value<std::string>(), "TCP port (default 4599); 0 picks a free one, logged and written to --ready-file")
-        ("ready-file", po::value<std::string>(), "once listening, write {\"port\":N,\"pid\":N} to this file (atomically)")
-        ("db", po::value<std::string>(), "SQLite database (default :memory:); a file keeps all state across restarts")
-        ("fixtures", po::value<std::vector<std::string>>(),
-         "fixture file, or directory of *.json; repeatable; 'none' for none (default: the built-in "
-         "fixtures/default.json). ATHENA_EMU_FIXTURES takes a ':'-separated list")
-        ("clock", po::value<std::string>(), "system (default) or manual: time stands still until POST /_emulator/clock moves it")
-        ("start-time", po::value<std::string>(), "manual clock's initial time (RFC 3339 or epoch seconds; default now); a new database only")
-        ("seed", po::value<std::string>(), "seed for generated ids (default random, logged)")
-        ("account-id", po::value<std::string>(), "account for requests whose credentials name none (default 123456789012)")
-        ("region", po::value<std::string>(), "region for requests whose credentials name none (default us-east-1)")
-        ("threads", po::value<std::string>(), "I/O threads (default 1)")
-        ("journal-size", po::value<std::string>(), "request journal entries kept in memory (default 10000; 0 keeps none)")
-        ("log-format", po::value<std::string>(), "text (default) or json")
-        ("log-level", po::value<std::string>(), "debug, info (default; one line per AWS request), warn or error")
-        ("admin", po::value<std::string>(), "on (default) or off: the /_emulator/ API (health always answers)")
-        ("admin-token", po::value<std::string>(), "require 'Authorization: Bearer <token>' on the admin API (not health)")
-        ("max-connections", po::value<std::string>(), "open connections served at once (default 1024); more are answered 503 and closed")
-        ("max-header-bytes", po::value<std::string>(), "request line + headers (default 16384); more: 431")
-        ("max-body-bytes", po::value<std::string>(), "body of an AWS request (default 1048576); more: 413")
-        ("max-admin-body-bytes", po::value<std::string>(), "body of an admin API request, e.g. a fixture POST (default 67108864); more: 413")
-        ("max-json-depth", po::value<std::string>(), "nesting of an AWS request's JSON body (default 32); deeper: SerializationException")
-        ("idle-timeout-s", po::value<std::string>(), "a kept-alive connection with no request begun is closed after this (default 60)")
-        ("request-timeout-s", po::value<std::string>(), "a request must arrive whole within this of its first byte (default 30); else 408 and close")
-        ("write-timeout-s", po::value<std::string>(), "a client that does not read its answer within this is cut off (default 30)")
-        ("auth", po::value<std::string>(),
-         "none (default: signatures are not checked) or sigv4: verify every AWS request's Signature V4 "
-         "against --credentials, as AWS does (the admin API keeps its own token)")
-        ("credentials", po::value<std::string>(),
-         "JSON file listing {\"access_key_id\", \"secret_access_key\", \"account_id\"[, \"session_token\"]}: "
-         "the keys --auth sigv4 accepts and the account of each (also read under --auth none, for the account)")
-        ("max-skew-s", po::value<std::string>(),
-         "seconds a signature's X-Amz-Date may differ from the real time (default 300; 0 to 604800)");
+    d.add_options()("help", "print this help and exit")("version", "print the version and exit")(
+        "host", po::value<std::string>(), "address to bind (default 127.0.0.1; 0.0.0.0 for all interfaces)")(
+        "port", po::value<std::string>(),
+        "TCP port (default 4599); 0 picks a free one, logged and written to --ready-file")(
+        "ready-file", po::value<std::string>(),
+        "once listening, write {\"port\":N,\"pid\":N} to this file (atomically)")(
+        "db", po::value<std::string>(), "SQLite database (default :memory:); a file keeps all state across restarts")(
+        "fixtures", po::value<std::vector<std::string>>(),
+        "fixture file, or directory of *.json; repeatable; 'none' for none (default: the built-in "
+        "fixtures/default.json). ATHENA_EMU_FIXTURES takes a ':'-separated list")(
+        "clock", po::value<std::string>(),
+        "system (default) or manual: time stands still until POST /_emulator/clock moves it")(
+        "start-time", po::value<std::string>(),
+        "manual clock's initial time (RFC 3339 or epoch seconds; default now); a new database only")(
+        "seed", po::value<std::string>(), "seed for generated ids (default random, logged)")(
+        "account-id", po::value<std::string>(),
+        "account for requests whose credentials name none (default 123456789012)")(
+        "region", po::value<std::string>(), "region for requests whose credentials name none (default us-east-1)")(
+        "threads", po::value<std::string>(), "I/O threads (default 1)")(
+        "journal-size", po::value<std::string>(),
+        "request journal entries kept in memory (default 10000; 0 keeps none)")("log-format", po::value<std::string>(),
+                                                                                "text (default) or json")(
+        "log-level", po::value<std::string>(), "debug, info (default; one line per AWS request), warn or error")(
+        "admin", po::value<std::string>(), "on (default) or off: the /_emulator/ API (health always answers)")(
+        "admin-token", po::value<std::string>(),
+        "require 'Authorization: Bearer <token>' on the admin API (not health)")(
+        "max-connections", po::value<std::string>(),
+        "open connections served at once (default 1024); more are answered 503 and closed")(
+        "max-header-bytes", po::value<std::string>(), "request line + headers (default 16384); more: 431")(
+        "max-body-bytes", po::value<std::string>(), "body of an AWS request (default 1048576); more: 413")(
+        "max-admin-body-bytes", po::value<std::string>(),
+        "body of an admin API request, e.g. a fixture POST (default 67108864); more: 413")(
+        "max-json-depth", po::value<std::string>(),
+        "nesting of an AWS request's JSON body (default 32); deeper: SerializationException")(
+        "idle-timeout-s", po::value<std::string>(),
+        "a kept-alive connection with no request begun is closed after this (default 60)")(
+        "request-timeout-s", po::value<std::string>(),
+        "a request must arrive whole within this of its first byte (default 30); else 408 and close")(
+        "write-timeout-s", po::value<std::string>(),
+        "a client that does not read its answer within this is cut off (default 30)")(
+        "auth", po::value<std::string>(),
+        "none (default: signatures are not checked) or sigv4: verify every AWS request's Signature V4 "
+        "against --credentials, as AWS does (the admin API keeps its own token)")(
+        "credentials", po::value<std::string>(),
+        "JSON file listing {\"access_key_id\", \"secret_access_key\", \"account_id\"[, \"session_token\"]}: "
+        "the keys --auth sigv4 accepts and the account of each (also read under --auth none, for the account)")(
+        "max-skew-s", po::value<std::string>(),
+        "seconds a signature's X-Amz-Date may differ from the real time (default 300; 0 to 604800)");
     return d;
 }
 
@@ -123,7 +134,8 @@ void read_where(const Settings& setting, Config& c) {
             if (pos == std::string::npos) break;
             start = pos + 1;
         }
-        if (c.fixtures.empty()) bad("ATHENA_EMU_FIXTURES", all, "a ':'-separated list of fixture files or directories, or none");
+        if (c.fixtures.empty())
+            bad("ATHENA_EMU_FIXTURES", all, "a ':'-separated list of fixture files or directories, or none");
     }
     for (const auto& f : c.fixtures)
         if (f.empty()) bad("--fixtures", f, "a fixture file or directory, or none");
@@ -271,9 +283,10 @@ void read_auth(const Settings& setting, Config& c) {
         c.max_skew_s = std::stoi(s->value);
     }
     if (c.auth == AuthMode::Sigv4 && !c.credentials)
-        throw ConfigError("--auth sigv4 needs --credentials PATH (or ATHENA_EMU_CREDENTIALS): a JSON list of "
-                          "{\"access_key_id\", \"secret_access_key\", \"account_id\"} objects, the keys "
-                          "requests may be signed with");
+        throw ConfigError(
+            "--auth sigv4 needs --credentials PATH (or ATHENA_EMU_CREDENTIALS): a JSON list of "
+            "{\"access_key_id\", \"secret_access_key\", \"account_id\"} objects, the keys "
+            "requests may be signed with");
 }
 
 }  // namespace

@@ -52,7 +52,6 @@ struct ParsedArgs {
 
 // `getenv` looks up ATHENA_EMU_* variables (std::getenv in main, a map in tests).
 // Throws ConfigError.
-ParsedArgs parse_config(int argc, const char* const* argv,
-                        const std::function<const char*(const char*)>& getenv);
+ParsedArgs parse_config(int argc, const char* const* argv, const std::function<const char*(const char*)>& getenv);
 
 }  // namespace athena

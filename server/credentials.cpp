@@ -63,8 +63,8 @@ std::vector<Credential> parse_entries(const json::value& doc) {
         Credential c;
         c.access_key_id = string_member(o, "access_key_id", p, true);
         if (!boost::regex_match(c.access_key_id, kAccessKeyPattern))
-            throw Bad{p + ".access_key_id", "must be 1 to 128 letters, digits, '_', '.' or '-' (got \"" +
-                                                c.access_key_id + "\")"};
+            throw Bad{p + ".access_key_id",
+                      "must be 1 to 128 letters, digits, '_', '.' or '-' (got \"" + c.access_key_id + "\")"};
         c.secret_access_key = string_member(o, "secret_access_key", p, true);
         c.account_id = string_member(o, "account_id", p, true);
         if (!boost::regex_match(c.account_id, kAccountPattern))
@@ -72,7 +72,8 @@ std::vector<Credential> parse_entries(const json::value& doc) {
         if (o.contains("session_token")) {
             c.session_token = string_member(o, "session_token", p, false);
             if (!printable_ascii(*c.session_token))
-                throw Bad{p + ".session_token", "must be printable ASCII (it travels in the X-Amz-Security-Token header)"};
+                throw Bad{p + ".session_token",
+                          "must be printable ASCII (it travels in the X-Amz-Security-Token header)"};
         }
         if (auto [it, fresh] = seen.emplace(c.access_key_id, i); !fresh)
             throw Bad{p + ".access_key_id", "\"" + c.access_key_id + "\" is already listed at [" +

@@ -4,11 +4,11 @@
 //
 //   [{"access_key_id": "AKIDEXAMPLE", "secret_access_key": "...", "account_id": "111122223333",
 //     "session_token": "..."}]
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <functional>
 #include <vector>
 
 #include "state/result.hpp"

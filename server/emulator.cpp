@@ -49,13 +49,14 @@ Emulator::Emulator(const Config& cfg, std::vector<FixtureDocument> fixtures, Cre
     Observability obs{*faults_, journal_, metrics_, wall_};
     admin_ = std::make_unique<AdminApi>(*service_, AdminOptions{cfg.admin, cfg.admin_token}, obs, startup_faults);
     if (cfg.auth == AuthMode::Sigv4)
-        sigv4_ = std::make_unique<Sigv4Verifier>(credentials_, Sigv4Options{"athena", std::chrono::seconds(cfg.max_skew_s)});
+        sigv4_ =
+            std::make_unique<Sigv4Verifier>(credentials_, Sigv4Options{"athena", std::chrono::seconds(cfg.max_skew_s)});
     if (sigv4_)
         sigv4_s3_ = std::make_unique<Sigv4Verifier>(credentials_,
                                                     Sigv4Options{"s3", std::chrono::seconds(cfg.max_skew_s), true});
-    router_ = std::make_unique<Router>(*service_, *admin_, log_, obs,
-                                       RouterAuth{sigv4_.get(), cfg.credentials ? &credentials_ : nullptr,
-                                                  sigv4_s3_.get()});
+    router_ =
+        std::make_unique<Router>(*service_, *admin_, log_, obs,
+                                 RouterAuth{sigv4_.get(), cfg.credentials ? &credentials_ : nullptr, sigv4_s3_.get()});
     router_->set_max_json_depth(cfg.max_json_depth);
 }
 

@@ -35,7 +35,8 @@ std::string str(const json::value& v, const std::string& path) {
 
 std::int64_t nonneg(const json::value& v, const std::string& path) {
     if (v.is_int64() && v.get_int64() >= 0) return v.get_int64();
-    if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) return static_cast<std::int64_t>(v.get_uint64());
+    if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
+        return static_cast<std::int64_t>(v.get_uint64());
     throw Bad{path, "must be a non-negative integer"};
 }
 
@@ -67,8 +68,10 @@ std::optional<FaultRule> parse_fault_rule(const json::value& v, const std::strin
         if (!op) throw Bad{path + ".operation", "is required (an operation name such as GetSessionStatus, or \"*\")"};
         r.operation = str(*op, path + ".operation");
         if (r.operation != "*" && !is_athena_operation(r.operation) && !is_s3_operation(r.operation))
-            throw Bad{path + ".operation", "must be an Athena operation name such as GetSessionStatus, an S3 one such as "
-                                           "s3:GetObject, or \"*\" (got \"" + r.operation + "\")"};
+            throw Bad{path + ".operation",
+                      "must be an Athena operation name such as GetSessionStatus, an S3 one such as "
+                      "s3:GetObject, or \"*\" (got \"" +
+                          r.operation + "\")"};
         if (auto* m = o.if_contains("match")) {
             if (!m->is_object()) throw Bad{path + ".match", "must be an object"};
             const auto& mo = m->get_object();
@@ -81,7 +84,8 @@ std::optional<FaultRule> parse_fault_rule(const json::value& v, const std::strin
         if (auto* x = o.if_contains("probability")) {
             if (!x->is_number()) throw Bad{path + ".probability", "must be a number from 0 to 1"};
             r.probability = x->to_number<double>();
-            if (!(r.probability >= 0.0 && r.probability <= 1.0)) throw Bad{path + ".probability", "must be a number from 0 to 1"};
+            if (!(r.probability >= 0.0 && r.probability <= 1.0))
+                throw Bad{path + ".probability", "must be a number from 0 to 1"};
         }
         if (auto* x = o.if_contains("count")) {
             r.count = nonneg(*x, path + ".count");
@@ -90,7 +94,8 @@ std::optional<FaultRule> parse_fault_rule(const json::value& v, const std::strin
         if (auto* x = o.if_contains("skip")) r.skip = nonneg(*x, path + ".skip");
         if (auto* x = o.if_contains("fired")) r.fired = nonneg(*x, path + ".fired");
         auto* a = o.if_contains("action");
-        if (!a || !a->is_object()) throw Bad{path + ".action", "is required: an object with error, latency_ms and/or transport"};
+        if (!a || !a->is_object())
+            throw Bad{path + ".action", "is required: an object with error, latency_ms and/or transport"};
         const auto& ao = a->get_object();
         only(ao, path + ".action", {"error", "status", "message", "members", "latency_ms", "transport"});
         if (auto* x = ao.if_contains("error")) r.error = str(*x, path + ".action.error");
@@ -110,12 +115,19 @@ std::optional<FaultRule> parse_fault_rule(const json::value& v, const std::strin
         }
         if (auto* x = ao.if_contains("transport")) {
             const std::string t = str(*x, path + ".action.transport");
-            if (t == "reset") r.transport = Transport::Reset;
-            else if (t == "close") r.transport = Transport::Close;
-            else if (t == "empty") r.transport = Transport::Empty;
-            else if (t == "malformed_json") r.transport = Transport::MalformedJson;
-            else if (t == "stall") r.transport = Transport::Stall;
-            else throw Bad{path + ".action.transport", "must be reset, close, empty, malformed_json or stall (got \"" + t + "\")"};
+            if (t == "reset")
+                r.transport = Transport::Reset;
+            else if (t == "close")
+                r.transport = Transport::Close;
+            else if (t == "empty")
+                r.transport = Transport::Empty;
+            else if (t == "malformed_json")
+                r.transport = Transport::MalformedJson;
+            else if (t == "stall")
+                r.transport = Transport::Stall;
+            else
+                throw Bad{path + ".action.transport",
+                          "must be reset, close, empty, malformed_json or stall (got \"" + t + "\")"};
         }
         if (r.error && r.transport != Transport::None)
             throw Bad{path + ".action", "give an error or a transport fault, not both (latency_ms goes with either)"};
@@ -162,7 +174,8 @@ std::optional<std::string> FaultInjector::add(FaultRule& r) {
         do r.id = "fault-" + std::to_string(next_id_++);
         while (std::any_of(rules_.begin(), rules_.end(), [&](const FaultRule& x) { return x.id == r.id; }));
     } else if (std::any_of(rules_.begin(), rules_.end(), [&](const FaultRule& x) { return x.id == r.id; })) {
-        return "a fault rule with id '" + r.id + "' exists; DELETE /_emulator/faults/" + r.id + " first or pick another id";
+        return "a fault rule with id '" + r.id + "' exists; DELETE /_emulator/faults/" + r.id +
+               " first or pick another id";
     }
     rules_.push_back(r);
     persist_locked();

@@ -1,8 +1,8 @@
 #include "server/fixture_parser.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/stream_parser.hpp>
 #include <boost/regex.hpp>
 
@@ -49,9 +49,7 @@ std::string as_string(const json::value& v, const std::string& path) {
 
 // A whole number that an int64 holds. Checked before any cast: converting a double outside
 // the range is undefined (found by fuzz_fixture with "after_ms": 6e55).
-bool whole_int64(double d) {
-    return d >= -9223372036854775808.0 && d < 9223372036854775808.0 && d == std::trunc(d);
-}
+bool whole_int64(double d) { return d >= -9223372036854775808.0 && d < 9223372036854775808.0 && d == std::trunc(d); }
 
 std::int64_t as_int(const json::value& v, const std::string& path, std::int64_t lo, std::int64_t hi) {
     std::int64_t n;
@@ -64,15 +62,14 @@ std::int64_t as_int(const json::value& v, const std::string& path, std::int64_t 
     else
         throw Bad{path, "must be an integer"};
     if (n < lo || n > hi)
-        throw Bad{path, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
-                            " (got " + std::to_string(n) + ")"};
+        throw Bad{path, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + " (got " +
+                            std::to_string(n) + ")"};
     return n;
 }
 
 Instant as_time(const json::value& v, const std::string& path) {
     if (v.is_string()) {
-        if (auto t = parse_rfc3339(std::string_view(v.get_string().data(), v.get_string().size())))
-            return *t;
+        if (auto t = parse_rfc3339(std::string_view(v.get_string().data(), v.get_string().size()))) return *t;
         throw Bad{path, "must be an RFC 3339 time such as \"2026-01-01T00:00:00Z\" or epoch seconds"};
     }
     if (v.is_number()) {
@@ -84,25 +81,24 @@ Instant as_time(const json::value& v, const std::string& path) {
 SessionState as_state(const json::value& v, const std::string& path) {
     auto s = parse_session_state(as_string(v, path));
     if (!s)
-        throw Bad{path, "must be one of CREATING, CREATED, IDLE, BUSY, TERMINATING, TERMINATED, "
-                        "DEGRADED, FAILED (got \"" + as_string(v, path) + "\")"};
+        throw Bad{path,
+                  "must be one of CREATING, CREATED, IDLE, BUSY, TERMINATING, TERMINATED, "
+                  "DEGRADED, FAILED (got \"" +
+                      as_string(v, path) + "\")"};
     return *s;
 }
 
-std::string bounded_string(const json::value& v, const std::string& path, std::size_t min,
-                           std::size_t max) {
+std::string bounded_string(const json::value& v, const std::string& path, std::size_t min, std::size_t max) {
     std::string s = as_string(v, path);
     if (s.size() < min || s.size() > max)
-        throw Bad{path, "must be " + std::to_string(min) + " to " + std::to_string(max) +
-                            " characters long (got " + std::to_string(s.size()) + ")"};
+        throw Bad{path, "must be " + std::to_string(min) + " to " + std::to_string(max) + " characters long (got " +
+                            std::to_string(s.size()) + ")"};
     return s;
 }
 
-std::string matching(const json::value& v, const std::string& path, const boost::regex& pattern,
-                     const char* what) {
+std::string matching(const json::value& v, const std::string& path, const boost::regex& pattern, const char* what) {
     std::string s = as_string(v, path);
-    if (!boost::regex_match(s, pattern))
-        throw Bad{path, std::string("must be ") + what + " (got \"" + s + "\")"};
+    if (!boost::regex_match(s, pattern)) throw Bad{path, std::string("must be ") + what + " (got \"" + s + "\")"};
     return s;
 }
 
@@ -146,8 +142,8 @@ void parse_outcome_failure(const json::object& o, const std::string& p, std::int
         only(so, sp, {"state", "after_ms", "reason"});
         const SessionState state = as_state(need(so, "state", sp), sp + ".state");
         if (state != SessionState::Failed && state != SessionState::Degraded && state != SessionState::Terminated)
-            throw Bad{sp + ".state", "must be FAILED, DEGRADED or TERMINATED (got \"" +
-                                         std::string(to_string(state)) + "\")"};
+            throw Bad{sp + ".state",
+                      "must be FAILED, DEGRADED or TERMINATED (got \"" + std::string(to_string(state)) + "\")"};
         OutcomeRule::SessionEffect e;
         e.state = state;
         e.after = Millis{as_int(need(so, "after_ms", sp), sp + ".after_ms", 0, max_ms)};
@@ -197,7 +193,8 @@ std::vector<ScriptStep> parse_steps(const json::value& v, const std::string& pat
         if (auto* r = get(o, "reason")) s.reason = bounded_string(*r, p + ".reason", 1, 1024);
         if (auto* c = get(o, "cause")) {
             auto cause = parse_cause(as_string(*c, p + ".cause"));
-            if (!cause) throw Bad{p + ".cause", "must be one of api, profile, script, calculation, idle_timeout, admin"};
+            if (!cause)
+                throw Bad{p + ".cause", "must be one of api, profile, script, calculation, idle_timeout, admin"};
             s.cause = cause;
         }
         if (i == 0 && !after_history && s.after.count() != 0)
@@ -211,9 +208,7 @@ std::vector<ScriptStep> parse_steps(const json::value& v, const std::string& pat
     return steps;
 }
 
-std::string opaque_object(const json::value& v, const std::string& path) {
-    return json::serialize(as_object(v, path));
-}
+std::string opaque_object(const json::value& v, const std::string& path) { return json::serialize(as_object(v, path)); }
 
 const boost::regex kAccountPattern("[0-9]{12}");
 const boost::regex kRegionPattern("[a-z]{2}(-[a-z]+)+-[0-9]+");
@@ -248,9 +243,10 @@ void read_profiles(const json::value& v, FixtureSet& f) {
         const std::string p = "profiles." + name;
         if (name.empty() || name.size() > 128) throw Bad{p, "profile names must be 1 to 128 characters long"};
         const auto& o = as_object(kv.value(), p);
-        only(o, p, {"creating_ms", "created_ms", "terminating_ms", "calculation_creating_ms",
-                    "calculation_queued_ms", "calculation_running_ms", "calculation_canceling_ms",
-                    "idle_timeout_minutes_default", "max_active_sessions"});
+        only(o, p,
+             {"creating_ms", "created_ms", "terminating_ms", "calculation_creating_ms", "calculation_queued_ms",
+              "calculation_running_ms", "calculation_canceling_ms", "idle_timeout_minutes_default",
+              "max_active_sessions"});
         ProfilePatch pp;
         pp.name = name;
         constexpr std::int64_t kMaxMs = 7LL * 24 * 3600 * 1000;
@@ -265,7 +261,8 @@ void read_profiles(const json::value& v, FixtureSet& f) {
         ms("calculation_running_ms", pp.calculation_running_ms);
         ms("calculation_canceling_ms", pp.calculation_canceling_ms);
         if (auto* fv = get(o, "idle_timeout_minutes_default"))
-            pp.idle_timeout_minutes_default = static_cast<int>(as_int(*fv, p + ".idle_timeout_minutes_default", 1, 480));
+            pp.idle_timeout_minutes_default =
+                static_cast<int>(as_int(*fv, p + ".idle_timeout_minutes_default", 1, 480));
         if (auto* fv = get(o, "max_active_sessions"))
             pp.max_active_sessions = static_cast<int>(as_int(*fv, p + ".max_active_sessions", 0, 1000000));
         f.profiles.push_back(std::move(pp));
@@ -275,7 +272,8 @@ void read_profiles(const json::value& v, FixtureSet& f) {
 json::object write_profiles(const std::vector<Profile>& all) {
     json::object profiles;
     for (const auto& p : all) {
-        json::object o{{"creating_ms", p.creating_ms.count()}, {"created_ms", p.created_ms.count()},
+        json::object o{{"creating_ms", p.creating_ms.count()},
+                       {"created_ms", p.created_ms.count()},
                        {"terminating_ms", p.terminating_ms.count()},
                        {"calculation_creating_ms", p.calculation_creating_ms.count()},
                        {"calculation_queued_ms", p.calculation_queued_ms.count()},
@@ -320,8 +318,9 @@ void read_outcomes(const json::value& v, FixtureSet& f) {
     for (std::size_t i = 0; i < a.size(); ++i) {
         const std::string p = "outcomes[" + std::to_string(i) + "]";
         const auto& o = as_object(a[i], p);
-        only(o, p, {"match", "state", "reason", "queued_ms", "running_ms", "result", "session", "stop",
-                    "stop_after_ms", "stdout", "stderr", "result_text"});
+        only(o, p,
+             {"match", "state", "reason", "queued_ms", "running_ms", "result", "session", "stop", "stop_after_ms",
+              "stdout", "stderr", "result_text"});
         OutcomeRule r;
         r.output = parse_output(o, p);
         const auto& m = as_object(need(o, "match", p), p + ".match");
@@ -353,10 +352,14 @@ void read_outcomes(const json::value& v, FixtureSet& f) {
             CalculationResultUris u;
             static const boost::regex s3(R"(^(https|s3|S3)://([^/]+)/?(.*)$)");
             static const boost::regex type(R"(\w+\/[-+.\w]+)");
-            if (auto* x = get(ro, "result_s3_uri")) u.result_s3_uri = matching(*x, p + ".result.result_s3_uri", s3, "an s3:// URI");
-            if (auto* x = get(ro, "stdout_s3_uri")) u.stdout_s3_uri = matching(*x, p + ".result.stdout_s3_uri", s3, "an s3:// URI");
-            if (auto* x = get(ro, "stderr_s3_uri")) u.stderr_s3_uri = matching(*x, p + ".result.stderr_s3_uri", s3, "an s3:// URI");
-            if (auto* x = get(ro, "result_type")) u.result_type = matching(*x, p + ".result.result_type", type, "a media type such as application/json");
+            if (auto* x = get(ro, "result_s3_uri"))
+                u.result_s3_uri = matching(*x, p + ".result.result_s3_uri", s3, "an s3:// URI");
+            if (auto* x = get(ro, "stdout_s3_uri"))
+                u.stdout_s3_uri = matching(*x, p + ".result.stdout_s3_uri", s3, "an s3:// URI");
+            if (auto* x = get(ro, "stderr_s3_uri"))
+                u.stderr_s3_uri = matching(*x, p + ".result.stderr_s3_uri", s3, "an s3:// URI");
+            if (auto* x = get(ro, "result_type"))
+                u.result_type = matching(*x, p + ".result.result_type", type, "a media type such as application/json");
             r.result = u;
         }
         parse_outcome_failure(o, p, kMaxMs, r);
@@ -367,8 +370,10 @@ void read_outcomes(const json::value& v, FixtureSet& f) {
 json::array write_outcomes(const std::vector<OutcomeRule>& all) {
     json::array outcomes;
     for (const auto& r : all) {
-        json::object o{{"match", json::object{{r.match == OutcomeRule::Match::CodeRegex ? "code_regex" : "code_contains", r.pattern}}},
-                       {"state", std::string(to_string(r.state))}};
+        json::object o{
+            {"match",
+             json::object{{r.match == OutcomeRule::Match::CodeRegex ? "code_regex" : "code_contains", r.pattern}}},
+            {"state", std::string(to_string(r.state))}};
         if (!r.reason.empty()) o["reason"] = r.reason;
         if (r.queued_ms) o["queued_ms"] = r.queued_ms->count();
         if (r.running_ms) o["running_ms"] = r.running_ms->count();
@@ -381,7 +386,8 @@ json::array write_outcomes(const std::vector<OutcomeRule>& all) {
             o["result"] = std::move(res);
         }
         if (r.session) {
-            json::object se{{"state", std::string(to_string(r.session->state))}, {"after_ms", r.session->after.count()}};
+            json::object se{{"state", std::string(to_string(r.session->state))},
+                            {"after_ms", r.session->after.count()}};
             if (!r.session->reason.empty()) se["reason"] = r.session->reason;
             o["session"] = std::move(se);
         }
@@ -401,19 +407,21 @@ void read_workgroups(const json::value& v, FixtureSet& f) {
     for (std::size_t i = 0; i < a.size(); ++i) {
         const std::string p = "workgroups[" + std::to_string(i) + "]";
         const auto& o = as_object(a[i], p);
-        only(o, p, {"name", "engine_version", "profile", "scenario", "state", "description",
-                    "configuration", "tags", "account", "region", "creation_time"});
+        only(o, p,
+             {"name", "engine_version", "profile", "scenario", "state", "description", "configuration", "tags",
+              "account", "region", "creation_time"});
         FixtureWorkgroup w;
         w.path = p;
-        w.name = matching(need(o, "name", p), p + ".name", kWorkgroupPattern,
-                          "1 to 128 letters, digits, '.', '_' or '-'");
+        w.name =
+            matching(need(o, "name", p), p + ".name", kWorkgroupPattern, "1 to 128 letters, digits, '.', '_' or '-'");
         w.engine_version = as_string(need(o, "engine_version", p), p + ".engine_version");
         static constexpr std::string_view kEngines[] = {"PySpark engine version 3", "Athena engine version 3",
                                                         "Athena engine version 2", "AUTO"};
         if (std::find(std::begin(kEngines), std::end(kEngines), w.engine_version) == std::end(kEngines))
             throw Bad{p + ".engine_version",
                       "must be \"PySpark engine version 3\" (Spark), \"Athena engine version 3\", "
-                      "\"Athena engine version 2\" or \"AUTO\" (SQL) (got \"" + w.engine_version + "\")"};
+                      "\"Athena engine version 2\" or \"AUTO\" (SQL) (got \"" +
+                          w.engine_version + "\")"};
         if (auto* fv = get(o, "profile")) w.profile = bounded_string(*fv, p + ".profile", 1, 128);
         if (auto* fv = get(o, "scenario")) w.scenario = bounded_string(*fv, p + ".scenario", 1, 128);
         if (auto* fv = get(o, "state")) {
@@ -426,7 +434,8 @@ void read_workgroups(const json::value& v, FixtureSet& f) {
         if (auto* fv = get(o, "configuration")) {
             w.configuration = opaque_object(*fv, p + ".configuration");
             const auto& cfg = fv->get_object();
-            if (auto* role = get(cfg, "ExecutionRole")) w.execution_role = as_string(*role, p + ".configuration.ExecutionRole");
+            if (auto* role = get(cfg, "ExecutionRole"))
+                w.execution_role = as_string(*role, p + ".configuration.ExecutionRole");
             if (auto* rc = get(cfg, "ResultConfiguration"))
                 if (auto* loc = get(as_object(*rc, p + ".configuration.ResultConfiguration"), "OutputLocation"))
                     w.output_location = as_string(*loc, p + ".configuration.ResultConfiguration.OutputLocation");
@@ -434,7 +443,8 @@ void read_workgroups(const json::value& v, FixtureSet& f) {
         if (auto* fv = get(o, "tags")) w.tags = parse_tags(*fv, p + ".tags");
         if (auto* fv = get(o, "creation_time")) w.created = as_time(*fv, p + ".creation_time");
         if (auto* fv = get(o, "account")) w.account = matching(*fv, p + ".account", kAccountPattern, "12 digits");
-        if (auto* fv = get(o, "region")) w.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");
+        if (auto* fv = get(o, "region"))
+            w.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");
         const std::string key = w.account.value_or("") + "/" + w.region.value_or("") + "/" + w.name;
         if (!seen.insert(key).second) throw Bad{p + ".name", "workgroup '" + w.name + "' appears twice"};
         f.workgroups.push_back(std::move(w));
@@ -444,10 +454,15 @@ void read_workgroups(const json::value& v, FixtureSet& f) {
 json::array write_workgroups(const std::vector<WorkgroupRecord>& all) {
     json::array workgroups;
     for (const auto& w : all) {
-        json::object o{{"name", w.name}, {"account", w.tenant.account}, {"region", w.tenant.region},
-                       {"engine_version", w.engine_version}, {"profile", w.profile},
-                       {"state", w.enabled ? "ENABLED" : "DISABLED"}, {"description", w.description},
-                       {"configuration", opaque_json(w.configuration)}, {"tags", tags_json(w.tags)},
+        json::object o{{"name", w.name},
+                       {"account", w.tenant.account},
+                       {"region", w.tenant.region},
+                       {"engine_version", w.engine_version},
+                       {"profile", w.profile},
+                       {"state", w.enabled ? "ENABLED" : "DISABLED"},
+                       {"description", w.description},
+                       {"configuration", opaque_json(w.configuration)},
+                       {"tags", tags_json(w.tags)},
                        {"creation_time", format_rfc3339_ms(w.created)}};
         if (!w.scenario.empty()) o["scenario"] = w.scenario;
         workgroups.push_back(std::move(o));
@@ -463,15 +478,14 @@ void read_sessions(const json::value& v, FixtureSet& f) {
     for (std::size_t i = 0; i < a.size(); ++i) {
         const std::string p = "sessions[" + std::to_string(i) + "]";
         const auto& o = as_object(a[i], p);
-        only(o, p, {"id", "workgroup", "description", "start_time", "script", "scenario", "history",
-                    "idle_timeout_minutes", "engine_configuration", "tags", "account", "region", "terminating_ms",
-                    "monitoring_configuration", "notebook_version", "execution_role", "working_directory",
-                    "next_calculation_id"});
+        only(o, p,
+             {"id", "workgroup", "description", "start_time", "script", "scenario", "history", "idle_timeout_minutes",
+              "engine_configuration", "tags", "account", "region", "terminating_ms", "monitoring_configuration",
+              "notebook_version", "execution_role", "working_directory", "next_calculation_id"});
         FixtureSession s;
         s.path = p;
         s.id = bounded_string(need(o, "id", p), p + ".id", 1, 256);
-        s.workgroup = matching(need(o, "workgroup", p), p + ".workgroup", kWorkgroupPattern,
-                               "a workgroup name");
+        s.workgroup = matching(need(o, "workgroup", p), p + ".workgroup", kWorkgroupPattern, "a workgroup name");
         if (auto* fv = get(o, "description")) s.description = bounded_string(*fv, p + ".description", 0, 1024);
         if (auto* fv = get(o, "start_time")) s.start_time = as_time(*fv, p + ".start_time");
         if (get(o, "script") && get(o, "scenario"))
@@ -479,11 +493,15 @@ void read_sessions(const json::value& v, FixtureSet& f) {
         if (auto* fv = get(o, "script")) s.script = parse_steps(*fv, p + ".script", get(o, "history") != nullptr);
         if (auto* fv = get(o, "next_calculation_id"))
             s.next_calculation_id = bounded_string(*fv, p + ".next_calculation_id", 1, 36);
-        if (auto* fv = get(o, "terminating_ms")) s.terminating_ms = Millis{as_int(*fv, p + ".terminating_ms", 0, 7LL * 24 * 3600 * 1000)};
-        if (auto* fv = get(o, "monitoring_configuration")) s.monitoring_configuration = opaque_object(*fv, p + ".monitoring_configuration");
-        if (auto* fv = get(o, "notebook_version")) s.notebook_version = bounded_string(*fv, p + ".notebook_version", 1, 128);
+        if (auto* fv = get(o, "terminating_ms"))
+            s.terminating_ms = Millis{as_int(*fv, p + ".terminating_ms", 0, 7LL * 24 * 3600 * 1000)};
+        if (auto* fv = get(o, "monitoring_configuration"))
+            s.monitoring_configuration = opaque_object(*fv, p + ".monitoring_configuration");
+        if (auto* fv = get(o, "notebook_version"))
+            s.notebook_version = bounded_string(*fv, p + ".notebook_version", 1, 128);
         if (auto* fv = get(o, "execution_role")) s.execution_role = bounded_string(*fv, p + ".execution_role", 0, 2048);
-        if (auto* fv = get(o, "working_directory")) s.working_directory = bounded_string(*fv, p + ".working_directory", 1, 1024);
+        if (auto* fv = get(o, "working_directory"))
+            s.working_directory = bounded_string(*fv, p + ".working_directory", 1, 1024);
         if (auto* fv = get(o, "scenario")) s.scenario = bounded_string(*fv, p + ".scenario", 1, 128);
         if (auto* fv = get(o, "history")) {
             const auto& h = as_array(*fv, p + ".history");
@@ -492,12 +510,15 @@ void read_sessions(const json::value& v, FixtureSet& f) {
                 const auto& ho = as_object(h[j], hp);
                 only(ho, hp, {"state", "time", "epoch_ms", "reason", "cause"});
                 Step st{as_time(need(ho, "time", hp), hp + ".time"),
-                        as_state(need(ho, "state", hp), hp + ".state"), Cause::Script, {}};
+                        as_state(need(ho, "state", hp), hp + ".state"),
+                        Cause::Script,
+                        {}};
                 if (auto* r = get(ho, "reason")) st.reason = bounded_string(*r, hp + ".reason", 1, 1024);
                 if (auto* c = get(ho, "cause")) {
                     auto cause = parse_cause(as_string(*c, hp + ".cause"));
                     if (!cause)
-                        throw Bad{hp + ".cause", "must be one of api, profile, script, calculation, idle_timeout, admin"};
+                        throw Bad{hp + ".cause",
+                                  "must be one of api, profile, script, calculation, idle_timeout, admin"};
                     st.cause = *cause;
                 }
                 if (!s.history.empty() && st.at < s.history.back().at)
@@ -511,13 +532,17 @@ void read_sessions(const json::value& v, FixtureSet& f) {
             s.engine_configuration = opaque_object(*fv, p + ".engine_configuration");
             const auto& ec = fv->get_object();
             const std::string ep = p + ".engine_configuration.";
-            if (auto* d = get(ec, "CoordinatorDpuSize")) s.coordinator_dpu_size = static_cast<int>(as_int(*d, ep + "CoordinatorDpuSize", 1, 1));
-            if (auto* d = get(ec, "MaxConcurrentDpus")) s.max_concurrent_dpus = static_cast<int>(as_int(*d, ep + "MaxConcurrentDpus", 2, 5000));
-            if (auto* d = get(ec, "DefaultExecutorDpuSize")) s.default_executor_dpu_size = static_cast<int>(as_int(*d, ep + "DefaultExecutorDpuSize", 1, 1));
+            if (auto* d = get(ec, "CoordinatorDpuSize"))
+                s.coordinator_dpu_size = static_cast<int>(as_int(*d, ep + "CoordinatorDpuSize", 1, 1));
+            if (auto* d = get(ec, "MaxConcurrentDpus"))
+                s.max_concurrent_dpus = static_cast<int>(as_int(*d, ep + "MaxConcurrentDpus", 2, 5000));
+            if (auto* d = get(ec, "DefaultExecutorDpuSize"))
+                s.default_executor_dpu_size = static_cast<int>(as_int(*d, ep + "DefaultExecutorDpuSize", 1, 1));
         }
         if (auto* fv = get(o, "tags")) s.tags = parse_tags(*fv, p + ".tags");
         if (auto* fv = get(o, "account")) s.account = matching(*fv, p + ".account", kAccountPattern, "12 digits");
-        if (auto* fv = get(o, "region")) s.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");
+        if (auto* fv = get(o, "region"))
+            s.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");
         const std::string key = s.account.value_or("") + "/" + s.region.value_or("") + "/" + s.id;
         if (!seen.insert(key).second) throw Bad{p + ".id", "session '" + s.id + "' appears twice"};
         f.sessions.push_back(std::move(s));
@@ -527,10 +552,13 @@ void read_sessions(const json::value& v, FixtureSet& f) {
 json::array write_steps(const SessionRecord& r, const std::vector<Step>& steps, bool as_script) {
     json::array out;
     for (const auto& st : steps) {
-        json::object h = as_script ? json::object{{"after_ms", (st.at - r.start).count()}, {"state", std::string(to_string(st.state))},
+        json::object h = as_script ? json::object{{"after_ms", (st.at - r.start).count()},
+                                                  {"state", std::string(to_string(st.state))},
                                                   {"cause", std::string(to_string(st.cause))}}
-                                   : json::object{{"state", std::string(to_string(st.state))}, {"time", format_rfc3339_ms(st.at)},
-                                                  {"epoch_ms", to_epoch_ms(st.at)}, {"cause", std::string(to_string(st.cause))}};
+                                   : json::object{{"state", std::string(to_string(st.state))},
+                                                  {"time", format_rfc3339_ms(st.at)},
+                                                  {"epoch_ms", to_epoch_ms(st.at)},
+                                                  {"cause", std::string(to_string(st.cause))}};
         if (!st.reason.empty()) h["reason"] = st.reason;
         out.push_back(std::move(h));
     }
@@ -541,14 +569,21 @@ json::array write_sessions(const std::vector<SessionSnapshot>& all) {
     json::array sessions;
     for (const auto& ss : all) {
         const SessionRecord& r = ss.record;
-        json::object o{{"id", r.id}, {"workgroup", r.workgroup}, {"account", r.tenant.account}, {"region", r.tenant.region},
-                       {"start_time", format_rfc3339_ms(r.start)}, {"idle_timeout_minutes", r.idle_timeout_minutes},
-                       {"terminating_ms", r.terminating_ms.count()}, {"engine_configuration", opaque_json(r.engine_configuration)},
-                       {"execution_role", r.execution_role}, {"working_directory", r.working_directory},
+        json::object o{{"id", r.id},
+                       {"workgroup", r.workgroup},
+                       {"account", r.tenant.account},
+                       {"region", r.tenant.region},
+                       {"start_time", format_rfc3339_ms(r.start)},
+                       {"idle_timeout_minutes", r.idle_timeout_minutes},
+                       {"terminating_ms", r.terminating_ms.count()},
+                       {"engine_configuration", opaque_json(r.engine_configuration)},
+                       {"execution_role", r.execution_role},
+                       {"working_directory", r.working_directory},
                        {"tags", tags_json(r.tags)}};
         if (!r.description.empty()) o["description"] = r.description;
         if (!r.notebook_version.empty()) o["notebook_version"] = r.notebook_version;
-        if (!r.monitoring_configuration.empty()) o["monitoring_configuration"] = opaque_json(r.monitoring_configuration);
+        if (!r.monitoring_configuration.empty())
+            o["monitoring_configuration"] = opaque_json(r.monitoring_configuration);
         if (ss.next_calculation_id) o["next_calculation_id"] = *ss.next_calculation_id;
         o["history"] = write_steps(r, r.steps, false);
         if (!ss.script.empty()) o["script"] = write_steps(r, ss.script, true);
@@ -564,19 +599,22 @@ void read_calculations(const json::value& v, FixtureSet& f) {
     for (std::size_t i = 0; i < a.size(); ++i) {
         const std::string p = "calculations[" + std::to_string(i) + "]";
         const auto& o = as_object(a[i], p);
-        only(o, p, {"id", "session_id", "account", "region", "description", "code", "submitted",
-                    "working_directory", "result", "steps", "stdout", "stderr", "result_text"});
+        only(o, p,
+             {"id", "session_id", "account", "region", "description", "code", "submitted", "working_directory",
+              "result", "steps", "stdout", "stderr", "result_text"});
         FixtureCalculation c;
         c.record.output = parse_output(o, p);
         c.path = p;
         c.record.id = bounded_string(need(o, "id", p), p + ".id", 1, 36);
         c.record.session_id = bounded_string(need(o, "session_id", p), p + ".session_id", 1, 256);
         if (auto* fv = get(o, "account")) c.account = matching(*fv, p + ".account", kAccountPattern, "12 digits");
-        if (auto* fv = get(o, "region")) c.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");
+        if (auto* fv = get(o, "region"))
+            c.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");
         if (auto* fv = get(o, "description")) c.record.description = bounded_string(*fv, p + ".description", 0, 1024);
         c.record.code = bounded_string(need(o, "code", p), p + ".code", 0, 68000);
         c.record.submitted = as_time(need(o, "submitted", p), p + ".submitted");
-        if (auto* fv = get(o, "working_directory")) c.record.working_directory = bounded_string(*fv, p + ".working_directory", 0, 1024);
+        if (auto* fv = get(o, "working_directory"))
+            c.record.working_directory = bounded_string(*fv, p + ".working_directory", 0, 1024);
         if (auto* fv = get(o, "result")) {
             const auto& ro = as_object(*fv, p + ".result");
             only(ro, p + ".result", {"result_s3_uri", "stdout_s3_uri", "stderr_s3_uri", "result_type"});
@@ -584,7 +622,8 @@ void read_calculations(const json::value& v, FixtureSet& f) {
                 auto* x = get(ro, name);
                 return x ? as_string(*x, p + ".result." + name) : std::string();
             };
-            c.record.result = CalculationResultUris{field("result_s3_uri"), field("stdout_s3_uri"), field("stderr_s3_uri"), field("result_type")};
+            c.record.result = CalculationResultUris{field("result_s3_uri"), field("stdout_s3_uri"),
+                                                    field("stderr_s3_uri"), field("result_type")};
         }
         const auto& steps = as_array(need(o, "steps", p), p + ".steps");
         if (steps.empty()) throw Bad{p + ".steps", "must have at least one step"};
@@ -594,10 +633,13 @@ void read_calculations(const json::value& v, FixtureSet& f) {
             only(so, sp, {"state", "time", "reason"});
             const std::string state = as_string(need(so, "state", sp), sp + ".state");
             auto cs = parse_calculation_state(state);
-            if (!cs) throw Bad{sp + ".state", "must be one of CREATING, CREATED, QUEUED, RUNNING, CANCELING, CANCELED, COMPLETED, FAILED"};
+            if (!cs)
+                throw Bad{sp + ".state",
+                          "must be one of CREATING, CREATED, QUEUED, RUNNING, CANCELING, CANCELED, COMPLETED, FAILED"};
             CalculationStep step{as_time(need(so, "time", sp), sp + ".time"), *cs, {}};
             if (auto* r = get(so, "reason")) step.reason = bounded_string(*r, sp + ".reason", 1, 1024);
-            if (!c.record.steps.empty() && step.at < c.record.steps.back().at) throw Bad{sp + ".time", "steps must be in time order"};
+            if (!c.record.steps.empty() && step.at < c.record.steps.back().at)
+                throw Bad{sp + ".time", "steps must be in time order"};
             c.record.steps.push_back(std::move(step));
         }
         if (c.record.steps.front().at != c.record.submitted)
@@ -615,8 +657,12 @@ json::array write_calculations(const std::vector<CalculationRecord>& all) {
             if (!st.reason.empty()) h["reason"] = st.reason;
             steps.push_back(std::move(h));
         }
-        json::object o{{"id", c.id}, {"session_id", c.session_id}, {"account", c.tenant.account},
-                       {"region", c.tenant.region}, {"code", c.code}, {"submitted", format_rfc3339_ms(c.submitted)},
+        json::object o{{"id", c.id},
+                       {"session_id", c.session_id},
+                       {"account", c.tenant.account},
+                       {"region", c.tenant.region},
+                       {"code", c.code},
+                       {"submitted", format_rfc3339_ms(c.submitted)},
                        {"working_directory", c.working_directory},
                        {"result", json::object{{"result_s3_uri", c.result.result_s3_uri},
                                                {"stdout_s3_uri", c.result.stdout_s3_uri},
@@ -641,7 +687,8 @@ void read_tokens(const json::value& v, FixtureSet& f) {
         FixtureToken t;
         t.path = p;
         if (auto* fv = get(o, "account")) t.account = matching(*fv, p + ".account", kAccountPattern, "12 digits");
-        if (auto* fv = get(o, "region")) t.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");
+        if (auto* fv = get(o, "region"))
+            t.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");
         t.operation = as_string(need(o, "operation", p), p + ".operation");
         if (t.operation != "StartSession" && t.operation != "StartCalculationExecution")
             throw Bad{p + ".operation", "must be StartSession or StartCalculationExecution"};
@@ -655,9 +702,12 @@ void read_tokens(const json::value& v, FixtureSet& f) {
 json::array write_tokens(const std::vector<TokenRecord>& all) {
     json::array tokens;
     for (const auto& t : all)
-        tokens.push_back(json::object{{"account", t.tenant.account}, {"region", t.tenant.region},
-                                      {"operation", t.operation}, {"token", t.token},
-                                      {"fingerprint", t.fingerprint}, {"result", t.result}});
+        tokens.push_back(json::object{{"account", t.tenant.account},
+                                      {"region", t.tenant.region},
+                                      {"operation", t.operation},
+                                      {"token", t.token},
+                                      {"fingerprint", t.fingerprint},
+                                      {"result", t.result}});
     return tokens;
 }
 
@@ -665,8 +715,8 @@ FixtureSet parse_document(const json::value& root, const std::string& source) {
     FixtureSet f;
     f.source = source;
     const auto& doc = as_object(root, "$");
-    only(doc, "", {"profiles", "scenarios", "workgroups", "sessions", "clock", "outcomes",
-                   "calculations", "tokens", "faults"});
+    only(doc, "",
+         {"profiles", "scenarios", "workgroups", "sessions", "clock", "outcomes", "calculations", "tokens", "faults"});
     if (auto* v = get(doc, "clock")) f.clock = as_time(*v, "clock");
     if (auto* v = get(doc, "profiles")) read_profiles(*v, f);
     if (auto* v = get(doc, "scenarios")) read_scenarios(*v, f);
@@ -695,7 +745,8 @@ Result<FixtureSet> parse_fixture_value(const boost::json::value& doc, const std:
 namespace {
 
 // Parses `text` into `out`, which must use `sp` too; the error names the line and column.
-std::optional<Error> parse_json(std::string_view text, const std::string& source, json::storage_ptr sp, json::value& out) {
+std::optional<Error> parse_json(std::string_view text, const std::string& source, json::storage_ptr sp,
+                                json::value& out) {
     json::stream_parser p;
     p.reset(sp);
     boost::system::error_code ec;
@@ -778,7 +829,9 @@ Result<std::vector<FixtureDocument>> load_fixture_paths(const std::vector<std::s
             std::vector<fs::path> files;
             for (const auto& e : fs::directory_iterator(p, ec))
                 if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path());
-            if (ec) return make_error(ErrorKind::InvalidArgument, p + ": cannot list the fixture directory: " + ec.message());
+            if (ec)
+                return make_error(ErrorKind::InvalidArgument,
+                                  p + ": cannot list the fixture directory: " + ec.message());
             std::sort(files.begin(), files.end());
             for (const auto& f : files)
                 if (auto e = load_file(f)) return *e;

@@ -54,7 +54,8 @@ int run_healthcheck(int argc, const char* const* argv) {
         std::fprintf(stderr, "athena-emu healthcheck: no answer from %s:%s: %s\n", host.c_str(), port.c_str(),
                      e.code().message().c_str());
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "athena-emu healthcheck: no answer from %s:%s: %s\n", host.c_str(), port.c_str(), e.what());
+        std::fprintf(stderr, "athena-emu healthcheck: no answer from %s:%s: %s\n", host.c_str(), port.c_str(),
+                     e.what());
     }
     return 1;
 }

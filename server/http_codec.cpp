@@ -103,16 +103,20 @@ RequestReader::Step RequestReader::fail(beast::error_code ec) {
             body_limit_admin_ = is_admin(parser_->get().target());
             body_limit_ = body_limit_admin_ ? limits_.max_admin_body_bytes : limits_.max_body_bytes;
         }
-        return fail(AwsError{413, "RequestEntityTooLargeException",
+        return fail(AwsError{413,
+                             "RequestEntityTooLargeException",
                              "Request body exceeds the limit of " + std::to_string(body_limit_) + " bytes (" +
                                  (body_limit_admin_ ? "--max-admin-body-bytes" : "--max-body-bytes") + ")",
-                             {}, {}});
+                             {},
+                             {}});
     }
     if (ec == http::error::header_limit)
-        return fail(AwsError{431, "RequestHeaderFieldsTooLargeException",
+        return fail(AwsError{431,
+                             "RequestHeaderFieldsTooLargeException",
                              "The request line and headers exceed the limit of " +
                                  std::to_string(limits_.max_header_bytes) + " bytes (--max-header-bytes)",
-                             {}, {}});
+                             {},
+                             {}});
     return fail(AwsError::serialization("Malformed HTTP request: " + ec.message()));
 }
 
@@ -173,8 +177,9 @@ std::string_view http_date(const Clock& wall) {
         const std::time_t t = static_cast<std::time_t>(s);
         std::tm tm{};
         gmtime_r(&t, &tm);
-        const int n = std::snprintf(buf.data(), buf.size(), "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday],
-                                    tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        const int n =
+            std::snprintf(buf.data(), buf.size(), "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday], tm.tm_mday,
+                          kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
         len = n > 0 ? static_cast<std::size_t>(n) : 0;
         cached_s = s;
     }

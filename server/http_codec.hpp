@@ -36,7 +36,9 @@ public:
     // The client half-closed: Error when part of a request had come, NeedMore when nothing had.
     Step end_of_input(const boost::beast::flat_buffer& buffer);
 
-    bool started(const boost::beast::flat_buffer& buffer) const { return buffer.size() > 0 || (parser_ && parser_->got_some()); }
+    bool started(const boost::beast::flat_buffer& buffer) const {
+        return buffer.size() > 0 || (parser_ && parser_->got_some());
+    }
 
     // The router's view of the request; its string_views point into the parsed message.
     HttpRequest request() const;

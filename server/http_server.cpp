@@ -94,13 +94,16 @@ public:
             self->log_.log(LogLevel::Warn, "refused a connection: too many open",
                            {{"open", std::to_string(open), true},
                             {"max_connections", std::to_string(self->limits_.max_connections), true}});
-            HttpResponse r = aws_error_response(
-                AwsError{503, "ServiceUnavailableException",
-                         "athena-emu already has " + std::to_string(open) + " open connections, its limit "
-                         "(--max-connections " + std::to_string(self->limits_.max_connections) +
-                         "): close idle connections, or raise the limit",
-                         {}, {}},
-                new_request_id());
+            HttpResponse r = aws_error_response(AwsError{503,
+                                                         "ServiceUnavailableException",
+                                                         "athena-emu already has " + std::to_string(open) +
+                                                             " open connections, its limit "
+                                                             "(--max-connections " +
+                                                             std::to_string(self->limits_.max_connections) +
+                                                             "): close idle connections, or raise the limit",
+                                                         {},
+                                                         {}},
+                                                new_request_id());
             self->send(std::move(r));
         });
     }
@@ -150,10 +153,12 @@ private:
                          {{"peer", peer()}, {"request_timeout", seconds_text(limits_.request_timeout)}});
                 keep_alive_ = false;
                 return send(aws_error_response(
-                    AwsError{408, "RequestTimeoutException",
+                    AwsError{408,
+                             "RequestTimeoutException",
                              "The request was not received in full within " + seconds_text(limits_.request_timeout) +
                                  " (--request-timeout-s); send the whole request at once, or raise the limit",
-                             {}, {}},
+                             {},
+                             {}},
                     new_request_id()));
             case Phase::Write:
                 log_.log(LogLevel::Warn, "closed a connection: the client did not read its answer in time",
@@ -161,10 +166,8 @@ private:
                 return close_now();
             case Phase::Idle:
             case Phase::Linger:
-            case Phase::Stall:
-                return close_now();
-            case Phase::Busy:
-                return;
+            case Phase::Stall: return close_now();
+            case Phase::Busy: return;
         }
     }
 
@@ -190,14 +193,10 @@ private:
     // Feeds what the buffer holds to the reader; reads more when that is not a whole request.
     void parse() {
         switch (reader_.feed(buffer_)) {
-            case RequestReader::Step::NeedMore:
-                return do_read_some();
-            case RequestReader::Step::Continue:
-                return send_continue();
-            case RequestReader::Step::Request:
-                return on_request();
-            case RequestReader::Step::Error:
-                return reply_and_close(reader_.error());
+            case RequestReader::Step::NeedMore: return do_read_some();
+            case RequestReader::Step::Continue: return send_continue();
+            case RequestReader::Step::Request: return on_request();
+            case RequestReader::Step::Error: return reply_and_close(reader_.error());
         }
     }
 
@@ -260,17 +259,14 @@ private:
     void deliver() {
         beast::error_code ec;
         switch (pending_.delivery) {
-            case Delivery::Normal:
-                return send(std::move(pending_));
+            case Delivery::Normal: return send(std::move(pending_));
             case Delivery::Reset:
                 // SO_LINGER 0 turns the close into a TCP RST.
                 socket_.set_option(net::socket_base::linger(true, 0), ec);
                 socket_.close(ec);
                 return;
-            case Delivery::Close:
-                return close_now();
-            case Delivery::Stall:
-                return do_stall();
+            case Delivery::Close: return close_now();
+            case Delivery::Stall: return do_stall();
         }
     }
 
@@ -363,9 +359,10 @@ HttpServer::HttpServer(net::io_context& ioc, const tcp::endpoint& ep, Router& ro
       threads_(threads) {
     beast::error_code ec;
     auto fail = [&](const char* what) {
-        throw std::runtime_error("cannot listen on " + ep.address().to_string() + ":" + std::to_string(ep.port()) +
-                                 ": " + what + ": " + ec.message() +
-                                 (ec == net::error::address_in_use ? " (pick another --port, or --port 0 for a free one)" : ""));
+        throw std::runtime_error(
+            "cannot listen on " + ep.address().to_string() + ":" + std::to_string(ep.port()) + ": " + what + ": " +
+            ec.message() +
+            (ec == net::error::address_in_use ? " (pick another --port, or --port 0 for a free one)" : ""));
     };
     acceptor_.open(ep.protocol(), ec);
     if (ec) fail("open");
@@ -389,7 +386,8 @@ void HttpServer::start() {
 void HttpServer::do_accept() {
     // With one I/O thread every handler already runs in order: a strand per connection would
     // only add work. With several, each connection gets its strand.
-    auto executor = threads_ > 1 ? net::any_io_executor(net::make_strand(ioc_)) : net::any_io_executor(ioc_.get_executor());
+    auto executor =
+        threads_ > 1 ? net::any_io_executor(net::make_strand(ioc_)) : net::any_io_executor(ioc_.get_executor());
     acceptor_.async_accept(executor, [this](beast::error_code ec, tcp::socket socket) {
         if (ec) {
             if (ec == net::error::operation_aborted) return;

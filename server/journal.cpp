@@ -96,12 +96,13 @@ std::string Metrics::render(const std::vector<std::pair<std::string, std::int64_
     out += "# TYPE athena_emu_request_duration_seconds histogram\n";
     for (const auto& [op, h] : durations_) {
         for (std::size_t i = 0; i < kBuckets.size(); ++i)
-            out += "athena_emu_request_duration_seconds_bucket{operation=\"" + label(op) + "\",le=\"" + number(kBuckets[i]) +
-                   "\"} " + std::to_string(h.buckets[i]) + "\n";
+            out += "athena_emu_request_duration_seconds_bucket{operation=\"" + label(op) + "\",le=\"" +
+                   number(kBuckets[i]) + "\"} " + std::to_string(h.buckets[i]) + "\n";
         out += "athena_emu_request_duration_seconds_bucket{operation=\"" + label(op) + "\",le=\"+Inf\"} " +
                std::to_string(h.count) + "\n";
         out += "athena_emu_request_duration_seconds_sum{operation=\"" + label(op) + "\"} " + number(h.sum) + "\n";
-        out += "athena_emu_request_duration_seconds_count{operation=\"" + label(op) + "\"} " + std::to_string(h.count) + "\n";
+        out += "athena_emu_request_duration_seconds_count{operation=\"" + label(op) + "\"} " + std::to_string(h.count) +
+               "\n";
     }
     out += "# HELP athena_emu_sessions Sessions by their state now.\n";
     out += "# TYPE athena_emu_sessions gauge\n";

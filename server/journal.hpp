@@ -64,7 +64,9 @@ private:
         static RequestKeyView view(const RequestKeyView& k) { return k; }
         static RequestKeyView view(const RequestKey& k) { return {std::get<0>(k), std::get<1>(k), std::get<2>(k)}; }
         template <class A, class B>
-        bool operator()(const A& a, const B& b) const { return view(a) < view(b); }
+        bool operator()(const A& a, const B& b) const {
+            return view(a) < view(b);
+        }
     };
     std::mutex mu_;
     // Transparent comparators: a lookup builds no strings.

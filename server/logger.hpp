@@ -22,8 +22,7 @@ struct LogField {
 class Logger {
 public:
     // `wall` gives the time stamped on each line (the real clock, even under --clock manual).
-    Logger(LogFormat format, LogLevel level, const Clock& wall)
-        : format_(format), level_(level), wall_(wall) {}
+    Logger(LogFormat format, LogLevel level, const Clock& wall) : format_(format), level_(level), wall_(wall) {}
 
     bool enabled(LogLevel l) const { return l >= level_; }
     void log(LogLevel l, std::string_view message, const std::vector<LogField>& fields = {}) const;

@@ -10,8 +10,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iostream>
 #include <functional>
+#include <iostream>
 #include <thread>
 
 #include "server/config.hpp"
@@ -50,28 +50,29 @@ std::string fixture_list(const athena::Config& cfg) {
 
 void log_start(athena::Emulator& emu, const athena::Config& cfg, unsigned short port) {
     using athena::LogField;
-    emu.log().log(athena::LogLevel::Info, "starting athena-emu",
-                  {{"version", ATHENA_EMU_VERSION},
-                   {"host", cfg.host},
-                   {"port", std::to_string(port), true},
-                   {"db", cfg.db},
-                   {"database", emu.new_database() ? "new" : "restored"},
-                   {"fixtures", fixture_list(cfg)},
-                   {"clock", cfg.clock == athena::ClockMode::Manual ? "manual" : "system"},
-                   {"now", athena::format_rfc3339_ms(emu.clock().now())},
-                   {"seed", std::to_string(emu.seed()), true},
-                   {"account_id", cfg.account_id},
-                   {"region", cfg.region},
-                   {"threads", std::to_string(cfg.threads), true},
-                   {"journal_size", std::to_string(cfg.journal_size), true},
-                   {"admin", cfg.admin ? (cfg.admin_token ? "on (token)" : "on") : "off"},
-                   {"max_connections", std::to_string(cfg.limits.max_connections), true},
-                   {"max_body_bytes", std::to_string(cfg.limits.max_body_bytes), true},
-                   {"request_timeout_ms", std::to_string(cfg.limits.request_timeout.count()), true},
-                   {"auth", cfg.auth == athena::AuthMode::Sigv4 ? "sigv4" : "none"},
-                   {"credentials", cfg.credentials ? *cfg.credentials + " (" + std::to_string(emu.credential_count()) + " keys)"
-                                                   : std::string("none")},
-                   {"max_skew_s", std::to_string(cfg.max_skew_s), true}});
+    emu.log().log(
+        athena::LogLevel::Info, "starting athena-emu",
+        {{"version", ATHENA_EMU_VERSION},
+         {"host", cfg.host},
+         {"port", std::to_string(port), true},
+         {"db", cfg.db},
+         {"database", emu.new_database() ? "new" : "restored"},
+         {"fixtures", fixture_list(cfg)},
+         {"clock", cfg.clock == athena::ClockMode::Manual ? "manual" : "system"},
+         {"now", athena::format_rfc3339_ms(emu.clock().now())},
+         {"seed", std::to_string(emu.seed()), true},
+         {"account_id", cfg.account_id},
+         {"region", cfg.region},
+         {"threads", std::to_string(cfg.threads), true},
+         {"journal_size", std::to_string(cfg.journal_size), true},
+         {"admin", cfg.admin ? (cfg.admin_token ? "on (token)" : "on") : "off"},
+         {"max_connections", std::to_string(cfg.limits.max_connections), true},
+         {"max_body_bytes", std::to_string(cfg.limits.max_body_bytes), true},
+         {"request_timeout_ms", std::to_string(cfg.limits.request_timeout.count()), true},
+         {"auth", cfg.auth == athena::AuthMode::Sigv4 ? "sigv4" : "none"},
+         {"credentials", cfg.credentials ? *cfg.credentials + " (" + std::to_string(emu.credential_count()) + " keys)"
+                                         : std::string("none")},
+         {"max_skew_s", std::to_string(cfg.max_skew_s), true}});
 }
 
 // The configuration from flags and ATHENA_EMU_* (exits on --help, --version and bad values).
@@ -109,8 +110,8 @@ std::unique_ptr<athena::Emulator> build(const athena::Config& cfg) {
 // SIGINT/SIGTERM: stop accepting, then stop once the last connection has closed, or after
 // 10 s: a client that holds its connection without finishing a request does not keep us up.
 void stop_on_signals(boost::asio::signal_set& signals, boost::asio::steady_timer& deadline,
-                     std::function<void()>& stop_when_idle, athena::HttpServer& server,
-                     boost::asio::io_context& ioc, const athena::Logger& log) {
+                     std::function<void()>& stop_when_idle, athena::HttpServer& server, boost::asio::io_context& ioc,
+                     const athena::Logger& log) {
     signals.async_wait([&](const boost::system::error_code& e, int sig) {
         if (e) return;
         log.log(athena::LogLevel::Info, "shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});

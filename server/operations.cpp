@@ -4,8 +4,8 @@
 #include <array>
 #include <charconv>
 
-#include <boost/json.hpp>
 #include <openssl/evp.h>
+#include <boost/json.hpp>
 
 #include "server/json_writer.hpp"
 #include "server/page_token.hpp"
@@ -81,7 +81,8 @@ Tags tag_list(const json::object& o, std::string_view name) {
 void canonical(const json::value& v, std::string& out) {
     if (v.is_object()) {
         std::vector<std::pair<std::string_view, const json::value*>> items;
-        for (const auto& kv : v.get_object()) items.emplace_back(std::string_view(kv.key().data(), kv.key().size()), &kv.value());
+        for (const auto& kv : v.get_object())
+            items.emplace_back(std::string_view(kv.key().data(), kv.key().size()), &kv.value());
         std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
         out += '{';
         for (std::size_t i = 0; i < items.size(); ++i) {
@@ -163,7 +164,11 @@ std::optional<SessionCursor> parse_session_token(std::string_view token) {
 
 void write_engine_version(JsonWriter& w, std::string_view key, const std::string& selected) {
     const std::string effective = selected == "AUTO" ? std::string("Athena engine version 3") : selected;
-    w.key(key).begin_object().member("SelectedEngineVersion", selected).member("EffectiveEngineVersion", effective).end_object();
+    w.key(key)
+        .begin_object()
+        .member("SelectedEngineVersion", selected)
+        .member("EffectiveEngineVersion", effective)
+        .end_object();
 }
 
 std::string status_json(const SessionStatus& st) {
@@ -207,7 +212,8 @@ OperationOutcome start_session(OperationContext& ctx, const json::object& in) {
     if (auto* m = object_member(in, "MonitoringConfiguration")) s.monitoring_configuration = json::serialize(*m);
     s.notebook_version = std::string(string_member(in, "NotebookVersion"));
     s.execution_role = std::string(string_member(in, "ExecutionRole"));
-    if (auto minutes = int_member(in, "SessionIdleTimeoutInMinutes")) s.idle_timeout_minutes = static_cast<int>(*minutes);
+    if (auto minutes = int_member(in, "SessionIdleTimeoutInMinutes"))
+        s.idle_timeout_minutes = static_cast<int>(*minutes);
     s.tags = tag_list(in, "Tags");
     take_control_tags(s);
     s.copy_workgroup_tags = bool_member(in, "CopyWorkGroupTags").value_or(false);
@@ -219,7 +225,11 @@ OperationOutcome start_session(OperationContext& ctx, const json::object& in) {
     auto r = ctx.service.start_session(ctx.tenant, s);
     if (!r) return failed(r.error());
     std::string body;
-    JsonWriter(body).begin_object().member("SessionId", r->session_id).member("State", to_string(r->state)).end_object();
+    JsonWriter(body)
+        .begin_object()
+        .member("SessionId", r->session_id)
+        .member("State", to_string(r->state))
+        .end_object();
     return ok(std::move(body), r->session_id);
 }
 
@@ -318,14 +328,16 @@ std::optional<Error> absorb_configuration(WorkgroupRecord& w, json::object cfg) 
     if (auto* ev = object_member(cfg, "EngineVersion"))
         if (auto sel = string_member(*ev, "SelectedEngineVersion"); !sel.empty()) selected = std::string(sel);
     if (std::find(std::begin(kEngineVersions), std::end(kEngineVersions), selected) == std::end(kEngineVersions))
-        return make_error(ErrorKind::InvalidArgument,
-                          "Invalid EngineVersion " + selected +
-                              ": use AUTO, Athena engine version 2, Athena engine version 3 or PySpark engine version 3.");
+        return make_error(
+            ErrorKind::InvalidArgument,
+            "Invalid EngineVersion " + selected +
+                ": use AUTO, Athena engine version 2, Athena engine version 3 or PySpark engine version 3.");
     w.engine_version = selected;
     cfg.erase("EngineVersion");  // written back on output with its effective version
     w.execution_role = std::string(string_member(cfg, "ExecutionRole"));
     w.output_location.clear();
-    if (auto* rc = object_member(cfg, "ResultConfiguration")) w.output_location = std::string(string_member(*rc, "OutputLocation"));
+    if (auto* rc = object_member(cfg, "ResultConfiguration"))
+        w.output_location = std::string(string_member(*rc, "OutputLocation"));
     w.configuration = json::serialize(cfg);
     return std::nullopt;
 }
@@ -346,7 +358,8 @@ void write_workgroup_configuration(JsonWriter& w, const WorkgroupRecord& wg) {
     for (const char* flag : {"EnableMinimumEncryptionConfiguration", "EnforceWorkGroupConfiguration",
                              "PublishCloudWatchMetricsEnabled", "RequesterPaysEnabled"}) {
         const std::string_view f(flag);
-        const bool on_by_default = !primary && (f == "EnforceWorkGroupConfiguration" || f == "PublishCloudWatchMetricsEnabled");
+        const bool on_by_default =
+            !primary && (f == "EnforceWorkGroupConfiguration" || f == "PublishCloudWatchMetricsEnabled");
         if (!cfg.contains(flag)) cfg[flag] = on_by_default;
     }
     std::string text = json::serialize(cfg);
@@ -394,7 +407,8 @@ OperationOutcome list_work_groups(OperationContext& ctx, const json::object& in)
         if (!text || text->rfind("w1:", 0) != 0) return failed(malformed_token(token));
         after = text->substr(3);
     }
-    auto r = ctx.service.list_workgroups(ctx.tenant, static_cast<int>(int_member(in, "MaxResults").value_or(50)), after);
+    auto r =
+        ctx.service.list_workgroups(ctx.tenant, static_cast<int>(int_member(in, "MaxResults").value_or(50)), after);
     if (!r) return failed(r.error());
     std::string body;
     JsonWriter w(body);
@@ -416,7 +430,8 @@ void apply_updates(json::object& cfg, const json::object& updates) {
     for (const auto& kv : updates) {
         const std::string_view key(kv.key().data(), kv.key().size());
         if (key == "ResultConfigurationUpdates" || key == "ManagedQueryResultsConfigurationUpdates") {
-            const std::string target = key == "ResultConfigurationUpdates" ? "ResultConfiguration" : "ManagedQueryResultsConfiguration";
+            const std::string target =
+                key == "ResultConfigurationUpdates" ? "ResultConfiguration" : "ManagedQueryResultsConfiguration";
             if (!cfg.contains(target) || !cfg[target].is_object()) cfg[target] = json::object{};
             apply_updates(cfg[target].get_object(), kv.value().get_object());
         } else if (key.rfind("Remove", 0) == 0) {
@@ -536,10 +551,12 @@ OperationOutcome start_calculation_execution(OperationContext& ctx, const json::
     const bool direct = in.contains("CodeBlock") && !in.at("CodeBlock").is_null();
     const bool nested = cfg && cfg->contains("CodeBlock") && !cfg->at("CodeBlock").is_null();
     if (direct == nested)
-        return failed(make_error(ErrorKind::InvalidArgument,
-                                 direct ? "Give the code in CodeBlock or in the deprecated CalculationConfiguration.CodeBlock, not both."
-                                        : "CodeBlock is required: the code of the calculation."),
-                      c.session_id);
+        return failed(
+            make_error(
+                ErrorKind::InvalidArgument,
+                direct ? "Give the code in CodeBlock or in the deprecated CalculationConfiguration.CodeBlock, not both."
+                       : "CodeBlock is required: the code of the calculation."),
+            c.session_id);
     c.code = std::string(direct ? string_member(in, "CodeBlock") : string_member(*cfg, "CodeBlock"));
     if (auto token = string_member(in, "ClientRequestToken"); !token.empty()) {
         if (token.size() > kMaxClientTokenBytes) return failed(client_token_too_long(), c.session_id);
@@ -549,7 +566,11 @@ OperationOutcome start_calculation_execution(OperationContext& ctx, const json::
     auto r = ctx.service.start_calculation(ctx.tenant, c);
     if (!r) return failed(r.error(), c.session_id);
     std::string body;
-    JsonWriter(body).begin_object().member("CalculationExecutionId", r->calculation_id).member("State", to_string(r->state)).end_object();
+    JsonWriter(body)
+        .begin_object()
+        .member("CalculationExecutionId", r->calculation_id)
+        .member("State", to_string(r->state))
+        .end_object();
     auto out = ok(std::move(body), c.session_id);
     out.calculation_id = r->calculation_id;
     return out;
@@ -561,8 +582,10 @@ OperationOutcome get_calculation_execution_status(OperationContext& ctx, const j
     std::string body;
     JsonWriter(body)
         .begin_object()
-        .key("Status").raw(calculation_status_json(r->status))
-        .key("Statistics").raw(calculation_statistics_json(*r))
+        .key("Status")
+        .raw(calculation_status_json(r->status))
+        .key("Statistics")
+        .raw(calculation_statistics_json(*r))
         .end_object();
     return ok(std::move(body), r->record.session_id);
 }
@@ -580,7 +603,10 @@ OperationOutcome get_calculation_execution(OperationContext& ctx, const json::ob
     w.key("Statistics").raw(calculation_statistics_json(*r));
     const auto state = r->status.state;
     if (state == CalculationState::Completed || state == CalculationState::Failed) {
-        w.key("Result").begin_object().member("StdOutS3Uri", c.result.stdout_s3_uri).member("StdErrorS3Uri", c.result.stderr_s3_uri);
+        w.key("Result")
+            .begin_object()
+            .member("StdOutS3Uri", c.result.stdout_s3_uri)
+            .member("StdErrorS3Uri", c.result.stderr_s3_uri);
         if (state == CalculationState::Completed)
             w.member("ResultS3Uri", c.result.result_s3_uri).member("ResultType", c.result.result_type);
         w.end_object();
@@ -610,7 +636,8 @@ OperationOutcome list_calculation_executions(OperationContext& ctx, const json::
             return failed(malformed_token(token), sid);
         }
     }
-    auto r = ctx.service.list_calculations(ctx.tenant, sid, filter, static_cast<int>(int_member(in, "MaxResults").value_or(100)), after);
+    auto r = ctx.service.list_calculations(ctx.tenant, sid, filter,
+                                           static_cast<int>(int_member(in, "MaxResults").value_or(100)), after);
     if (!r) return failed(r.error(), sid);
     std::string body;
     JsonWriter w(body);
@@ -731,25 +758,76 @@ const std::array kOperations = {
 
 // Every operation of the athena 2017-05-18 API, sorted.
 constexpr std::array<std::string_view, 70> kAthenaOperations = {
-    "BatchGetNamedQuery", "BatchGetPreparedStatement", "BatchGetQueryExecution",
-    "CancelCapacityReservation", "CreateCapacityReservation", "CreateDataCatalog",
-    "CreateNamedQuery", "CreateNotebook", "CreatePreparedStatement", "CreatePresignedNotebookUrl",
-    "CreateWorkGroup", "DeleteCapacityReservation", "DeleteDataCatalog", "DeleteNamedQuery",
-    "DeleteNotebook", "DeletePreparedStatement", "DeleteWorkGroup", "ExportNotebook",
-    "GetCalculationExecution", "GetCalculationExecutionCode", "GetCalculationExecutionStatus",
-    "GetCapacityAssignmentConfiguration", "GetCapacityReservation", "GetDataCatalog",
-    "GetDatabase", "GetNamedQuery", "GetNotebookMetadata", "GetPreparedStatement",
-    "GetQueryExecution", "GetQueryResults", "GetQueryRuntimeStatistics", "GetResourceDashboard",
-    "GetSession", "GetSessionEndpoint", "GetSessionStatus", "GetTableMetadata", "GetWorkGroup",
-    "ImportNotebook", "ListApplicationDPUSizes", "ListCalculationExecutions",
-    "ListCapacityReservations", "ListDataCatalogs", "ListDatabases", "ListEngineVersions",
-    "ListExecutors", "ListNamedQueries", "ListNotebookMetadata", "ListNotebookSessions",
-    "ListPreparedStatements", "ListQueryExecutions", "ListSessions", "ListTableMetadata",
-    "ListTagsForResource", "ListWorkGroups", "PutCapacityAssignmentConfiguration",
-    "StartCalculationExecution", "StartQueryExecution", "StartSession", "StopCalculationExecution",
-    "StopQueryExecution", "TagResource", "TerminateSession", "UntagResource",
-    "UpdateCapacityReservation", "UpdateDataCatalog", "UpdateNamedQuery", "UpdateNotebook",
-    "UpdateNotebookMetadata", "UpdatePreparedStatement", "UpdateWorkGroup",
+    "BatchGetNamedQuery",
+    "BatchGetPreparedStatement",
+    "BatchGetQueryExecution",
+    "CancelCapacityReservation",
+    "CreateCapacityReservation",
+    "CreateDataCatalog",
+    "CreateNamedQuery",
+    "CreateNotebook",
+    "CreatePreparedStatement",
+    "CreatePresignedNotebookUrl",
+    "CreateWorkGroup",
+    "DeleteCapacityReservation",
+    "DeleteDataCatalog",
+    "DeleteNamedQuery",
+    "DeleteNotebook",
+    "DeletePreparedStatement",
+    "DeleteWorkGroup",
+    "ExportNotebook",
+    "GetCalculationExecution",
+    "GetCalculationExecutionCode",
+    "GetCalculationExecutionStatus",
+    "GetCapacityAssignmentConfiguration",
+    "GetCapacityReservation",
+    "GetDataCatalog",
+    "GetDatabase",
+    "GetNamedQuery",
+    "GetNotebookMetadata",
+    "GetPreparedStatement",
+    "GetQueryExecution",
+    "GetQueryResults",
+    "GetQueryRuntimeStatistics",
+    "GetResourceDashboard",
+    "GetSession",
+    "GetSessionEndpoint",
+    "GetSessionStatus",
+    "GetTableMetadata",
+    "GetWorkGroup",
+    "ImportNotebook",
+    "ListApplicationDPUSizes",
+    "ListCalculationExecutions",
+    "ListCapacityReservations",
+    "ListDataCatalogs",
+    "ListDatabases",
+    "ListEngineVersions",
+    "ListExecutors",
+    "ListNamedQueries",
+    "ListNotebookMetadata",
+    "ListNotebookSessions",
+    "ListPreparedStatements",
+    "ListQueryExecutions",
+    "ListSessions",
+    "ListTableMetadata",
+    "ListTagsForResource",
+    "ListWorkGroups",
+    "PutCapacityAssignmentConfiguration",
+    "StartCalculationExecution",
+    "StartQueryExecution",
+    "StartSession",
+    "StopCalculationExecution",
+    "StopQueryExecution",
+    "TagResource",
+    "TerminateSession",
+    "UntagResource",
+    "UpdateCapacityReservation",
+    "UpdateDataCatalog",
+    "UpdateNamedQuery",
+    "UpdateNotebook",
+    "UpdateNotebookMetadata",
+    "UpdatePreparedStatement",
+    "UpdateWorkGroup",
 };
 
 }  // namespace

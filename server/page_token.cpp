@@ -13,8 +13,8 @@ constexpr std::size_t kMacBytes = 16;
 std::string mac(std::string_view payload) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    HMAC(EVP_sha256(), kKey.data(), static_cast<int>(kKey.size()), reinterpret_cast<const unsigned char*>(payload.data()),
-         payload.size(), digest, &len);
+    HMAC(EVP_sha256(), kKey.data(), static_cast<int>(kKey.size()),
+         reinterpret_cast<const unsigned char*>(payload.data()), payload.size(), digest, &len);
     return std::string(reinterpret_cast<const char*>(digest), kMacBytes);
 }
 
@@ -41,9 +41,7 @@ std::optional<std::string> unbase64(std::string_view s) {
 
 }  // namespace
 
-std::string seal_page_token(std::string_view payload) {
-    return base64(std::string(payload) + mac(payload));
-}
+std::string seal_page_token(std::string_view payload) { return base64(std::string(payload) + mac(payload)); }
 
 std::optional<std::string> open_page_token(std::string_view token) {
     auto raw = unbase64(token);

@@ -109,15 +109,20 @@ Tenant tenant_from_authorization(std::string_view auth, const Tenant& fallback, 
     const auto slash2 = cred.find('/', slash1 + 1);
     if (slash2 == std::string_view::npos) return t;
     const auto slash3 = cred.find('/', slash2 + 1);
-    const std::string_view region = cred.substr(slash2 + 1, slash3 == std::string_view::npos ? std::string_view::npos : slash3 - slash2 - 1);
+    const std::string_view region =
+        cred.substr(slash2 + 1, slash3 == std::string_view::npos ? std::string_view::npos : slash3 - slash2 - 1);
     if (!region.empty()) t.region = std::string(region);
     return t;
 }
 
 AwsError injected_error(const FaultRule& rule) {
-    AwsError e{rule.status.value_or(default_fault_status(*rule.error)), *rule.error,
-               rule.message.value_or("Injected by athena-emu fault rule " + rule.id + "."), {}, {}};
-    for (const auto& kv : rule.members) e.raw_members.emplace_back(std::string(kv.key()), boost::json::serialize(kv.value()));
+    AwsError e{rule.status.value_or(default_fault_status(*rule.error)),
+               *rule.error,
+               rule.message.value_or("Injected by athena-emu fault rule " + rule.id + "."),
+               {},
+               {}};
+    for (const auto& kv : rule.members)
+        e.raw_members.emplace_back(std::string(kv.key()), boost::json::serialize(kv.value()));
     return e;
 }
 
@@ -142,9 +147,14 @@ HttpResponse Router::handle(const HttpRequest& req) {
 
 HttpResponse Router::handle_aws(const HttpRequest& req) {
     const auto started = std::chrono::steady_clock::now();
-    RequestFacts facts{new_request_id(), obs_.wall.now(), service_.now(),
+    RequestFacts facts{new_request_id(),
+                       obs_.wall.now(),
+                       service_.now(),
                        tenant_from_authorization(req.authorization, service_.default_tenant(), auth_.credentials),
-                       {}, {}, {}, {}};
+                       {},
+                       {},
+                       {},
+                       {}};
     std::optional<FaultRule> fault;
     Answer a = answer(req, facts, fault);
     const std::string error_code = a.error ? a.error->code : std::string();
@@ -177,7 +187,8 @@ Answer Router::answer(const HttpRequest& req, RequestFacts& facts, std::optional
 
 std::variant<const Operation*, AwsError> Router::parse_target(std::string_view amz_target, RequestFacts& facts) const {
     if (amz_target.empty())
-        return AwsError::unknown_operation(400, "Missing X-Amz-Target header: send 'X-Amz-Target: AmazonAthena.<Operation>'");
+        return AwsError::unknown_operation(
+            400, "Missing X-Amz-Target header: send 'X-Amz-Target: AmazonAthena.<Operation>'");
     if (amz_target.substr(0, kTargetPrefix.size()) != kTargetPrefix)
         return AwsError::unknown_operation(400, "Unknown target '" + bounded(std::string(amz_target)) +
                                                     "': athena-emu serves 'AmazonAthena.<Operation>'");
@@ -211,7 +222,8 @@ std::variant<boost::json::object, AwsError> Router::parse_body(std::string_view 
     facts.session_id = bounded(string_member(input, "SessionId"));
     facts.calculation_id = bounded(string_member(input, "CalculationExecutionId"));
     facts.workgroup = bounded(string_member(input, "WorkGroup"));
-    if (facts.workgroup.empty() && facts.operation == "CreateWorkGroup") facts.workgroup = bounded(string_member(input, "Name"));
+    if (facts.workgroup.empty() && facts.operation == "CreateWorkGroup")
+        facts.workgroup = bounded(string_member(input, "Name"));
     return input;
 }
 
@@ -256,9 +268,18 @@ Delivered Router::deliver(Answer answer, const std::optional<FaultRule>& fault, 
     HttpResponse& resp = out.response;
     switch (fault->transport) {
         case Transport::None: break;
-        case Transport::Reset: resp.delivery = Delivery::Reset; out.journal_status = 0; break;
-        case Transport::Close: resp.delivery = Delivery::Close; out.journal_status = 0; break;
-        case Transport::Stall: resp.delivery = Delivery::Stall; out.journal_status = 0; break;
+        case Transport::Reset:
+            resp.delivery = Delivery::Reset;
+            out.journal_status = 0;
+            break;
+        case Transport::Close:
+            resp.delivery = Delivery::Close;
+            out.journal_status = 0;
+            break;
+        case Transport::Stall:
+            resp.delivery = Delivery::Stall;
+            out.journal_status = 0;
+            break;
         case Transport::Empty:
             resp.status = 200;
             resp.body.clear();

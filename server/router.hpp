@@ -1,6 +1,7 @@
 #pragma once
 // Request in, response out, no sockets: the AWS JSON 1.1 endpoint (POST /), the admin API
-// (/_emulator/), S3 reads of the calculations' output (s3_api.hpp), and JSON 404s for everything else. Logs one line per AWS request.
+// (/_emulator/), S3 reads of the calculations' output (s3_api.hpp), and JSON 404s for everything else. Logs one line
+// per AWS request.
 //
 // An AWS request goes through named stages, each returning a value:
 //   parse_target -> authenticate -> parse_body -> decide_fault -> dispatch -> deliver -> record
@@ -38,8 +39,8 @@ struct RequestFacts {
     std::string request_id;
     Instant received;        // the real time of receipt
     Instant received_clock;  // the emulator's clock then (the manual clock under --clock manual)
-    Tenant tenant;          // what the Authorization header claims, until authenticate verifies it
-    std::string operation;  // "" when there is no AmazonAthena.* target
+    Tenant tenant;           // what the Authorization header claims, until authenticate verifies it
+    std::string operation;   // "" when there is no AmazonAthena.* target
     std::string session_id, calculation_id, workgroup;
 };
 
@@ -60,7 +61,11 @@ struct Delivered {
 class Router {
 public:
     Router(Service& service, AdminApi& admin, const Logger& log, Observability obs, RouterAuth auth = {})
-        : service_(service), admin_(admin), log_(log), obs_(obs), auth_(auth),
+        : service_(service),
+          admin_(admin),
+          log_(log),
+          obs_(obs),
+          auth_(auth),
           s3_(service, log, obs, S3Auth{auth.sigv4_s3, auth.credentials}) {}
 
     // Never throws: a failure inside an operation becomes a 500 InternalServerException.

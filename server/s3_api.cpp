@@ -106,9 +106,9 @@ HttpResponse error_response(const S3Error& e, const std::string& resource, const
     HttpResponse r;
     r.status = e.status;
     r.content_type = "application/xml";
-    r.body = std::string(kXmlHead) + "<Error>" + element("Code", e.code) + element("Message", e.message) +
-             e.extra_xml + (resource.empty() ? std::string() : element("Resource", resource)) +
-             element("RequestId", request_id) + element("HostId", hex(request_id)) + "</Error>";
+    r.body = std::string(kXmlHead) + "<Error>" + element("Code", e.code) + element("Message", e.message) + e.extra_xml +
+             (resource.empty() ? std::string() : element("Resource", resource)) + element("RequestId", request_id) +
+             element("HostId", hex(request_id)) + "</Error>";
     add_ids(r, request_id);
     return r;
 }
@@ -210,12 +210,13 @@ HttpResponse object_response(const HttpRequest& req, const OutputObject& o, cons
     r.headers.emplace_back("Accept-Ranges", "bytes");
     const auto ranges = req.headers.values("range");
     std::size_t first = 0, last = 0;
-    const RangeKind kind =
-        ranges.empty() || req.method == "HEAD" ? RangeKind::Whole : parse_range(ranges.front(), o.body.size(), first, last);
+    const RangeKind kind = ranges.empty() || req.method == "HEAD"
+                               ? RangeKind::Whole
+                               : parse_range(ranges.front(), o.body.size(), first, last);
     if (kind == RangeKind::Unsatisfiable) {
-        error = S3Error{416, "InvalidRange", "The requested range is not satisfiable",
-                        element("RangeRequested", ranges.front()) +
-                            element("ActualObjectSize", std::to_string(o.body.size()))};
+        error = S3Error{
+            416, "InvalidRange", "The requested range is not satisfiable",
+            element("RangeRequested", ranges.front()) + element("ActualObjectSize", std::to_string(o.body.size()))};
         return r;
     }
     if (kind == RangeKind::Part) {
@@ -277,7 +278,8 @@ std::optional<S3Error> list_objects_v2(const S3Target& t, const std::vector<Outp
         }
         contents += "<Contents>" + element("Key", url_encoded(o.key, url)) +
                     element("LastModified", format_rfc3339_ms(o.last_modified)) + element("ETag", etag(o.body)) +
-                    element("Size", std::to_string(o.body.size())) + element("StorageClass", "STANDARD") + "</Contents>";
+                    element("Size", std::to_string(o.body.size())) + element("StorageClass", "STANDARD") +
+                    "</Contents>";
     }
     xml = std::string(kXmlHead) + "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">" +
           element("Name", t.bucket) + element("Prefix", url_encoded(prefix, url)) +
@@ -309,8 +311,10 @@ S3Error s3_auth_error(const AwsError& e) {
 }  // namespace
 
 std::string_view virtual_host_bucket(std::string_view host) {
-    host = host.substr(0, host.rfind(':') == std::string_view::npos || host.front() == '[' ? host.size() : host.rfind(':'));
-    if (host.empty() || host.front() == '[' || host.find_first_not_of("0123456789.") == std::string_view::npos) return {};
+    host = host.substr(
+        0, host.rfind(':') == std::string_view::npos || host.front() == '[' ? host.size() : host.rfind(':'));
+    if (host.empty() || host.front() == '[' || host.find_first_not_of("0123456789.") == std::string_view::npos)
+        return {};
     constexpr std::string_view kLocal = ".localhost";
     if (host.size() > kLocal.size() && host.substr(host.size() - kLocal.size()) == kLocal)
         return host.substr(0, host.size() - kLocal.size());
@@ -321,9 +325,9 @@ std::string_view virtual_host_bucket(std::string_view host) {
 
 bool is_s3_operation(std::string_view name) {
     static constexpr std::string_view kNames[] = {
-        "s3:GetObject",   "s3:HeadObject",    "s3:ListObjectsV2", "s3:ListObjects",   "s3:ListBuckets",
-        "s3:HeadBucket",  "s3:PutObject",     "s3:CreateBucket",  "s3:DeleteObject",  "s3:DeleteBucket",
-        "s3:PostObject",  "s3:DeleteObjects", "s3:(unknown)"};
+        "s3:GetObject",  "s3:HeadObject",    "s3:ListObjectsV2", "s3:ListObjects",  "s3:ListBuckets",
+        "s3:HeadBucket", "s3:PutObject",     "s3:CreateBucket",  "s3:DeleteObject", "s3:DeleteBucket",
+        "s3:PostObject", "s3:DeleteObjects", "s3:(unknown)"};
     return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
 }
 
@@ -348,7 +352,10 @@ unsigned apply_transport(const FaultRule& fault, HttpResponse& resp) {
         case Transport::Reset: resp.delivery = Delivery::Reset; return 0;
         case Transport::Close: resp.delivery = Delivery::Close; return 0;
         case Transport::Stall: resp.delivery = Delivery::Stall; return 0;
-        case Transport::Empty: resp.status = 200; resp.body.clear(); return 200;
+        case Transport::Empty:
+            resp.status = 200;
+            resp.body.clear();
+            return 200;
         case Transport::MalformedJson:
             resp.status = 200;
             resp.body = resp.body.substr(0, std::max<std::size_t>(1, resp.body.size() / 2));
@@ -390,7 +397,8 @@ HttpResponse S3Api::serve(const HttpRequest& req, Exchange& x) {
         return {};
     }
     if (!contents->exists) {
-        x.error = S3Error{404, "NoSuchBucket", "The specified bucket does not exist", element("BucketName", x.target.bucket)};
+        x.error =
+            S3Error{404, "NoSuchBucket", "The specified bucket does not exist", element("BucketName", x.target.bucket)};
         return {};
     }
     HttpResponse r;
@@ -446,8 +454,10 @@ HttpResponse S3Api::handle(const HttpRequest& req) {
                      {{"request_id", x.request_id}, {"fault_id", x.fault->id}, {"operation", x.target.operation}});
             resp.delay = std::chrono::milliseconds(x.fault->latency_ms);
             if (x.fault->error)
-                x.error = S3Error{x.fault->status.value_or(default_fault_status(*x.fault->error)), *x.fault->error,
-                                  x.fault->message.value_or("Injected by athena-emu fault rule " + x.fault->id + "."), {}};
+                x.error = S3Error{x.fault->status.value_or(default_fault_status(*x.fault->error)),
+                                  *x.fault->error,
+                                  x.fault->message.value_or("Injected by athena-emu fault rule " + x.fault->id + "."),
+                                  {}};
         }
     }
     const bool lost = x.fault && !x.fault->error && x.fault->transport != Transport::None &&
@@ -458,7 +468,8 @@ HttpResponse S3Api::handle(const HttpRequest& req) {
             resp = serve(req, x);
             resp.delay = delay;
         } catch (const std::exception& e) {
-            x.error = S3Error{500, "InternalError", std::string("athena-emu failed to process the request: ") + e.what(), {}};
+            x.error =
+                S3Error{500, "InternalError", std::string("athena-emu failed to process the request: ") + e.what(), {}};
         }
     }
     if (x.error) {

@@ -1,9 +1,9 @@
 #include "server/sigv4.hpp"
 
-#include <boost/regex.hpp>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <boost/regex.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -146,7 +146,8 @@ std::optional<AwsError> parse_authorization(std::string_view header, bool has_da
         if (eq == std::string_view::npos)
             return AwsError::incomplete_signature("'" + std::string(words[k]) +
                                                   "' not a valid key=value pair (missing equal-sign) in "
-                                                  "Authorization header: '" + std::string(header) + "'.");
+                                                  "Authorization header: '" +
+                                                  std::string(header) + "'.");
         const std::string_view key = words[k].substr(0, eq), value = words[k].substr(eq + 1);
         std::string_view* slot = key == "Credential"      ? &out.credential
                                  : key == "SignedHeaders" ? &out.signed_headers
@@ -272,8 +273,8 @@ std::string string_to_sign(std::string_view amz_date, std::string_view scope, st
     return out;
 }
 
-std::string signature(std::string_view secret, std::string_view date, std::string_view region,
-                      std::string_view service, std::string_view string_to_sign) {
+std::string signature(std::string_view secret, std::string_view date, std::string_view region, std::string_view service,
+                      std::string_view string_to_sign) {
     std::string key = hmac_sha256("AWS4" + std::string(secret), date);
     key = hmac_sha256(key, region);
     key = hmac_sha256(key, service);
@@ -327,19 +328,18 @@ std::optional<Instant> parse_basic(std::string_view s) {
 namespace {
 
 // Signature expired / not yet current: the signing time against `now` and --max-skew.
-std::optional<AwsError> check_skew(std::string_view amz_date, Instant signed_at, Instant now, const Sigv4Options& options) {
+std::optional<AwsError> check_skew(std::string_view amz_date, Instant signed_at, Instant now,
+                                   const Sigv4Options& options) {
     const Instant real_now = std::chrono::floor<std::chrono::seconds>(now);
     if (signed_at < real_now - options.max_skew)
         return (AwsError::invalid_signature("Signature expired: " + std::string(amz_date) + " is now earlier than " +
-                                                sigv4::format_basic(real_now - options.max_skew) + " (" +
-                                                sigv4::format_basic(real_now) + " - " + skew_text(options.max_skew) +
-                                                ")"));
+                                            sigv4::format_basic(real_now - options.max_skew) + " (" +
+                                            sigv4::format_basic(real_now) + " - " + skew_text(options.max_skew) + ")"));
     if (signed_at > real_now + options.max_skew)
         return (AwsError::invalid_signature("Signature not yet current: " + std::string(amz_date) +
-                                                " is still later than " +
-                                                sigv4::format_basic(real_now + options.max_skew) + " (" +
-                                                sigv4::format_basic(real_now) + " + " + skew_text(options.max_skew) +
-                                                ")"));
+                                            " is still later than " + sigv4::format_basic(real_now + options.max_skew) +
+                                            " (" + sigv4::format_basic(real_now) + " + " + skew_text(options.max_skew) +
+                                            ")"));
 
     return std::nullopt;
 }
@@ -384,14 +384,16 @@ Sigv4Outcome Sigv4Verifier::verify(const Sigv4Request& req, Instant now) const {
     const auto signed_at = sigv4::parse_basic(amz_date);
     if (!signed_at)
         return fail(AwsError::incomplete_signature("Date must be in ISO-8601 'basic format'. Got '" +
-                                                   std::string(amz_date) + "'. See http://en.wikipedia.org/wiki/ISO_8601"));
+                                                   std::string(amz_date) +
+                                                   "'. See http://en.wikipedia.org/wiki/ISO_8601"));
     if (auto e = check_skew(amz_date, *signed_at, now, options_)) return fail(std::move(*e));
 
     const std::string signed_names = lower(auth.signed_headers);
     const auto names = split(signed_names, ';');
     auto is_signed = [&](std::string_view n) { return std::find(names.begin(), names.end(), n) != names.end(); };
     if (!is_signed("host"))
-        return fail(AwsError::invalid_signature("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."));
+        return fail(
+            AwsError::invalid_signature("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."));
 
     if (auth.algorithm != kAlgorithm)
         return fail(AwsError::incomplete_signature("Unsupported AWS 'algorithm': '" + std::string(auth.algorithm) +
@@ -407,8 +409,7 @@ Sigv4Outcome Sigv4Verifier::verify(const Sigv4Request& req, Instant now) const {
             std::string(auth.credential) + "'"));
     const std::string_view key_id = parts[0], scope_date = parts[1], region = parts[2], service = parts[3],
                            terminator = parts[4];
-    const std::string scope_errors =
-        athena::scope_errors(scope_date, region, service, terminator, amz_date, options_);
+    const std::string scope_errors = athena::scope_errors(scope_date, region, service, terminator, amz_date, options_);
     if (!scope_errors.empty()) return fail(AwsError::invalid_signature(std::move(scope_errors)));
 
     const Credential* cred = credentials_.find(key_id);
@@ -416,12 +417,16 @@ Sigv4Outcome Sigv4Verifier::verify(const Sigv4Request& req, Instant now) const {
 
     const std::string scope = std::string(scope_date) + "/" + std::string(region) + "/" + std::string(service) + "/" +
                               std::string(kTerminator);
-    const std::string_view payload_hash = options_.s3 ? trim(first_value(req.headers, "x-amz-content-sha256")) : std::string_view{};
+    const std::string_view payload_hash =
+        options_.s3 ? trim(first_value(req.headers, "x-amz-content-sha256")) : std::string_view{};
     if (!payload_hash.empty() && payload_hash != "UNSIGNED-PAYLOAD" && payload_hash != sigv4::sha256_hex(req.body))
-        return fail(AwsError{400, "XAmzContentSHA256Mismatch",
-                             "The provided 'x-amz-content-sha256' header does not match what was computed.", {}, {}});
-    std::string canonical = sigv4::canonical_request(req.method, req.target, req.headers, auth.signed_headers,
-                                                     req.body, options_.s3, payload_hash);
+        return fail(AwsError{400,
+                             "XAmzContentSHA256Mismatch",
+                             "The provided 'x-amz-content-sha256' header does not match what was computed.",
+                             {},
+                             {}});
+    std::string canonical = sigv4::canonical_request(req.method, req.target, req.headers, auth.signed_headers, req.body,
+                                                     options_.s3, payload_hash);
     std::string to_sign = sigv4::string_to_sign(amz_date, scope, canonical);
     const std::string expected = sigv4::signature(cred->secret_access_key, scope_date, region, service, to_sign);
     if (!equal_constant_time(expected, auth.signature)) {

@@ -90,8 +90,8 @@ std::string string_to_sign(std::string_view amz_date, std::string_view scope, st
 
 // Hex HMAC-SHA256 of `string_to_sign` under the key derived from the secret, date, region and
 // service (the HMAC chain ending in "aws4_request").
-std::string signature(std::string_view secret, std::string_view date, std::string_view region,
-                      std::string_view service, std::string_view string_to_sign);
+std::string signature(std::string_view secret, std::string_view date, std::string_view region, std::string_view service,
+                      std::string_view string_to_sign);
 
 // Lower-case hex SHA-256.
 std::string sha256_hex(std::string_view data);

@@ -49,13 +49,17 @@ const Shape kLogGroupName = str(1, 512, R"(^[a-zA-Z0-9._/-]+$)");
 const Shape kLogStreamNamePrefix = str(1, 512, R"(^[^:*]*$)");
 const Shape kLogTypeValuesList = list(&kString);
 const Shape kLogTypesMap = map(&kString, &kLogTypeValuesList);
-const Shape kKmsKey = str(1, 2048,
+const Shape kKmsKey = str(
+    1, 2048,
     R"(^arn:aws[a-z\-]*:kms:([a-z0-9\-]+):\d{12}:key/?[a-zA-Z_0-9+=,.@\-_/]+$|^arn:aws[a-z\-]*:kms:([a-z0-9\-]+):\d{12}:alias/?[a-zA-Z_0-9+=,.@\-_/]+$|^alias/[a-zA-Z0-9/_-]+$|[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})");
 const Shape kS3OutputLocation = str({}, 1024, R"(^s3://[a-z0-9][a-z0-9\-]*[a-z0-9](/.*)?$)");
-const Shape kCloudWatchLogging = structure({{"Enabled", &kBoolean, true}, {"LogGroup", &kLogGroupName},
-                                            {"LogStreamNamePrefix", &kLogStreamNamePrefix}, {"LogTypes", &kLogTypesMap}});
+const Shape kCloudWatchLogging = structure({{"Enabled", &kBoolean, true},
+                                            {"LogGroup", &kLogGroupName},
+                                            {"LogStreamNamePrefix", &kLogStreamNamePrefix},
+                                            {"LogTypes", &kLogTypesMap}});
 const Shape kManagedLogging = structure({{"Enabled", &kBoolean, true}, {"KmsKey", &kKmsKey}});
-const Shape kS3Logging = structure({{"Enabled", &kBoolean, true}, {"KmsKey", &kKmsKey}, {"LogLocation", &kS3OutputLocation}});
+const Shape kS3Logging =
+    structure({{"Enabled", &kBoolean, true}, {"KmsKey", &kKmsKey}, {"LogLocation", &kS3OutputLocation}});
 const Shape kMaxSessions = integer(1, 100);
 const Shape kSessionManagerToken = str({}, 2048);
 const Shape kSessionIdleTimeout = integer(1, 480);
@@ -65,30 +69,43 @@ const Shape kTagValue = str(0, 256);
 const Shape kTag = structure({{"Key", &kTagKey}, {"Value", &kTagValue}});
 const Shape kTagList = list(&kTag);
 const Shape kTagKeyList = list(&kTagKey);
-const Shape kSessionState = enumeration({"CREATING", "CREATED", "IDLE", "BUSY", "TERMINATING", "TERMINATED", "DEGRADED", "FAILED"});
+const Shape kSessionState =
+    enumeration({"CREATING", "CREATED", "IDLE", "BUSY", "TERMINATING", "TERMINATED", "DEGRADED", "FAILED"});
 const Shape kEncryptionOption = enumeration({"SSE_S3", "SSE_KMS", "CSE_KMS"});
-const Shape kEncryptionConfiguration = structure({{"EncryptionOption", &kEncryptionOption, true}, {"KmsKey", &kString}});
+const Shape kEncryptionConfiguration =
+    structure({{"EncryptionOption", &kEncryptionOption, true}, {"KmsKey", &kString}});
 const Shape kAwsAccountId = str(12, 12, "^[0-9]+$");
 const Shape kS3AclOption = enumeration({"BUCKET_OWNER_FULL_CONTROL"});
 const Shape kAclConfiguration = structure({{"S3AclOption", &kS3AclOption, true}});
-const Shape kResultConfiguration = structure({{"OutputLocation", &kString}, {"EncryptionConfiguration", &kEncryptionConfiguration},
-                                              {"ExpectedBucketOwner", &kAwsAccountId}, {"AclConfiguration", &kAclConfiguration}});
+const Shape kResultConfiguration = structure({{"OutputLocation", &kString},
+                                              {"EncryptionConfiguration", &kEncryptionConfiguration},
+                                              {"ExpectedBucketOwner", &kAwsAccountId},
+                                              {"AclConfiguration", &kAclConfiguration}});
 const Shape kKmsKeyHolder = structure({{"KmsKey", &kKmsKey, true}});
-const Shape kManagedQueryResults = structure({{"Enabled", &kBoolean, true}, {"EncryptionConfiguration", &kKmsKeyHolder}});
+const Shape kManagedQueryResults =
+    structure({{"Enabled", &kBoolean, true}, {"EncryptionConfiguration", &kKmsKeyHolder}});
 const Shape kBytesScannedCutoff = integer(10000000, kNoLimit, T::Long);
-const Shape kEngineVersionShape = structure({{"SelectedEngineVersion", &kNameString}, {"EffectiveEngineVersion", &kNameString}});
+const Shape kEngineVersionShape =
+    structure({{"SelectedEngineVersion", &kNameString}, {"EffectiveEngineVersion", &kNameString}});
 const Shape kIdentityCenterArn =
     str(0, 255, R"(^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$)");
-const Shape kIdentityCenter = structure({{"EnableIdentityCenter", &kBoolean}, {"IdentityCenterInstanceArn", &kIdentityCenterArn}});
+const Shape kIdentityCenter =
+    structure({{"EnableIdentityCenter", &kBoolean}, {"IdentityCenterInstanceArn", &kIdentityCenterArn}});
 const Shape kAuthenticationType = enumeration({"DIRECTORY_IDENTITY"});
-const Shape kS3AccessGrants = structure({{"EnableS3AccessGrants", &kBoolean, true}, {"CreateUserLevelPrefix", &kBoolean},
+const Shape kS3AccessGrants = structure({{"EnableS3AccessGrants", &kBoolean, true},
+                                         {"CreateUserLevelPrefix", &kBoolean},
                                          {"AuthenticationType", &kAuthenticationType, true}});
-const Shape kResultConfigurationUpdates = structure(
-    {{"OutputLocation", &kString}, {"RemoveOutputLocation", &kBoolean}, {"EncryptionConfiguration", &kEncryptionConfiguration},
-     {"RemoveEncryptionConfiguration", &kBoolean}, {"ExpectedBucketOwner", &kAwsAccountId}, {"RemoveExpectedBucketOwner", &kBoolean},
-     {"AclConfiguration", &kAclConfiguration}, {"RemoveAclConfiguration", &kBoolean}});
-const Shape kManagedQueryResultsUpdates = structure(
-    {{"Enabled", &kBoolean}, {"EncryptionConfiguration", &kKmsKeyHolder}, {"RemoveEncryptionConfiguration", &kBoolean}});
+const Shape kResultConfigurationUpdates = structure({{"OutputLocation", &kString},
+                                                     {"RemoveOutputLocation", &kBoolean},
+                                                     {"EncryptionConfiguration", &kEncryptionConfiguration},
+                                                     {"RemoveEncryptionConfiguration", &kBoolean},
+                                                     {"ExpectedBucketOwner", &kAwsAccountId},
+                                                     {"RemoveExpectedBucketOwner", &kBoolean},
+                                                     {"AclConfiguration", &kAclConfiguration},
+                                                     {"RemoveAclConfiguration", &kBoolean}});
+const Shape kManagedQueryResultsUpdates = structure({{"Enabled", &kBoolean},
+                                                     {"EncryptionConfiguration", &kKmsKeyHolder},
+                                                     {"RemoveEncryptionConfiguration", &kBoolean}});
 const Shape kWorkGroupDescription = str(0, 1024);
 const Shape kWorkGroupState = enumeration({"ENABLED", "DISABLED"});
 const Shape kToken = str(1, 1024);
@@ -98,69 +115,103 @@ const Shape kMaxTags = integer(75, {});
 const Shape kCodeBlock = str({}, 68000);
 const Shape kCalculationConfiguration = structure({{"CodeBlock", &kCodeBlock}});
 const Shape kCalculationExecutionId = str(1, 36);
-const Shape kCalculationState = enumeration({"CREATING", "CREATED", "QUEUED", "RUNNING", "CANCELING", "CANCELED", "COMPLETED", "FAILED"});
+const Shape kCalculationState =
+    enumeration({"CREATING", "CREATED", "QUEUED", "RUNNING", "CANCELING", "CANCELED", "COMPLETED", "FAILED"});
 const Shape kMaxCalculations = integer(1, 100);
 const Shape kExecutorState = enumeration({"CREATING", "CREATED", "REGISTERED", "TERMINATING", "TERMINATED", "FAILED"});
 const Shape kMaxExecutors = integer(1, 100);
 }  // namespace
 
 const Shape kSessionId = str(1, 256);
-const Shape kEngineConfiguration = structure(
-    {{"CoordinatorDpuSize", &kCoordinatorDpuSize}, {"MaxConcurrentDpus", &kMaxConcurrentDpus},
-     {"DefaultExecutorDpuSize", &kDefaultExecutorDpuSize}, {"AdditionalConfigs", &kParametersMap},
-     {"SparkProperties", &kParametersMap}, {"Classifications", &kClassificationList}});
+const Shape kEngineConfiguration = structure({{"CoordinatorDpuSize", &kCoordinatorDpuSize},
+                                              {"MaxConcurrentDpus", &kMaxConcurrentDpus},
+                                              {"DefaultExecutorDpuSize", &kDefaultExecutorDpuSize},
+                                              {"AdditionalConfigs", &kParametersMap},
+                                              {"SparkProperties", &kParametersMap},
+                                              {"Classifications", &kClassificationList}});
 const Shape kMonitoringConfiguration = structure({{"CloudWatchLoggingConfiguration", &kCloudWatchLogging},
                                                   {"ManagedLoggingConfiguration", &kManagedLogging},
                                                   {"S3LoggingConfiguration", &kS3Logging}});
-const Shape kWorkGroupConfiguration = structure(
-    {{"ResultConfiguration", &kResultConfiguration}, {"ManagedQueryResultsConfiguration", &kManagedQueryResults},
-     {"EnforceWorkGroupConfiguration", &kBoolean}, {"PublishCloudWatchMetricsEnabled", &kBoolean},
-     {"BytesScannedCutoffPerQuery", &kBytesScannedCutoff}, {"RequesterPaysEnabled", &kBoolean},
-     {"EngineVersion", &kEngineVersionShape}, {"AdditionalConfiguration", &kNameString}, {"ExecutionRole", &kRoleArn},
-     {"MonitoringConfiguration", &kMonitoringConfiguration}, {"EngineConfiguration", &kEngineConfiguration},
-     {"CustomerContentEncryptionConfiguration", &kKmsKeyHolder}, {"EnableMinimumEncryptionConfiguration", &kBoolean},
-     {"IdentityCenterConfiguration", &kIdentityCenter}, {"QueryResultsS3AccessGrantsConfiguration", &kS3AccessGrants}});
-const Shape kWorkGroupConfigurationUpdates = structure(
-    {{"EnforceWorkGroupConfiguration", &kBoolean}, {"ResultConfigurationUpdates", &kResultConfigurationUpdates},
-     {"ManagedQueryResultsConfigurationUpdates", &kManagedQueryResultsUpdates},
-     {"PublishCloudWatchMetricsEnabled", &kBoolean}, {"BytesScannedCutoffPerQuery", &kBytesScannedCutoff},
-     {"RemoveBytesScannedCutoffPerQuery", &kBoolean}, {"RequesterPaysEnabled", &kBoolean},
-     {"EngineVersion", &kEngineVersionShape}, {"RemoveCustomerContentEncryptionConfiguration", &kBoolean},
-     {"AdditionalConfiguration", &kNameString}, {"ExecutionRole", &kRoleArn},
-     {"CustomerContentEncryptionConfiguration", &kKmsKeyHolder}, {"EnableMinimumEncryptionConfiguration", &kBoolean},
-     {"QueryResultsS3AccessGrantsConfiguration", &kS3AccessGrants}, {"MonitoringConfiguration", &kMonitoringConfiguration},
-     {"EngineConfiguration", &kEngineConfiguration}});
+const Shape kWorkGroupConfiguration = structure({{"ResultConfiguration", &kResultConfiguration},
+                                                 {"ManagedQueryResultsConfiguration", &kManagedQueryResults},
+                                                 {"EnforceWorkGroupConfiguration", &kBoolean},
+                                                 {"PublishCloudWatchMetricsEnabled", &kBoolean},
+                                                 {"BytesScannedCutoffPerQuery", &kBytesScannedCutoff},
+                                                 {"RequesterPaysEnabled", &kBoolean},
+                                                 {"EngineVersion", &kEngineVersionShape},
+                                                 {"AdditionalConfiguration", &kNameString},
+                                                 {"ExecutionRole", &kRoleArn},
+                                                 {"MonitoringConfiguration", &kMonitoringConfiguration},
+                                                 {"EngineConfiguration", &kEngineConfiguration},
+                                                 {"CustomerContentEncryptionConfiguration", &kKmsKeyHolder},
+                                                 {"EnableMinimumEncryptionConfiguration", &kBoolean},
+                                                 {"IdentityCenterConfiguration", &kIdentityCenter},
+                                                 {"QueryResultsS3AccessGrantsConfiguration", &kS3AccessGrants}});
+const Shape kWorkGroupConfigurationUpdates =
+    structure({{"EnforceWorkGroupConfiguration", &kBoolean},
+               {"ResultConfigurationUpdates", &kResultConfigurationUpdates},
+               {"ManagedQueryResultsConfigurationUpdates", &kManagedQueryResultsUpdates},
+               {"PublishCloudWatchMetricsEnabled", &kBoolean},
+               {"BytesScannedCutoffPerQuery", &kBytesScannedCutoff},
+               {"RemoveBytesScannedCutoffPerQuery", &kBoolean},
+               {"RequesterPaysEnabled", &kBoolean},
+               {"EngineVersion", &kEngineVersionShape},
+               {"RemoveCustomerContentEncryptionConfiguration", &kBoolean},
+               {"AdditionalConfiguration", &kNameString},
+               {"ExecutionRole", &kRoleArn},
+               {"CustomerContentEncryptionConfiguration", &kKmsKeyHolder},
+               {"EnableMinimumEncryptionConfiguration", &kBoolean},
+               {"QueryResultsS3AccessGrantsConfiguration", &kS3AccessGrants},
+               {"MonitoringConfiguration", &kMonitoringConfiguration},
+               {"EngineConfiguration", &kEngineConfiguration}});
 
 const Shape kGetSessionStatusInput = structure({{"SessionId", &kSessionId, true}});
 const Shape kSessionIdInput = structure({{"SessionId", &kSessionId, true}});
-const Shape kStartSessionInput = structure(
-    {{"Description", &kDescription}, {"WorkGroup", &kWorkGroupName, true}, {"EngineConfiguration", &kEngineConfiguration, true},
-     {"ExecutionRole", &kRoleArn}, {"MonitoringConfiguration", &kMonitoringConfiguration}, {"NotebookVersion", &kNameString},
-     {"SessionIdleTimeoutInMinutes", &kSessionIdleTimeout}, {"ClientRequestToken", &kIdempotencyToken}, {"Tags", &kTagList},
-     {"CopyWorkGroupTags", &kBoolean}});
-const Shape kListSessionsInput = structure({{"WorkGroup", &kWorkGroupName, true}, {"StateFilter", &kSessionState},
-                                            {"MaxResults", &kMaxSessions}, {"NextToken", &kSessionManagerToken}});
-const Shape kCreateWorkGroupInput = structure({{"Name", &kWorkGroupName, true}, {"Configuration", &kWorkGroupConfiguration},
-                                               {"Description", &kWorkGroupDescription}, {"Tags", &kTagList}});
+const Shape kStartSessionInput = structure({{"Description", &kDescription},
+                                            {"WorkGroup", &kWorkGroupName, true},
+                                            {"EngineConfiguration", &kEngineConfiguration, true},
+                                            {"ExecutionRole", &kRoleArn},
+                                            {"MonitoringConfiguration", &kMonitoringConfiguration},
+                                            {"NotebookVersion", &kNameString},
+                                            {"SessionIdleTimeoutInMinutes", &kSessionIdleTimeout},
+                                            {"ClientRequestToken", &kIdempotencyToken},
+                                            {"Tags", &kTagList},
+                                            {"CopyWorkGroupTags", &kBoolean}});
+const Shape kListSessionsInput = structure({{"WorkGroup", &kWorkGroupName, true},
+                                            {"StateFilter", &kSessionState},
+                                            {"MaxResults", &kMaxSessions},
+                                            {"NextToken", &kSessionManagerToken}});
+const Shape kCreateWorkGroupInput = structure({{"Name", &kWorkGroupName, true},
+                                               {"Configuration", &kWorkGroupConfiguration},
+                                               {"Description", &kWorkGroupDescription},
+                                               {"Tags", &kTagList}});
 const Shape kWorkGroupInput = structure({{"WorkGroup", &kWorkGroupName, true}});
 const Shape kListWorkGroupsInput = structure({{"NextToken", &kToken}, {"MaxResults", &kMaxWorkGroups}});
-const Shape kUpdateWorkGroupInput = structure({{"WorkGroup", &kWorkGroupName, true}, {"Description", &kWorkGroupDescription},
+const Shape kUpdateWorkGroupInput = structure({{"WorkGroup", &kWorkGroupName, true},
+                                               {"Description", &kWorkGroupDescription},
                                                {"ConfigurationUpdates", &kWorkGroupConfigurationUpdates},
                                                {"State", &kWorkGroupState}});
-const Shape kDeleteWorkGroupInput = structure({{"WorkGroup", &kWorkGroupName, true}, {"RecursiveDeleteOption", &kBoolean}});
+const Shape kDeleteWorkGroupInput =
+    structure({{"WorkGroup", &kWorkGroupName, true}, {"RecursiveDeleteOption", &kBoolean}});
 const Shape kTagResourceInput = structure({{"ResourceARN", &kResourceArn, true}, {"Tags", &kTagList, true}});
 const Shape kUntagResourceInput = structure({{"ResourceARN", &kResourceArn, true}, {"TagKeys", &kTagKeyList, true}});
-const Shape kListTagsForResourceInput = structure({{"ResourceARN", &kResourceArn, true}, {"NextToken", &kToken},
-                                                   {"MaxResults", &kMaxTags}});
+const Shape kListTagsForResourceInput =
+    structure({{"ResourceARN", &kResourceArn, true}, {"NextToken", &kToken}, {"MaxResults", &kMaxTags}});
 
-const Shape kStartCalculationInput = structure(
-    {{"SessionId", &kSessionId, true}, {"Description", &kDescription}, {"CalculationConfiguration", &kCalculationConfiguration},
-     {"CodeBlock", &kCodeBlock}, {"ClientRequestToken", &kIdempotencyToken}});
+const Shape kStartCalculationInput = structure({{"SessionId", &kSessionId, true},
+                                                {"Description", &kDescription},
+                                                {"CalculationConfiguration", &kCalculationConfiguration},
+                                                {"CodeBlock", &kCodeBlock},
+                                                {"ClientRequestToken", &kIdempotencyToken}});
 const Shape kCalculationIdInput = structure({{"CalculationExecutionId", &kCalculationExecutionId, true}});
-const Shape kListCalculationsInput = structure({{"SessionId", &kSessionId, true}, {"StateFilter", &kCalculationState},
-                                                {"MaxResults", &kMaxCalculations}, {"NextToken", &kSessionManagerToken}});
-const Shape kListExecutorsInput = structure({{"SessionId", &kSessionId, true}, {"ExecutorStateFilter", &kExecutorState},
-                                             {"MaxResults", &kMaxExecutors}, {"NextToken", &kSessionManagerToken}});
+const Shape kListCalculationsInput = structure({{"SessionId", &kSessionId, true},
+                                                {"StateFilter", &kCalculationState},
+                                                {"MaxResults", &kMaxCalculations},
+                                                {"NextToken", &kSessionManagerToken}});
+const Shape kListExecutorsInput = structure({{"SessionId", &kSessionId, true},
+                                             {"ExecutorStateFilter", &kExecutorState},
+                                             {"MaxResults", &kMaxExecutors},
+                                             {"NextToken", &kSessionManagerToken}});
 
 }  // namespace shapes
 
@@ -201,8 +252,10 @@ std::wstring to_wide_pattern(std::string_view java) {
             range_open = true;
             continue;
         }
-        if (!in_class && c == '[') in_class = true;
-        else if (in_class && c == ']') in_class = false;
+        if (!in_class && c == '[')
+            in_class = true;
+        else if (in_class && c == ']')
+            in_class = false;
         if (auto cp = hex_at(i)) {
             i += 5;
             if (*cp >= 0xD800 && *cp <= 0xDBFF)
@@ -301,8 +354,9 @@ std::optional<std::string> type_mismatch(const Shape& shape, const boost::json::
 // values past int64 saturate, so they fail the range check.
 std::int64_t integer_value(const boost::json::value& v) {
     if (v.is_int64()) return v.get_int64();
-    if (v.is_uint64()) return v.get_uint64() > static_cast<std::uint64_t>(INT64_MAX) ? INT64_MAX
-                                                                                     : static_cast<std::int64_t>(v.get_uint64());
+    if (v.is_uint64())
+        return v.get_uint64() > static_cast<std::uint64_t>(INT64_MAX) ? INT64_MAX
+                                                                      : static_cast<std::int64_t>(v.get_uint64());
     const double d = v.get_double();
     if (d >= 9.2e18) return INT64_MAX;
     if (d <= -9.2e18) return INT64_MIN;
@@ -380,8 +434,9 @@ public:
             if (absent && !m.required) continue;
             const std::string mp = path.empty() ? lower_camel(m.name) : path + "." + lower_camel(m.name);
             if (absent) {
-                if (listing()) result.violations.push_back("Value null at '" + mp +
-                                                           "' failed to satisfy constraint: Member must not be null");
+                if (listing())
+                    result.violations.push_back("Value null at '" + mp +
+                                                "' failed to satisfy constraint: Member must not be null");
                 continue;
             }
             check(*m.shape, it->value(), mp);
@@ -401,8 +456,10 @@ private:
                 continue;
             }
             if (a[i].is_null()) continue;
-            if (auto err = type_mismatch(e, a[i])) result.serialization_error = std::move(*err);
-            else element_broken = element_broken || !broken_constraints(e, a[i]).empty();
+            if (auto err = type_mismatch(e, a[i]))
+                result.serialization_error = std::move(*err);
+            else
+                element_broken = element_broken || !broken_constraints(e, a[i]).empty();
         }
         if (element_broken && !result.serialization_error)
             violation(path, "Member must satisfy constraint: " + all_constraints(e));
@@ -411,18 +468,22 @@ private:
     void map(const Shape& shape, const boost::json::object& o, const std::string& path) {
         length_checks(shape, static_cast<std::int64_t>(o.size()), path);
         const Shape& value = *shape.element;
-        const bool scalar = value.type != ShapeType::Structure && value.type != ShapeType::List && value.type != ShapeType::Map;
+        const bool scalar =
+            value.type != ShapeType::Structure && value.type != ShapeType::List && value.type != ShapeType::Map;
         bool key_broken = false, value_broken = false;
         for (const auto& kv : o) {
             if (result.serialization_error) return;
-            if (shape.key) key_broken = key_broken || !broken_constraints(*shape.key, boost::json::value(kv.key())).empty();
+            if (shape.key)
+                key_broken = key_broken || !broken_constraints(*shape.key, boost::json::value(kv.key())).empty();
             if (!scalar) {
                 check(value, kv.value(), path + "." + std::string(kv.key()));
                 continue;
             }
             if (kv.value().is_null()) continue;
-            if (auto err = type_mismatch(value, kv.value())) result.serialization_error = std::move(*err);
-            else value_broken = value_broken || !broken_constraints(value, kv.value()).empty();
+            if (auto err = type_mismatch(value, kv.value()))
+                result.serialization_error = std::move(*err);
+            else
+                value_broken = value_broken || !broken_constraints(value, kv.value()).empty();
         }
         if (result.serialization_error) return;
         if (key_broken) violation(path, "Map keys must satisfy constraint: " + all_constraints(*shape.key));
@@ -451,7 +512,8 @@ private:
 
 std::string ValidationResult::message() const {
     const std::size_t total = violations.size() + unlisted;
-    std::string m = std::to_string(total) + (total == 1 ? " validation error detected: " : " validation errors detected: ");
+    std::string m =
+        std::to_string(total) + (total == 1 ? " validation error detected: " : " validation errors detected: ");
     for (std::size_t i = 0; i < violations.size(); ++i) {
         if (i) m += "; ";
         m += violations[i];

@@ -27,11 +27,11 @@ struct Shape {
     ShapeType type;
     std::optional<std::int64_t> min;  // length for strings, lists, maps; value for numbers
     std::optional<std::int64_t> max;
-    const char* pattern{nullptr};     // whole-value regular expression (Boost.Regex)
+    const char* pattern{nullptr};  // whole-value regular expression (Boost.Regex)
     std::vector<std::string_view> enum_values;
-    std::vector<Member> members;      // structure
-    const Shape* element{nullptr};    // list element / map value
-    const Shape* key{nullptr};        // map key
+    std::vector<Member> members;    // structure
+    const Shape* element{nullptr};  // list element / map value
+    const Shape* key{nullptr};      // map key
 };
 
 // Outcome of validating one request body.

@@ -6,7 +6,7 @@
 
 namespace athena {
 namespace {
-constexpr std::array<std::string_view, 8> kNames = {"CREATING", "CREATED",  "QUEUED",    "RUNNING",
+constexpr std::array<std::string_view, 8> kNames = {"CREATING",  "CREATED",  "QUEUED",    "RUNNING",
                                                     "CANCELING", "CANCELED", "COMPLETED", "FAILED"};
 }  // namespace
 
@@ -92,8 +92,7 @@ std::optional<OutcomeRule::Stop> parse_stop(std::string_view s) {
 }
 
 std::string session_ended_reason(SessionState session_state) {
-    return "The session entered the " + std::string(to_string(session_state)) +
-           " state while the calculation ran.";
+    return "The session entered the " + std::string(to_string(session_state)) + " state while the calculation ran.";
 }
 
 bool end_calculation_at(CalculationRecord& c, Instant at, SessionState session_state) {
@@ -135,7 +134,9 @@ std::vector<OutputObject> output_objects_at(const CalculationRecord& c, Instant 
     const bool failed = st.state == CalculationState::Failed;
     add(c.result.stdout_s3_uri, c.output.stdout_text.value_or(""), "text/plain");
     add(c.result.stderr_s3_uri,
-        c.output.stderr_text ? *c.output.stderr_text : failed ? traceback_tail(st.reason.value_or("")) : "",
+        c.output.stderr_text ? *c.output.stderr_text
+        : failed             ? traceback_tail(st.reason.value_or(""))
+                             : "",
         "text/plain");
     if (!failed) {
         std::string uri = c.result.result_s3_uri;

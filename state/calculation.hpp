@@ -4,8 +4,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 #include <utility>
+#include <vector>
 
 #include "state/session.hpp"
 #include "state/time.hpp"
@@ -89,7 +89,7 @@ struct OutcomeRule {
     // (honoured), nothing (ignored), or CANCELING for stop_after (delayed).
     enum class Stop { Honoured, Ignored, Delayed };
     Stop stop{Stop::Honoured};
-    Millis stop_after{0};  // delayed only
+    Millis stop_after{0};      // delayed only
     CalculationOutput output;  // given to the calculations the rule decides
 };
 

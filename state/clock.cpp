@@ -2,8 +2,6 @@
 
 namespace athena {
 
-Instant SystemClock::now() const {
-    return std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now());
-}
+Instant SystemClock::now() const { return std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now()); }
 
 }  // namespace athena

@@ -20,7 +20,7 @@ struct FixtureWorkgroup {
     std::optional<std::string> profile, scenario;
     bool enabled{true};
     std::string description;
-    std::string configuration;  // opaque
+    std::string configuration;    // opaque
     std::string execution_role;   // from the configuration
     std::string output_location;  // from the configuration
     std::optional<Instant> created;

@@ -27,8 +27,7 @@ Profile apply_patch(const Profile& base, const ProfilePatch& patch) {
     if (patch.calculation_queued_ms) p.calculation_queued_ms = *patch.calculation_queued_ms;
     if (patch.calculation_running_ms) p.calculation_running_ms = *patch.calculation_running_ms;
     if (patch.calculation_canceling_ms) p.calculation_canceling_ms = *patch.calculation_canceling_ms;
-    if (patch.idle_timeout_minutes_default)
-        p.idle_timeout_minutes_default = *patch.idle_timeout_minutes_default;
+    if (patch.idle_timeout_minutes_default) p.idle_timeout_minutes_default = *patch.idle_timeout_minutes_default;
     p.max_active_sessions = patch.max_active_sessions;
     return p;
 }

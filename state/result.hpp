@@ -8,18 +8,18 @@
 namespace athena {
 
 enum class ErrorKind {
-    SessionNotFound,    // the named session does not exist for this tenant
-    WorkgroupNotFound,  // the named workgroup does not exist for this tenant
-    InvalidArgument,    // a value the domain refuses (message says which and why)
-    InvalidState,       // the resource is in a state that does not allow the call
+    SessionNotFound,              // the named session does not exist for this tenant
+    WorkgroupNotFound,            // the named workgroup does not exist for this tenant
+    InvalidArgument,              // a value the domain refuses (message says which and why)
+    InvalidState,                 // the resource is in a state that does not allow the call
     IdempotentParameterMismatch,  // a ClientRequestToken reused with other parameters
-    TooManyRequests,    // a limit such as max_active_sessions (resource = the reason code)
-    ResourceNotFound,   // a resource named by ARN does not exist for this tenant
-    AmbiguousId,        // an admin lookup by id matched sessions of several tenants
-    AlreadyExists,      // a chosen id is taken (resource = the id)
-    ClockMode,          // the clock call needs the manual clock
-    ClockBackwards,     // the manual clock cannot move backwards
-    Internal,           // a store failure
+    TooManyRequests,              // a limit such as max_active_sessions (resource = the reason code)
+    ResourceNotFound,             // a resource named by ARN does not exist for this tenant
+    AmbiguousId,                  // an admin lookup by id matched sessions of several tenants
+    AlreadyExists,                // a chosen id is taken (resource = the id)
+    ClockMode,                    // the clock call needs the manual clock
+    ClockBackwards,               // the manual clock cannot move backwards
+    Internal,                     // a store failure
 };
 
 struct Error {

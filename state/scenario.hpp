@@ -12,8 +12,8 @@ namespace athena {
 struct ScriptStep {
     Millis after{0};
     SessionState state;
-    std::string reason;            // empty = none
-    std::optional<Cause> cause;    // who scheduled it (exported state); default: script
+    std::string reason;          // empty = none
+    std::optional<Cause> cause;  // who scheduled it (exported state); default: script
     bool operator==(const ScriptStep&) const = default;
 };
 

@@ -6,14 +6,12 @@
 namespace athena {
 namespace {
 
-std::string fixture_where(const FixtureSet& f, const std::string& path) {
-    return f.source + ": " + path + ": ";
-}
+std::string fixture_where(const FixtureSet& f, const std::string& path) { return f.source + ": " + path + ": "; }
 
 // Fills a fixture session's record past its id and tenant: fields, defaults from its workgroup
 // and profile, and its timeline (history, then script, scenario or the profile's default).
-Result<Unit> fill_fixture_session(Store::Tx& tx, const FixtureSet& f, const FixtureSession& fs, const WorkgroupRecord& wg,
-                                  const Profile& profile, Instant now, SessionRecord& s) {
+Result<Unit> fill_fixture_session(Store::Tx& tx, const FixtureSet& f, const FixtureSession& fs,
+                                  const WorkgroupRecord& wg, const Profile& profile, Instant now, SessionRecord& s) {
     s.workgroup = fs.workgroup;
     s.description = fs.description;
     s.engine_configuration = fs.engine_configuration;
@@ -30,11 +28,10 @@ Result<Unit> fill_fixture_session(Store::Tx& tx, const FixtureSet& f, const Fixt
     s.notebook_version = fs.notebook_version;
 
     if (fs.start_time && *fs.start_time > now)
-        return make_error(ErrorKind::InvalidArgument,
-                          fixture_where(f, fs.path + ".start_time") +
-                              "a session cannot start in the future (the clock is earlier)");
-    s.start = fs.start_time ? *fs.start_time
-                            : (fs.history.empty() ? now : fs.history.front().at);
+        return make_error(
+            ErrorKind::InvalidArgument,
+            fixture_where(f, fs.path + ".start_time") + "a session cannot start in the future (the clock is earlier)");
+    s.start = fs.start_time ? *fs.start_time : (fs.history.empty() ? now : fs.history.front().at);
     for (std::size_t i = 0; i < fs.history.size(); ++i) {
         const Step& h = fs.history[i];
         const std::string where = fs.path + ".history[" + std::to_string(i) + "].time";
@@ -42,8 +39,9 @@ Result<Unit> fill_fixture_session(Store::Tx& tx, const FixtureSet& f, const Fixt
             return make_error(ErrorKind::InvalidArgument,
                               fixture_where(f, where) + "a transition cannot precede the session's start_time");
         if (h.at > now)
-            return make_error(ErrorKind::InvalidArgument,
-                              fixture_where(f, where) + "a transition already made cannot be in the future (the clock is earlier)");
+            return make_error(
+                ErrorKind::InvalidArgument,
+                fixture_where(f, where) + "a transition already made cannot be in the future (the clock is earlier)");
         s.steps.push_back(h);
     }
 
@@ -56,9 +54,9 @@ Result<Unit> fill_fixture_session(Store::Tx& tx, const FixtureSet& f, const Fixt
         const std::string name = fs.scenario ? *fs.scenario : wg.scenario;
         scenario = tx.find_scenario(name);
         if (!scenario)
-            return make_error(ErrorKind::InvalidArgument,
-                              fixture_where(f, fs.path + ".scenario") + "unknown scenario '" +
-                                  name + "' (define it under \"scenarios\")");
+            return make_error(ErrorKind::InvalidArgument, fixture_where(f, fs.path + ".scenario") +
+                                                              "unknown scenario '" + name +
+                                                              "' (define it under \"scenarios\")");
         script = &scenario->steps;
         script_path = fs.path + ".scenario";
     }
@@ -75,8 +73,8 @@ Result<Unit> fill_fixture_session(Store::Tx& tx, const FixtureSet& f, const Fixt
     } else if (fs.history.empty()) {
         s.steps.push_back(Step{s.start, SessionState::Creating, Cause::Profile, {}});
         s.steps.push_back(Step{s.start + profile.creating_ms, SessionState::Created, Cause::Profile, {}});
-        s.steps.push_back(Step{s.start + profile.creating_ms + profile.created_ms,
-                               SessionState::Idle, Cause::Profile, {}});
+        s.steps.push_back(
+            Step{s.start + profile.creating_ms + profile.created_ms, SessionState::Idle, Cause::Profile, {}});
     }
     return Unit{};
 }
@@ -85,22 +83,20 @@ Result<Unit> fill_fixture_session(Store::Tx& tx, const FixtureSet& f, const Fixt
 Result<WorkgroupRecord> fixture_workgroup(Store::Tx& tx, const FixtureSet& f, const FixtureWorkgroup& w,
                                           const Tenant& default_tenant, Instant now) {
     WorkgroupRecord rec;
-    rec.tenant = Tenant{w.account.value_or(default_tenant.account),
-                        w.region.value_or(default_tenant.region)};
+    rec.tenant = Tenant{w.account.value_or(default_tenant.account), w.region.value_or(default_tenant.region)};
     rec.name = w.name;
     rec.engine_version = w.engine_version;
     rec.enabled = w.enabled;
     rec.description = w.description;
     rec.profile = w.profile.value_or("default");
     if (!tx.find_profile(rec.profile))
-        return make_error(ErrorKind::InvalidArgument,
-                          fixture_where(f, w.path + ".profile") + "unknown profile '" +
-                              rec.profile + "' (define it under \"profiles\")");
+        return make_error(ErrorKind::InvalidArgument, fixture_where(f, w.path + ".profile") + "unknown profile '" +
+                                                          rec.profile + "' (define it under \"profiles\")");
     if (w.scenario) {
         if (!tx.find_scenario(*w.scenario))
-            return make_error(ErrorKind::InvalidArgument,
-                              fixture_where(f, w.path + ".scenario") + "unknown scenario '" +
-                                  *w.scenario + "' (define it under \"scenarios\")");
+            return make_error(ErrorKind::InvalidArgument, fixture_where(f, w.path + ".scenario") +
+                                                              "unknown scenario '" + *w.scenario +
+                                                              "' (define it under \"scenarios\")");
         rec.scenario = *w.scenario;
     }
     rec.configuration = w.configuration;
@@ -114,8 +110,7 @@ Result<WorkgroupRecord> fixture_workgroup(Store::Tx& tx, const FixtureSet& f, co
 
 }  // namespace
 
-Service::Service(Store& store, Clock& clock, ManualClock* manual, Instant real_now,
-                 ServiceOptions opts)
+Service::Service(Store& store, Clock& clock, ManualClock* manual, Instant real_now, ServiceOptions opts)
     : store_(store), clock_(clock), manual_(manual), real_now_(real_now), opts_(std::move(opts)), ids_(opts_.seed) {
     clock_start_ = real_now_;
 }
@@ -165,8 +160,8 @@ Result<SessionStatusView> Service::get_session_status(const Tenant& t, std::stri
         view.status = status_at(s, clock_.now());
     });
     if (!found)
-        return make_error(ErrorKind::SessionNotFound,
-                          "Session " + std::string(id) + " does not exist.", std::string(id));
+        return make_error(ErrorKind::SessionNotFound, "Session " + std::string(id) + " does not exist.",
+                          std::string(id));
     return view;
 }
 
@@ -174,33 +169,28 @@ Result<SessionRecord> Service::find_for_admin(std::string_view id, const std::op
     if (t) {
         if (auto s = store_.find_session(*t, id)) return std::move(*s);
         return make_error(ErrorKind::SessionNotFound,
-                          "no session '" + std::string(id) + "' in account " + t->account +
-                              ", region " + t->region,
+                          "no session '" + std::string(id) + "' in account " + t->account + ", region " + t->region,
                           std::string(id));
     }
     auto found = store_.find_sessions_by_id(id);
     if (found.empty())
-        return make_error(ErrorKind::SessionNotFound, "no session '" + std::string(id) + "'",
-                          std::string(id));
+        return make_error(ErrorKind::SessionNotFound, "no session '" + std::string(id) + "'", std::string(id));
     if (found.size() > 1)
-        return make_error(ErrorKind::AmbiguousId,
-                          "session id '" + std::string(id) +
-                              "' exists in several accounts/regions; add ?account=...&region=...",
-                          std::string(id));
+        return make_error(
+            ErrorKind::AmbiguousId,
+            "session id '" + std::string(id) + "' exists in several accounts/regions; add ?account=...&region=...",
+            std::string(id));
     return std::move(found.front());
 }
 
-Result<TransitionResult> Service::force_transition(std::string_view id,
-                                                   const std::optional<Tenant>& t,
+Result<TransitionResult> Service::force_transition(std::string_view id, const std::optional<Tenant>& t,
                                                    SessionState state, std::string reason) {
     auto found = find_for_admin(id, t);
     if (!found) return found.error();
     const Tenant tenant = found->tenant;
     return store_.write([&](Store::Tx& tx) -> Result<TransitionResult> {
         auto s = tx.find_session(tenant, id);
-        if (!s)
-            return make_error(ErrorKind::SessionNotFound, "no session '" + std::string(id) + "'",
-                              std::string(id));
+        if (!s) return make_error(ErrorKind::SessionNotFound, "no session '" + std::string(id) + "'", std::string(id));
         const Instant now = clock_.now();
         freeze_at(*s, now);
         s->steps.push_back(Step{now, state, Cause::Admin, std::move(reason)});
@@ -228,8 +218,7 @@ Result<FixtureCounts> Service::apply_fixtures(const FixtureSet& f) {
     return r;
 }
 
-Result<FixtureCounts> Service::apply_in(Store::Tx& tx, const FixtureSet& f,
-                                        std::optional<Instant>& clock) {
+Result<FixtureCounts> Service::apply_in(Store::Tx& tx, const FixtureSet& f, std::optional<Instant>& clock) {
     FixtureCounts counts;
     Instant now = clock.value_or(clock_.now());
     if (f.clock) {
@@ -237,9 +226,9 @@ Result<FixtureCounts> Service::apply_in(Store::Tx& tx, const FixtureSet& f,
             return make_error(ErrorKind::ClockMode,
                               fixture_where(f, "clock") + "setting the clock needs --clock manual");
         if (*f.clock < now)
-            return make_error(ErrorKind::ClockBackwards,
-                              fixture_where(f, "clock") +
-                                  "the manual clock cannot move backwards (it is already later)");
+            return make_error(
+                ErrorKind::ClockBackwards,
+                fixture_where(f, "clock") + "the manual clock cannot move backwards (it is already later)");
         now = *f.clock;
         clock = now;
     }
@@ -270,17 +259,16 @@ Result<FixtureCounts> Service::apply_in(Store::Tx& tx, const FixtureSet& f,
     std::optional<Profile> profile;
     for (const auto& fs : f.sessions) {
         SessionRecord s;
-        s.tenant = Tenant{fs.account.value_or(opts_.default_tenant.account),
-                          fs.region.value_or(opts_.default_tenant.region)};
+        s.tenant =
+            Tenant{fs.account.value_or(opts_.default_tenant.account), fs.region.value_or(opts_.default_tenant.region)};
         s.id = fs.id;
         if (!wg || wg->name != fs.workgroup || !(wg->tenant == s.tenant)) {
             wg = tx.find_workgroup(s.tenant, fs.workgroup);
             if (!wg)
-                return make_error(ErrorKind::InvalidArgument,
-                                  fixture_where(f, fs.path + ".workgroup") + "workgroup '" +
-                                      fs.workgroup + "' does not exist in account " + s.tenant.account +
-                                      ", region " + s.tenant.region +
-                                      " (define it under \"workgroups\" first)");
+                return make_error(ErrorKind::InvalidArgument, fixture_where(f, fs.path + ".workgroup") + "workgroup '" +
+                                                                  fs.workgroup + "' does not exist in account " +
+                                                                  s.tenant.account + ", region " + s.tenant.region +
+                                                                  " (define it under \"workgroups\" first)");
             profile = tx.find_profile(wg->profile);
             if (!profile) profile = builtin_default_profile();
         }
@@ -295,19 +283,21 @@ Result<FixtureCounts> Service::apply_in(Store::Tx& tx, const FixtureSet& f,
 
     for (const auto& fc : f.calculations) {
         CalculationRecord c = fc.record;
-        c.tenant = Tenant{fc.account.value_or(opts_.default_tenant.account), fc.region.value_or(opts_.default_tenant.region)};
+        c.tenant =
+            Tenant{fc.account.value_or(opts_.default_tenant.account), fc.region.value_or(opts_.default_tenant.region)};
         if (!tx.find_session(c.tenant, c.session_id))
-            return make_error(ErrorKind::InvalidArgument,
-                              fixture_where(f, fc.path + ".session_id") + "session '" + c.session_id +
-                                  "' does not exist in account " + c.tenant.account + ", region " + c.tenant.region);
+            return make_error(ErrorKind::InvalidArgument, fixture_where(f, fc.path + ".session_id") + "session '" +
+                                                              c.session_id + "' does not exist in account " +
+                                                              c.tenant.account + ", region " + c.tenant.region);
         if (c.submitted > now)
-            return make_error(ErrorKind::InvalidArgument,
-                              fixture_where(f, fc.path + ".submitted") + "a calculation cannot be submitted in the future");
+            return make_error(ErrorKind::InvalidArgument, fixture_where(f, fc.path + ".submitted") +
+                                                              "a calculation cannot be submitted in the future");
         tx.put_calculation(c);
         ++counts.calculations;
     }
     for (const auto& ft : f.tokens) {
-        const Tenant t{ft.account.value_or(opts_.default_tenant.account), ft.region.value_or(opts_.default_tenant.region)};
+        const Tenant t{ft.account.value_or(opts_.default_tenant.account),
+                       ft.region.value_or(opts_.default_tenant.region)};
         tx.put_token(t, ft.operation, ft.token, ft.fingerprint, ft.result);
         ++counts.tokens;
     }
@@ -334,7 +324,8 @@ Result<Instant> Service::advance_clock(Millis by) {
     if (!manual_)
         return make_error(ErrorKind::ClockMode, "the clock is the system clock; start with --clock manual to move it");
     if (by.count() < 0)
-        return make_error(ErrorKind::InvalidArgument, "advance_ms must be >= 0: the manual clock never moves backwards");
+        return make_error(ErrorKind::InvalidArgument,
+                          "advance_ms must be >= 0: the manual clock never moves backwards");
     std::lock_guard lock(clock_mu_);
     return set_clock_locked(manual_->now() + by);
 }
@@ -362,7 +353,8 @@ Result<Instant> Service::set_clock_locked(Instant t) {
 std::vector<std::pair<SessionState, std::int64_t>> Service::sessions_by_state() {
     std::array<std::int64_t, 8> counts{};
     const Instant now = clock_.now();
-    store_.for_each_timeline([&](const SessionRecord& s) { ++counts[static_cast<std::size_t>(status_at(s, now).state)]; });
+    store_.for_each_timeline(
+        [&](const SessionRecord& s) { ++counts[static_cast<std::size_t>(status_at(s, now).state)]; });
     std::vector<std::pair<SessionState, std::int64_t>> out;
     for (std::size_t i = 0; i < counts.size(); ++i) out.emplace_back(static_cast<SessionState>(i), counts[i]);
     return out;

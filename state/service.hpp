@@ -48,7 +48,7 @@ struct StartSessionInput {
     std::string engine_configuration;      // opaque
     std::string monitoring_configuration;  // opaque, empty = none
     std::string notebook_version;
-    std::string execution_role;            // empty = the workgroup's
+    std::string execution_role;  // empty = the workgroup's
     int coordinator_dpu_size{1}, max_concurrent_dpus{20}, default_executor_dpu_size{1};
     std::optional<int> idle_timeout_minutes;
     Tags tags;
@@ -154,8 +154,8 @@ std::string workgroup_arn(const Tenant& t, std::string_view name);
 
 // Everything the store holds, as the state export shows it.
 struct SessionSnapshot {
-    SessionRecord record;     // steps: the transitions made up to now, derived ones included
-    std::vector<Step> script; // the steps still to come
+    SessionRecord record;                            // steps: the transitions made up to now, derived ones included
+    std::vector<Step> script;                        // the steps still to come
     std::optional<std::string> next_calculation_id;  // chosen by the admin API, not yet used
 };
 
@@ -171,8 +171,8 @@ struct StateSnapshot {
     std::vector<Scenario> scenarios;
     std::vector<OutcomeRule> outcomes;
     std::vector<WorkgroupRecord> workgroups;
-    std::vector<SessionSnapshot> sessions;         // insertion order
-    std::vector<CalculationRecord> calculations;   // insertion order
+    std::vector<SessionSnapshot> sessions;        // insertion order
+    std::vector<CalculationRecord> calculations;  // insertion order
     std::vector<TokenRecord> tokens;
 };
 
@@ -212,9 +212,8 @@ public:
     Result<StartSessionOutput> start_session(const Tenant& t, const StartSessionInput& in);
     Result<SessionDetails> get_session(const Tenant& t, std::string_view id);
     // Active sessions unless `filter` names a state; newest first; at most `max`.
-    Result<SessionPage> list_sessions(const Tenant& t, std::string_view workgroup,
-                                      std::optional<SessionState> filter, int max,
-                                      std::optional<SessionCursor> after);
+    Result<SessionPage> list_sessions(const Tenant& t, std::string_view workgroup, std::optional<SessionState> filter,
+                                      int max, std::optional<SessionCursor> after);
     // TERMINATING now (TERMINATED after the profile's terminating_ms); no change on a session
     // already TERMINATING, TERMINATED or FAILED. Returns the state after the call.
     Result<SessionState> terminate_session(const Tenant& t, std::string_view id);
@@ -251,8 +250,8 @@ public:
     // Admin: forces `state` now and cancels the remaining steps; DEGRADED, FAILED, TERMINATING
     // and TERMINATED end the running calculation. `t` narrows the lookup when
     // the same id exists in several tenants (AmbiguousId otherwise).
-    Result<TransitionResult> force_transition(std::string_view id, const std::optional<Tenant>& t,
-                                              SessionState state, std::string reason);
+    Result<TransitionResult> force_transition(std::string_view id, const std::optional<Tenant>& t, SessionState state,
+                                              std::string reason);
     Result<SessionHistory> history(std::string_view id, const std::optional<Tenant>& t);
     // Admin: the id the session's next StartCalculationExecution gives its calculation (1 to 36
     // characters, like a CalculationExecutionId; InvalidArgument otherwise). AlreadyExists when

@@ -12,12 +12,12 @@ Error session_not_found(std::string_view id) {
 }
 
 Error calculation_not_found(std::string_view id) {
-    return make_error(ErrorKind::ResourceNotFound, "Calculation " + std::string(id) + " does not exist.", std::string(id));
+    return make_error(ErrorKind::ResourceNotFound, "Calculation " + std::string(id) + " does not exist.",
+                      std::string(id));
 }
 
-
 constexpr std::array<std::string_view, 3> kExecutorTypes = {"COORDINATOR", "GATEWAY", "WORKER"};
-constexpr std::array<std::string_view, 6> kExecutorStates = {"CREATING", "CREATED", "REGISTERED",
+constexpr std::array<std::string_view, 6> kExecutorStates = {"CREATING",    "CREATED",    "REGISTERED",
                                                              "TERMINATING", "TERMINATED", "FAILED"};
 
 }  // namespace
@@ -46,8 +46,8 @@ Result<std::string> Service::set_next_calculation_id(std::string_view session_id
     if (!found) return found.error();
     const std::size_t n = utf8_code_points(calculation_id);
     if (n < 1 || n > 36)
-        return make_error(ErrorKind::InvalidArgument, "id must be a calculation id of 1 to 36 characters (got " +
-                                                          std::to_string(n) + ")");
+        return make_error(ErrorKind::InvalidArgument,
+                          "id must be a calculation id of 1 to 36 characters (got " + std::to_string(n) + ")");
     return store_.write([&](Store::Tx& tx) -> Result<std::string> {
         if (tx.find_calculation(found->tenant, calculation_id))
             return make_error(ErrorKind::AlreadyExists,
@@ -71,8 +71,9 @@ Result<StartCalculationOutput> Service::start_calculation(const Tenant& t, const
         const Instant now = clock_.now();
         const SessionState state = status_at(*s, now).state;
         if (state != SessionState::Idle)
-            return make_error(ErrorKind::InvalidState, "Session is in the " + std::string(to_string(state)) +
-                                                           " state; needs to be IDLE to accept Calculations.",
+            return make_error(ErrorKind::InvalidState,
+                              "Session is in the " + std::string(to_string(state)) +
+                                  " state; needs to be IDLE to accept Calculations.",
                               s->id);
         const Profile p = profile_of_session(tx, *s);
         const auto rules = tx.outcome_rules();
@@ -110,8 +111,8 @@ Result<StartCalculationOutput> Service::start_calculation(const Tenant& t, const
                    {done, rule ? rule->state : CalculationState::Completed, rule ? rule->reason : std::string()}};
         std::vector<Step> added{Step{now, SessionState::Busy, Cause::Calculation, {}}};
         if (rule && rule->session)
-            added.push_back(Step{now + rule->session->after, rule->session->state, Cause::Calculation,
-                                 rule->session->reason});
+            added.push_back(
+                Step{now + rule->session->after, rule->session->state, Cause::Calculation, rule->session->reason});
         if (auto ends = plan_session_around_calculation(*s, now, std::move(added), done))
             end_calculation_at(c, ends->at, ends->state);
         tx.put_calculation(c);
@@ -142,13 +143,15 @@ Result<BucketContents> Service::output_objects(std::string_view account, std::st
             return parts && parts->first == bucket;
         };
         for (const auto& c : tx.account_calculations(account)) {
-            if (in_bucket(c.result.stdout_s3_uri) || in_bucket(c.result.stderr_s3_uri) || in_bucket(c.result.result_s3_uri))
+            if (in_bucket(c.result.stdout_s3_uri) || in_bucket(c.result.stderr_s3_uri) ||
+                in_bucket(c.result.result_s3_uri))
                 contents.exists = true;
             for (auto& o : output_objects_at(c, now))
                 if (o.bucket == bucket) out.push_back(std::move(o));
         }
         // S3 lists keys in UTF-8 binary order; a key written twice keeps its newest object.
-        std::stable_sort(out.begin(), out.end(), [](const OutputObject& a, const OutputObject& b) { return a.key < b.key; });
+        std::stable_sort(out.begin(), out.end(),
+                         [](const OutputObject& a, const OutputObject& b) { return a.key < b.key; });
         std::vector<OutputObject> unique;
         for (auto& o : out) {
             if (!unique.empty() && unique.back().key == o.key)
@@ -226,8 +229,8 @@ Result<SessionEndpoint> Service::session_endpoint(const Tenant& t, std::string_v
                           "Session is in the " + std::string(to_string(state)) +
                               " state; its endpoint is available while it is IDLE or BUSY.",
                           s->id);
-    return SessionEndpoint{"https://" + s->id + ".spark-connect." + t.region + ".athena-emu.invalid",
-                           ids_.next_uuid(), now + std::chrono::hours{1}};
+    return SessionEndpoint{"https://" + s->id + ".spark-connect." + t.region + ".athena-emu.invalid", ids_.next_uuid(),
+                           now + std::chrono::hours{1}};
 }
 
 Result<std::vector<Executor>> Service::list_executors(const Tenant& t, std::string_view session_id) {
@@ -261,8 +264,10 @@ Result<std::vector<Executor>> Service::list_executors(const Tenant& t, std::stri
             std::optional<Instant> started, ended;
             for (const auto& step : c.steps) {
                 if (step.at > now) break;
-                if (step.state == CalculationState::Running) started = step.at;
-                else if (started && !ended) ended = step.at;
+                if (step.state == CalculationState::Running)
+                    started = step.at;
+                else if (started && !ended)
+                    ended = step.at;
             }
             if (!started) continue;
             for (int k = 0; k < workers; ++k)
@@ -270,7 +275,8 @@ Result<std::vector<Executor>> Service::list_executors(const Tenant& t, std::stri
                                        ended ? ExecutorState::Terminated : ExecutorState::Registered, per_worker});
         }
         // Newest first, as AWS lists them.
-        std::stable_sort(out.begin(), out.end(), [](const Executor& a, const Executor& b) { return a.start > b.start; });
+        std::stable_sort(out.begin(), out.end(),
+                         [](const Executor& a, const Executor& b) { return a.start > b.start; });
         return out;
     });
 }

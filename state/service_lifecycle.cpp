@@ -99,12 +99,13 @@ Result<StartSessionOutput> Service::start_session(const Tenant& t, const StartSe
                                       ": define it under \"scenarios\" in a fixture.");
             // The first state is StartSession's own (cause api); the script makes the rest.
             for (const auto& st : sc->steps)
-                s.steps.push_back(Step{now + st.after, st.state, s.steps.empty() ? Cause::Api : Cause::Script, st.reason});
+                s.steps.push_back(
+                    Step{now + st.after, st.state, s.steps.empty() ? Cause::Api : Cause::Script, st.reason});
         } else {
             s.steps.push_back(Step{now, SessionState::Creating, Cause::Api, {}});
             s.steps.push_back(Step{now + profile->creating_ms, SessionState::Created, Cause::Profile, {}});
-            s.steps.push_back(Step{now + profile->creating_ms + profile->created_ms, SessionState::Idle,
-                                   Cause::Profile, {}});
+            s.steps.push_back(
+                Step{now + profile->creating_ms + profile->created_ms, SessionState::Idle, Cause::Profile, {}});
         }
         tx.put_session(s);
         const SessionState first = s.steps.front().state;
@@ -158,9 +159,9 @@ std::optional<Result<std::pair<std::string, std::string>>> Service::replay_token
     auto prior = tx.find_token(t, operation, *token);
     if (!prior) return std::nullopt;
     if (prior->first != fingerprint)
-        return Result<std::pair<std::string, std::string>>(make_error(
-            ErrorKind::IdempotentParameterMismatch,
-            "ClientRequestToken " + *token + " was already used with different parameters."));
+        return Result<std::pair<std::string, std::string>>(
+            make_error(ErrorKind::IdempotentParameterMismatch,
+                       "ClientRequestToken " + *token + " was already used with different parameters."));
     // Stored as "<first state> <id>".
     const auto space = prior->second.find(' ');
     return Result<std::pair<std::string, std::string>>(

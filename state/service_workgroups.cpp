@@ -10,7 +10,6 @@ Error workgroup_not_found(std::string_view name) {
     return make_error(ErrorKind::WorkgroupNotFound, "WorkGroup is not found: " + std::string(name), std::string(name));
 }
 
-
 constexpr std::size_t kMaxTags = 50;
 
 }  // namespace
@@ -45,9 +44,10 @@ Result<ResourceRef> Service::resolve_arn(Store::Tx& tx, const Tenant& t, std::st
     // skip_requesting_account_id).
     if (ref && ref->tenant.account.empty()) ref->tenant.account = t.account;
     if (!ref)
-        return make_error(ErrorKind::InvalidArgument,
-                          "ResourceARN " + std::string(arn) +
-                              " is not an Athena workgroup or session ARN (arn:aws:athena:<region>:<account>:workgroup/<name>).");
+        return make_error(
+            ErrorKind::InvalidArgument,
+            "ResourceARN " + std::string(arn) +
+                " is not an Athena workgroup or session ARN (arn:aws:athena:<region>:<account>:workgroup/<name>).");
     const bool exists = ref->tenant == t && (ref->kind == "workgroup" ? tx.find_workgroup(t, ref->name).has_value()
                                                                       : tx.find_session(t, ref->name).has_value());
     if (!exists)

@@ -51,8 +51,7 @@ std::vector<Step> effective_steps(const SessionRecord& s, Instant now) {
 }
 
 SessionStatus status_at(const SessionRecord& s, Instant now) {
-    SessionStatus st{SessionState::Creating, s.start, s.start, std::nullopt, std::nullopt,
-                     std::nullopt};
+    SessionStatus st{SessionState::Creating, s.start, s.start, std::nullopt, std::nullopt, std::nullopt};
     std::optional<Instant> idle_entry;
     for_each_effective(s, now, [&](const Step& step) {
         if (step.state == SessionState::Idle) idle_entry = step.at;
@@ -95,8 +94,7 @@ std::optional<Step> plan_session_around_calculation(SessionRecord& s, Instant no
 }
 
 std::string idle_timeout_reason(int minutes) {
-    return "Session was idle for " + std::to_string(minutes) +
-           (minutes == 1 ? " minute" : " minutes") +
+    return "Session was idle for " + std::to_string(minutes) + (minutes == 1 ? " minute" : " minutes") +
            " (SessionIdleTimeoutInMinutes) and was terminated.";
 }
 

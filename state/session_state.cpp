@@ -4,10 +4,10 @@
 
 namespace athena {
 namespace {
-constexpr std::array<std::string_view, 8> kStateNames = {
-    "CREATING", "CREATED", "IDLE", "BUSY", "TERMINATING", "TERMINATED", "DEGRADED", "FAILED"};
-constexpr std::array<std::string_view, 6> kCauseNames = {
-    "api", "profile", "script", "calculation", "idle_timeout", "admin"};
+constexpr std::array<std::string_view, 8> kStateNames = {"CREATING",    "CREATED",    "IDLE",     "BUSY",
+                                                         "TERMINATING", "TERMINATED", "DEGRADED", "FAILED"};
+constexpr std::array<std::string_view, 6> kCauseNames = {"api",         "profile",      "script",
+                                                         "calculation", "idle_timeout", "admin"};
 }  // namespace
 
 std::string_view to_string(SessionState s) { return kStateNames[static_cast<std::size_t>(s)]; }

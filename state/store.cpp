@@ -106,12 +106,12 @@ SessionState state_column(const Stmt& st, int i) {
 
 // The columns read_session_row() reads, in its order (a macro: statements are cached by the
 // address of their literal).
-#define ATHENA_SESSION_COLUMNS                                                                            \
+#define ATHENA_SESSION_COLUMNS                                                                           \
     "sid, account, region, id, workgroup, description, start_ms, idle_timeout_minutes, terminating_ms, " \
     "engine_configuration, monitoring_configuration, engine_version, notebook_version, execution_role, " \
     "working_directory, coordinator_dpu_size, max_concurrent_dpus, default_executor_dpu_size, steps"
 
-#define ATHENA_CALCULATION_COLUMNS                                                                          \
+#define ATHENA_CALCULATION_COLUMNS                                                                              \
     "cid, account, region, id, session_id, description, code, submitted_ms, working_directory, result_s3_uri, " \
     "stdout_s3_uri, stderr_s3_uri, result_type, steps, stdout_text, stderr_text, result_text"
 
@@ -173,7 +173,8 @@ void Store::create_schema() {
     {
         auto st = db_.prepare(
             "SELECT count(*) FROM sqlite_master WHERE type='table' AND name NOT IN "
-            "('meta','profiles','scenario_steps','workgroups','sessions','session_steps','tags','tokens','calculations','calculation_steps','outcomes','blobs')");
+            "('meta','profiles','scenario_steps','workgroups','sessions','session_steps','tags','tokens','calculations'"
+            ",'calculation_steps','outcomes','blobs')");
         // (session_steps, calculation_steps: version 1, migrated below)
         st.step();
         if (st.col_int(0) > 0)
@@ -183,9 +184,8 @@ void Store::create_schema() {
     }
     auto version = meta_int_unlocked("schema_version");
     if (version && *version > kSchemaVersion)
-        throw SqliteError("database '" + db_.path() + "' has schema version " +
-                          std::to_string(*version) + " from a newer athena-emu; this build knows up to " +
-                          std::to_string(kSchemaVersion));
+        throw SqliteError("database '" + db_.path() + "' has schema version " + std::to_string(*version) +
+                          " from a newer athena-emu; this build knows up to " + std::to_string(kSchemaVersion));
     db_.exec("BEGIN IMMEDIATE");
     try {
         db_.exec(kSchema);
@@ -252,9 +252,11 @@ void Store::migrate_v1() {
         {
             auto st = db_.prepare("SELECT sid, at_ms, state, cause, reason FROM session_steps ORDER BY sid, idx");
             while (st.step()) {
-                if (sessions.empty() || sessions.back().first != st.col_int(0)) sessions.emplace_back(st.col_int(0), std::vector<Step>{});
+                if (sessions.empty() || sessions.back().first != st.col_int(0))
+                    sessions.emplace_back(st.col_int(0), std::vector<Step>{});
                 sessions.back().second.push_back(Step{from_epoch_ms(st.col_int(1)), state_column(st, 2),
-                                                      parse_cause(st.col_text(3)).value_or(Cause::Script), st.col_text(4)});
+                                                      parse_cause(st.col_text(3)).value_or(Cause::Script),
+                                                      st.col_text(4)});
             }
         }
         for (const auto& [sid, steps] : sessions) {
@@ -269,7 +271,8 @@ void Store::migrate_v1() {
             while (st.step()) {
                 auto state = parse_calculation_state(st.col_text(2));
                 if (!state) throw SqliteError("database holds an unknown calculation state '" + st.col_text(2) + "'");
-                if (calcs.empty() || calcs.back().first != st.col_int(0)) calcs.emplace_back(st.col_int(0), std::vector<CalculationStep>{});
+                if (calcs.empty() || calcs.back().first != st.col_int(0))
+                    calcs.emplace_back(st.col_int(0), std::vector<CalculationStep>{});
                 calcs.back().second.push_back(CalculationStep{from_epoch_ms(st.col_int(1)), *state, st.col_text(3)});
             }
         }
@@ -433,17 +436,16 @@ std::optional<std::int64_t> Store::meta_int(std::string_view key) {
 
 bool Store::is_new() { return !meta_int("initialized").has_value(); }
 
-std::optional<SessionRecord> Store::find_session(const Tenant& t, std::string_view id,
-                                                 bool with_tags) {
+std::optional<SessionRecord> Store::find_session(const Tenant& t, std::string_view id, bool with_tags) {
     std::lock_guard lock(mu_);
     return find_session_unlocked(t, id, with_tags);
 }
 
-std::optional<SessionRecord> Store::find_session_unlocked(const Tenant& t, std::string_view id,
-                                                          bool with_tags) {
+std::optional<SessionRecord> Store::find_session_unlocked(const Tenant& t, std::string_view id, bool with_tags) {
     SessionRecord s;
     {
-        auto st = db_.prepare("SELECT " ATHENA_SESSION_COLUMNS " FROM sessions WHERE account = ? AND region = ? AND id = ?");
+        auto st =
+            db_.prepare("SELECT " ATHENA_SESSION_COLUMNS " FROM sessions WHERE account = ? AND region = ? AND id = ?");
         st.bind(1, t.account).bind(2, t.region).bind(3, id);
         if (!st.step()) return std::nullopt;
         read_session_row(st, 0, s);
@@ -510,8 +512,7 @@ std::optional<WorkgroupRecord> Store::find_workgroup(const Tenant& t, std::strin
     return find_workgroup_unlocked(t, name);
 }
 
-std::optional<WorkgroupRecord> Store::find_workgroup_unlocked(const Tenant& t,
-                                                              std::string_view name) {
+std::optional<WorkgroupRecord> Store::find_workgroup_unlocked(const Tenant& t, std::string_view name) {
     thread_local std::string key;
     cache_key(key, t, name);
     if (auto it = workgroups_.find(key); it != workgroups_.end()) return it->second;
@@ -595,13 +596,11 @@ std::optional<Scenario> Store::find_scenario(std::string_view name) {
 }
 
 std::optional<Scenario> Store::find_scenario_unlocked(std::string_view name) {
-    auto st = db_.prepare(
-        "SELECT after_ms, state, reason FROM scenario_steps WHERE name = ? ORDER BY idx");
+    auto st = db_.prepare("SELECT after_ms, state, reason FROM scenario_steps WHERE name = ? ORDER BY idx");
     st.bind(1, name);
     Scenario sc;
     sc.name = std::string(name);
-    while (st.step())
-        sc.steps.push_back(ScriptStep{Millis{st.col_int(0)}, state_column(st, 1), st.col_text(2)});
+    while (st.step()) sc.steps.push_back(ScriptStep{Millis{st.col_int(0)}, state_column(st, 1), st.col_text(2)});
     if (sc.steps.empty()) return std::nullopt;
     return sc;
 }
@@ -612,8 +611,7 @@ std::size_t Store::count_sessions() {
     return index_.size();
 }
 
-void Store::put_tags(const Tenant& t, std::string_view kind, std::string_view name,
-                     const Tags& tags) {
+void Store::put_tags(const Tenant& t, std::string_view kind, std::string_view name, const Tags& tags) {
     if (kind == "workgroup") workgroups_.clear();
     db_.prepare("DELETE FROM tags WHERE account = ? AND region = ? AND kind = ? AND name = ?")
         .bind(1, t.account)
@@ -636,19 +634,14 @@ void Store::put_tags(const Tenant& t, std::string_view kind, std::string_view na
 
 // --- Tx ---------------------------------------------------------------------------------
 
-std::optional<SessionRecord> Store::Tx::find_session(const Tenant& t, std::string_view id,
-                                                     bool with_tags) {
+std::optional<SessionRecord> Store::Tx::find_session(const Tenant& t, std::string_view id, bool with_tags) {
     return s_.find_session_unlocked(t, id, with_tags);
 }
 std::optional<WorkgroupRecord> Store::Tx::find_workgroup(const Tenant& t, std::string_view name) {
     return s_.find_workgroup_unlocked(t, name);
 }
-std::optional<Profile> Store::Tx::find_profile(std::string_view name) {
-    return s_.find_profile_unlocked(name);
-}
-std::optional<Scenario> Store::Tx::find_scenario(std::string_view name) {
-    return s_.find_scenario_unlocked(name);
-}
+std::optional<Profile> Store::Tx::find_profile(std::string_view name) { return s_.find_profile_unlocked(name); }
+std::optional<Scenario> Store::Tx::find_scenario(std::string_view name) { return s_.find_scenario_unlocked(name); }
 
 void Store::Tx::put_session(const SessionRecord& s) {
     auto& db = s_.db_;
@@ -788,10 +781,7 @@ void Store::Tx::put_scenario(const Scenario& sc) {
 
 void Store::Tx::set_meta(std::string_view key, std::int64_t value) {
     if (key == "clock_start_ms") s_.workgroups_.clear();  // the built-in primary's creation time
-    s_.db_.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)")
-        .bind(1, key)
-        .bind(2, value)
-        .run();
+    s_.db_.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)").bind(1, key).bind(2, value).run();
 }
 
 void Store::Tx::mark_initialized() { set_meta("initialized", 1); }
@@ -841,13 +831,13 @@ bool Store::Tx::for_each_session(const Tenant& t, std::string_view workgroup,
     // Newest first: by start time, then insertion order. `before` resumes after a cursor. The
     // rows are stepped lazily, so a page reads only what it shows (plus one). f must not write
     // sessions while the walk is on.
-    auto st = before ? s_.db_.prepare(
-                           "SELECT " ATHENA_SESSION_COLUMNS " FROM sessions WHERE account = ? AND region = ? "
-                           "AND workgroup = ? AND (start_ms < ? OR (start_ms = ? AND sid < ?)) "
-                           "ORDER BY start_ms DESC, sid DESC")
-                     : s_.db_.prepare(
-                           "SELECT " ATHENA_SESSION_COLUMNS " FROM sessions WHERE account = ? AND region = ? "
-                           "AND workgroup = ? ORDER BY start_ms DESC, sid DESC");
+    auto st = before ? s_.db_.prepare("SELECT " ATHENA_SESSION_COLUMNS
+                                      " FROM sessions WHERE account = ? AND region = ? "
+                                      "AND workgroup = ? AND (start_ms < ? OR (start_ms = ? AND sid < ?)) "
+                                      "ORDER BY start_ms DESC, sid DESC")
+                     : s_.db_.prepare("SELECT " ATHENA_SESSION_COLUMNS
+                                      " FROM sessions WHERE account = ? AND region = ? "
+                                      "AND workgroup = ? ORDER BY start_ms DESC, sid DESC");
     st.bind(1, t.account).bind(2, t.region).bind(3, workgroup);
     if (before) st.bind(4, before->first).bind(5, before->first).bind(6, before->second);
     SessionRecord s;
@@ -894,7 +884,8 @@ void Store::Tx::put_token(const Tenant& t, std::string_view operation, std::stri
 // --- calculations ------------------------------------------------------------------------
 
 std::optional<CalculationRecord> Store::find_calculation_unlocked(const Tenant& t, std::string_view id) {
-    auto st = db_.prepare("SELECT " ATHENA_CALCULATION_COLUMNS " FROM calculations WHERE account = ? AND region = ? AND id = ?");
+    auto st = db_.prepare("SELECT " ATHENA_CALCULATION_COLUMNS
+                          " FROM calculations WHERE account = ? AND region = ? AND id = ?");
     st.bind(1, t.account).bind(2, t.region).bind(3, id);
     if (!st.step()) return std::nullopt;
     CalculationRecord c;
@@ -912,9 +903,9 @@ std::optional<CalculationRecord> Store::Tx::find_calculation(const Tenant& t, st
 }
 
 std::vector<CalculationRecord> Store::Tx::session_calculations(const Tenant& t, std::string_view session_id) {
-    auto st = s_.db_.prepare(
-        "SELECT " ATHENA_CALCULATION_COLUMNS " FROM calculations WHERE account = ? AND region = ? AND session_id = ? "
-        "ORDER BY submitted_ms DESC, cid DESC");
+    auto st = s_.db_.prepare("SELECT " ATHENA_CALCULATION_COLUMNS
+                             " FROM calculations WHERE account = ? AND region = ? AND session_id = ? "
+                             "ORDER BY submitted_ms DESC, cid DESC");
     st.bind(1, t.account).bind(2, t.region).bind(3, session_id);
     std::vector<CalculationRecord> out;
     while (st.step()) read_calculation_row(st, out.emplace_back());
@@ -925,10 +916,10 @@ void Store::Tx::put_calculation(const CalculationRecord& c) {
     const std::string steps = encode_steps(c.steps);
     // A calculation's other columns never change: a known one gets its steps replaced.
     auto st = s_.db_.prepare(
-            "INSERT INTO calculations(account, region, id, session_id, description, code, submitted_ms, "
-            "working_directory, result_s3_uri, stdout_s3_uri, stderr_s3_uri, result_type, steps, stdout_text, "
-            "stderr_text, result_text) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(account, region, id) DO UPDATE SET steps = excluded.steps");
+        "INSERT INTO calculations(account, region, id, session_id, description, code, submitted_ms, "
+        "working_directory, result_s3_uri, stdout_s3_uri, stderr_s3_uri, result_type, steps, stdout_text, "
+        "stderr_text, result_text) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(account, region, id) DO UPDATE SET steps = excluded.steps");
     bind_output(st, 14, c.output);
     st.bind(1, c.tenant.account)
         .bind(2, c.tenant.region)
@@ -969,7 +960,8 @@ std::vector<OutcomeRule> Store::Tx::outcome_rules() {
         r.reason = st.col_text(3);
         if (!st.col_null(4)) r.queued_ms = Millis{st.col_int(4)};
         if (!st.col_null(5)) r.running_ms = Millis{st.col_int(5)};
-        if (st.col_int(6)) r.result = CalculationResultUris{st.col_text(7), st.col_text(8), st.col_text(9), st.col_text(10)};
+        if (st.col_int(6))
+            r.result = CalculationResultUris{st.col_text(7), st.col_text(8), st.col_text(9), st.col_text(10)};
         if (auto state = parse_session_state(st.col_text(11)))
             r.session = OutcomeRule::SessionEffect{*state, Millis{st.col_int(12)}, st.col_text(13)};
         r.stop = parse_stop(st.col_text(14)).value_or(OutcomeRule::Stop::Honoured);
@@ -993,8 +985,14 @@ void Store::Tx::add_outcome_rule(const OutcomeRule& r) {
         .bind(2, r.pattern)
         .bind(3, to_string(r.state))
         .bind(4, r.reason);
-    if (r.queued_ms) st.bind(5, static_cast<std::int64_t>(r.queued_ms->count())); else st.bind_null(5);
-    if (r.running_ms) st.bind(6, static_cast<std::int64_t>(r.running_ms->count())); else st.bind_null(6);
+    if (r.queued_ms)
+        st.bind(5, static_cast<std::int64_t>(r.queued_ms->count()));
+    else
+        st.bind_null(5);
+    if (r.running_ms)
+        st.bind(6, static_cast<std::int64_t>(r.running_ms->count()));
+    else
+        st.bind_null(6);
     const CalculationResultUris none;
     const auto& res = r.result ? *r.result : none;
     static const std::string kNoReason;  // bound text must outlive run()
@@ -1039,10 +1037,12 @@ void Store::Tx::set_blob(std::string_view name, std::string_view value) {
 
 std::vector<TokenRecord> Store::Tx::tokens() {
     auto st = s_.db_.prepare(
-        "SELECT account, region, operation, token, fingerprint, result FROM tokens ORDER BY account, region, operation, token");
+        "SELECT account, region, operation, token, fingerprint, result FROM tokens ORDER BY account, region, "
+        "operation, token");
     std::vector<TokenRecord> out;
     while (st.step())
-        out.push_back(TokenRecord{Tenant{st.col_text(0), st.col_text(1)}, st.col_text(2), st.col_text(3), st.col_text(4), st.col_text(5)});
+        out.push_back(TokenRecord{Tenant{st.col_text(0), st.col_text(1)}, st.col_text(2), st.col_text(3),
+                                  st.col_text(4), st.col_text(5)});
     return out;
 }
 

@@ -15,11 +15,11 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <thread>
-#include <unordered_map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "state/calculation.hpp"
@@ -73,8 +73,7 @@ public:
     std::optional<std::int64_t> meta_int(std::string_view key);
 
     // Reads. Nullopt when absent. Tags are loaded only when asked for.
-    std::optional<SessionRecord> find_session(const Tenant& t, std::string_view id,
-                                              bool with_tags = false);
+    std::optional<SessionRecord> find_session(const Tenant& t, std::string_view id, bool with_tags = false);
     // The hot path of GetSessionStatus: runs f(const SessionRecord&) on the session's timeline
     // (id, start, idle timeout, terminating time, steps; nothing else is filled) from memory,
     // with the lock held. False, without calling f, when there is no such session.
@@ -104,8 +103,7 @@ public:
     // Access inside one write transaction (the store's lock is held).
     class Tx {
     public:
-        std::optional<SessionRecord> find_session(const Tenant& t, std::string_view id,
-                                                  bool with_tags = false);
+        std::optional<SessionRecord> find_session(const Tenant& t, std::string_view id, bool with_tags = false);
         std::optional<WorkgroupRecord> find_workgroup(const Tenant& t, std::string_view name);
         std::optional<Profile> find_profile(std::string_view name);
         std::optional<Scenario> find_scenario(std::string_view name);
@@ -141,7 +139,7 @@ public:
         void put_calculation(const CalculationRecord& c);  // insert, or replace its steps
         // Every calculation of the account (any region), insertion order: the S3 outputs' owner.
         std::vector<CalculationRecord> account_calculations(std::string_view account);
-        std::vector<OutcomeRule> outcome_rules();          // in the order they were added
+        std::vector<OutcomeRule> outcome_rules();  // in the order they were added
         void add_outcome_rule(const OutcomeRule& r);
         void set_blob(std::string_view name, std::string_view value);
         // Whole-store listings, for the state export.
@@ -249,8 +247,7 @@ private:
     void index_put(TimelineIndex::Entry e);
     void invalidate_caches();
     void read_session_row(const Stmt& st, int first, SessionRecord& s);
-    std::optional<SessionRecord> find_session_unlocked(const Tenant& t, std::string_view id,
-                                                       bool with_tags);
+    std::optional<SessionRecord> find_session_unlocked(const Tenant& t, std::string_view id, bool with_tags);
     Tags load_tags(const Tenant& t, std::string_view kind, std::string_view name);
     std::optional<WorkgroupRecord> find_workgroup_unlocked(const Tenant& t, std::string_view name);
     std::optional<Profile> find_profile_unlocked(std::string_view name);

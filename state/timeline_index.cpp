@@ -55,7 +55,8 @@ std::string encode_steps(const std::vector<Step>& steps) {
     std::string out;
     out.reserve(steps.size() * (kStepFixedBytes + 1));
     for (const auto& s : steps)
-        put_step(out, to_epoch_ms(s.at), static_cast<std::uint8_t>(s.state), static_cast<std::uint8_t>(s.cause), s.reason);
+        put_step(out, to_epoch_ms(s.at), static_cast<std::uint8_t>(s.state), static_cast<std::uint8_t>(s.cause),
+                 s.reason);
     return out;
 }
 
@@ -67,7 +68,8 @@ bool decode_steps(std::string_view bytes, std::vector<Step>& out) {
         std::uint8_t state, cause;
         std::string_view reason;
         if (!get_step(bytes, pos, at, state, cause, reason, kMaxSessionState, kMaxCause)) return false;
-        out.push_back(Step{from_epoch_ms(at), static_cast<SessionState>(state), static_cast<Cause>(cause), std::string(reason)});
+        out.push_back(
+            Step{from_epoch_ms(at), static_cast<SessionState>(state), static_cast<Cause>(cause), std::string(reason)});
     }
     return true;
 }

@@ -3,7 +3,8 @@
 namespace athena {
 
 std::string session_working_directory(const WorkgroupRecord& w, const std::string& session_id) {
-    std::string base = w.output_location.empty() ? "s3://" + std::string(kDefaultResultsBucket) + "/" + w.name + "/" : w.output_location;
+    std::string base = w.output_location.empty() ? "s3://" + std::string(kDefaultResultsBucket) + "/" + w.name + "/"
+                                                 : w.output_location;
     if (base.back() != '/') base += '/';
     return base + session_id + "/";
 }

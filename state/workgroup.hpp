@@ -3,8 +3,8 @@
 #include <optional>
 #include <string>
 
-#include "state/session.hpp"
 #include "state/calculation.hpp"
+#include "state/session.hpp"
 
 namespace athena {
 
@@ -18,10 +18,10 @@ struct WorkgroupRecord {
     bool enabled{true};
     std::string description;
     std::string profile{"default"};
-    std::string scenario;            // empty = none
-    std::string configuration;       // opaque document, kept verbatim for the wire layer
-    std::string execution_role;      // from the configuration, for the sessions it starts
-    std::string output_location;     // ResultConfiguration.OutputLocation, empty = none
+    std::string scenario;         // empty = none
+    std::string configuration;    // opaque document, kept verbatim for the wire layer
+    std::string execution_role;   // from the configuration, for the sessions it starts
+    std::string output_location;  // ResultConfiguration.OutputLocation, empty = none
     Tags tags;
     Instant created;
 

@@ -61,7 +61,8 @@ inline std::string aws_error_type(const HttpResponse& r) {
 // An answer of the AWS endpoint (POST / or any other non-admin path), no fault rule fired.
 inline void check_aws_answer(const HttpResponse& r) {
     check_answer(r, false);
-    if (r.content_type != "application/x-amz-json-1.1") broken("an AWS answer that is not application/x-amz-json-1.1", r);
+    if (r.content_type != "application/x-amz-json-1.1")
+        broken("an AWS answer that is not application/x-amz-json-1.1", r);
     if (r.status == 200) return;
     const std::string type = aws_error_type(r);
     if (r.status == 404) {
@@ -81,7 +82,8 @@ inline void check_aws_answer(const HttpResponse& r) {
 inline void check_admin_answer(const HttpResponse& r) {
     check_answer(r, false);
     if (r.status == 200) return;
-    if (!one_of(r.status, {400, 401, 404, 409})) broken("an admin answer with a status README does not document (200, 400, 401, 404, 409)", r);
+    if (!one_of(r.status, {400, 401, 404, 409}))
+        broken("an admin answer with a status README does not document (200, 400, 401, 404, 409)", r);
     if (r.content_type != "application/json") broken("an admin error that is not application/json", r);
     boost::system::error_code ec;
     const auto v = boost::json::parse(r.body, ec);
@@ -92,7 +94,8 @@ inline void check_admin_answer(const HttpResponse& r) {
 // What the request reader answers for a request it cannot read (400, 413, 431).
 inline void check_reader_error(const HttpResponse& r) {
     check_answer(r, false);
-    if (!one_of(r.status, {400, 413, 431})) broken("a request-reader error with a status README does not document (400, 413, 431)", r);
+    if (!one_of(r.status, {400, 413, 431}))
+        broken("a request-reader error with a status README does not document (400, 413, 431)", r);
 }
 
 }  // namespace athena::fuzz

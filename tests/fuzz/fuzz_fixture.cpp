@@ -17,7 +17,8 @@ namespace {
 using athena::HttpRequest;
 using athena::HttpResponse;
 
-HttpResponse admin(athena::fuzz::World& world, std::string_view method, std::string_view path, std::string_view body = {}) {
+HttpResponse admin(athena::fuzz::World& world, std::string_view method, std::string_view path,
+                   std::string_view body = {}) {
     HttpResponse r = world.router.handle(HttpRequest{method, path, {}, {}, body});
     athena::fuzz::check_admin_answer(r);
     return r;
@@ -29,7 +30,8 @@ HttpResponse admin(athena::fuzz::World& world, std::string_view method, std::str
 }
 
 // An admin call that README says always succeeds here.
-HttpResponse admin_ok(athena::fuzz::World& world, std::string_view method, std::string_view path, std::string_view body = {}) {
+HttpResponse admin_ok(athena::fuzz::World& world, std::string_view method, std::string_view path,
+                      std::string_view body = {}) {
     HttpResponse r = admin(world, method, path, body);
     if (r.status != 200)
         broken("an admin call that cannot fail answered an error",
@@ -46,7 +48,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // The loader, as for a --fixtures file: an error names the file.
     auto doc = parse_fixture_document(text, "fuzz.json");
     if (!doc) {
-        if (doc.error().message.rfind("fuzz.json", 0) != 0) broken("a fixture error that does not name the file", doc.error().message);
+        if (doc.error().message.rfind("fuzz.json", 0) != 0)
+            broken("a fixture error that does not name the file", doc.error().message);
         return 0;
     }
 
@@ -61,7 +64,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             broken("POST /_emulator/fixtures answered neither 200, 400 nor 409", applied.body);
         const HttpResponse after = admin_ok(world, "GET", "/_emulator/state");
         if (after.body != before.body)
-            broken("a refused fixture document changed the state", applied.body + "\nbefore: " + before.body + "\nafter: " + after.body);
+            broken("a refused fixture document changed the state",
+                   applied.body + "\nbefore: " + before.body + "\nafter: " + after.body);
         return 0;
     }
 
@@ -69,7 +73,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const HttpResponse exported = admin_ok(world, "GET", "/_emulator/state");
     admin_ok(world, "POST", "/_emulator/reset", R"({"fixtures":false})");
     const HttpResponse reimported = admin(world, "POST", "/_emulator/fixtures", exported.body);
-    if (reimported.status != 200) broken("the state export does not load back", reimported.body + "\nexport: " + exported.body);
+    if (reimported.status != 200)
+        broken("the state export does not load back", reimported.body + "\nexport: " + exported.body);
     const HttpResponse again = admin_ok(world, "GET", "/_emulator/state");
     if (again.body != exported.body)
         broken("the state export changed across export + reset + import", exported.body + "\nthen: " + again.body);

@@ -3,12 +3,12 @@
 // clock at 2026-01-01T00:00:00Z, the built-in default fixtures, fixed seeds, the router and the
 // admin API. The "wall" clock (journal times, Date headers) is a second manual clock that
 // never moves, so an input's answers do not depend on when it runs. (Request latencies still
-// come from the real steady clock: the metrics histogram bucket they pick can vary.) A fuzz target makes a fresh one for every input, so an input's outcome never
-// depends on the inputs before it (a crash reproduces from its file alone) and memory stays
-// bounded.
+// come from the real steady clock: the metrics histogram bucket they pick can vary.) A fuzz target makes a fresh one
+// for every input, so an input's outcome never depends on the inputs before it (a crash reproduces from its file alone)
+// and memory stays bounded.
 #include <cstdint>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string_view>
 
@@ -52,7 +52,8 @@ struct World {
 
     explicit World(bool with_default_fixtures = true)
         : service(store, clock, &clock, from_epoch_ms(kStartMs), options(with_default_fixtures)),
-          admin(service, AdminOptions{}, Observability{faults, journal, metrics, wall}, startup_faults(with_default_fixtures)),
+          admin(service, AdminOptions{}, Observability{faults, journal, metrics, wall},
+                startup_faults(with_default_fixtures)),
           router(service, admin, log, Observability{faults, journal, metrics, wall}) {
         seed_request_ids(kSeed);
         if (auto r = service.initialize(); !r) {

@@ -47,8 +47,8 @@ std::vector<SessionState> states(const SessionRecord& s) {
 
 TEST_CASE("a calculation on a plain session: BUSY now, IDLE at its end, nothing ends it") {
     auto s = idle_session();
-    auto ends = plan_session_around_calculation(s, at(500), {step(500, SessionState::Busy, Cause::Calculation)},
-                                                at(1500));
+    auto ends =
+        plan_session_around_calculation(s, at(500), {step(500, SessionState::Busy, Cause::Calculation)}, at(1500));
     CHECK_FALSE(ends);
     CHECK(states(s) == std::vector{SessionState::Idle, SessionState::Busy, SessionState::Idle});
     CHECK(s.steps.back().at == at(1500));
@@ -58,8 +58,8 @@ TEST_CASE("a calculation on a plain session: BUSY now, IDLE at its end, nothing 
 TEST_CASE("a script keeps its failure steps across a calculation's start and drops IDLE/BUSY ones") {
     auto s = idle_session({step(700, SessionState::Busy), step(800, SessionState::Degraded, Cause::Script, "disk"),
                            step(900, SessionState::Idle), step(5000, SessionState::Failed)});
-    auto ends = plan_session_around_calculation(s, at(500), {step(500, SessionState::Busy, Cause::Calculation)},
-                                                at(1500));
+    auto ends =
+        plan_session_around_calculation(s, at(500), {step(500, SessionState::Busy, Cause::Calculation)}, at(1500));
     REQUIRE(ends);
     CHECK(ends->at == at(800));
     CHECK(ends->state == SessionState::Degraded);
@@ -84,11 +84,10 @@ TEST_CASE("a script keeps its failure steps across a calculation's start and dro
 
 TEST_CASE("a failure step after the calculation's end: IDLE first, the failure later, the calculation completes") {
     auto s = idle_session({step(30000, SessionState::Degraded)});
-    auto ends = plan_session_around_calculation(s, at(500), {step(500, SessionState::Busy, Cause::Calculation)},
-                                                at(1500));
+    auto ends =
+        plan_session_around_calculation(s, at(500), {step(500, SessionState::Busy, Cause::Calculation)}, at(1500));
     REQUIRE(ends);
-    CHECK(states(s) ==
-          std::vector{SessionState::Idle, SessionState::Busy, SessionState::Idle, SessionState::Degraded});
+    CHECK(states(s) == std::vector{SessionState::Idle, SessionState::Busy, SessionState::Idle, SessionState::Degraded});
     auto c = calculation(500);
     CHECK_FALSE(end_calculation_at(c, ends->at, ends->state));
     CHECK(calculation_status_at(c, at(40000)).state == CalculationState::Completed);
@@ -134,7 +133,8 @@ TEST_CASE("a calculation already CANCELING ends CANCELED when its session dies")
 }
 
 TEST_CASE("a stop replans the session: failure steps stay, IDLE moves to the end of CANCELING") {
-    auto s = idle_session({step(0, SessionState::Busy, Cause::Calculation), step(1000, SessionState::Idle, Cause::Calculation),
+    auto s = idle_session({step(0, SessionState::Busy, Cause::Calculation),
+                           step(1000, SessionState::Idle, Cause::Calculation),
                            step(9000, SessionState::Failed, Cause::Calculation)});
     s.steps.erase(s.steps.begin());  // BUSY from 0 on
     auto ends = plan_session_around_calculation(s, at(200), {}, at(700));

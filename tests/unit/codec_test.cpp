@@ -68,33 +68,45 @@ TEST_CASE("repair_utf8: bytes that are not UTF-8 in serialised JSON become U+FFF
 
 TEST_CASE("GetSessionStatus status: members in model order, absent ones omitted") {
     SessionStatus st{SessionState::Idle, from_epoch_ms(1767225600000), from_epoch_ms(1767225606000),
-                     std::nullopt, from_epoch_ms(1767225606000), std::nullopt};
+                     std::nullopt,       from_epoch_ms(1767225606000), std::nullopt};
     std::string out;
     append_session_status(out, st);
-    CHECK(out == R"({"StartDateTime":1767225600,"LastModifiedDateTime":1767225606,"IdleSinceDateTime":1767225606,"State":"IDLE"})");
+    CHECK(
+        out ==
+        R"({"StartDateTime":1767225600,"LastModifiedDateTime":1767225606,"IdleSinceDateTime":1767225606,"State":"IDLE"})");
 
-    SessionStatus failed{SessionState::Failed, from_epoch_ms(1767225600000), from_epoch_ms(1767225600001),
-                         from_epoch_ms(1767225600001), std::nullopt, std::string("no \"capacity\"")};
+    SessionStatus failed{
+        SessionState::Failed, from_epoch_ms(1767225600000),  from_epoch_ms(1767225600001), from_epoch_ms(1767225600001),
+        std::nullopt,         std::string("no \"capacity\"")};
     out.clear();
     append_session_status(out, failed);
-    CHECK(out == R"({"StartDateTime":1767225600,"LastModifiedDateTime":1767225600.001,"EndDateTime":1767225600.001,"State":"FAILED","StateChangeReason":"no \"capacity\""})");
+    CHECK(
+        out ==
+        R"({"StartDateTime":1767225600,"LastModifiedDateTime":1767225600.001,"EndDateTime":1767225600.001,"State":"FAILED","StateChangeReason":"no \"capacity\""})");
 }
 
 TEST_CASE("validation: required, length; the value is never echoed (measured on real Athena)") {
     auto v = validate(shapes::kGetSessionStatusInput, boost::json::object{});
     REQUIRE(v.violations.size() == 1);
-    CHECK(v.message() == "1 validation error detected: Value null at 'sessionId' failed to satisfy constraint: Member must not be null");
+    CHECK(
+        v.message() ==
+        "1 validation error detected: Value null at 'sessionId' failed to satisfy constraint: Member must not be null");
     // An explicit null is a missing member.
     v = validate(shapes::kGetSessionStatusInput, boost::json::parse(R"({"SessionId":null})").as_object());
-    CHECK(v.message() == "1 validation error detected: Value null at 'sessionId' failed to satisfy constraint: Member must not be null");
+    CHECK(
+        v.message() ==
+        "1 validation error detected: Value null at 'sessionId' failed to satisfy constraint: Member must not be null");
 
     v = validate(shapes::kGetSessionStatusInput, boost::json::parse(R"({"SessionId":""})").as_object());
-    CHECK(v.message() == "1 validation error detected: Value at 'sessionId' failed to satisfy constraint: Member must have length greater than or equal to 1");
+    CHECK(v.message() ==
+          "1 validation error detected: Value at 'sessionId' failed to satisfy constraint: Member must have length "
+          "greater than or equal to 1");
 
     const std::string long_id(257, 'a');
     v = validate(shapes::kGetSessionStatusInput, boost::json::object{{"SessionId", long_id}});
     REQUIRE(v.violations.size() == 1);
-    CHECK(v.violations[0] == "Value at 'sessionId' failed to satisfy constraint: Member must have length less than or equal to 256");
+    CHECK(v.violations[0] ==
+          "Value at 'sessionId' failed to satisfy constraint: Member must have length less than or equal to 256");
 
     // 256 characters of multi-byte UTF-8 are still 256 characters.
     std::string wide;
@@ -102,7 +114,8 @@ TEST_CASE("validation: required, length; the value is never echoed (measured on 
     CHECK(validate(shapes::kGetSessionStatusInput, boost::json::object{{"SessionId", wide}}).ok());
 
     // Members outside the model are ignored, as AWS does.
-    CHECK(validate(shapes::kGetSessionStatusInput, boost::json::parse(R"({"SessionId":"x","Extra":1})").as_object()).ok());
+    CHECK(validate(shapes::kGetSessionStatusInput, boost::json::parse(R"({"SessionId":"x","Extra":1})").as_object())
+              .ok());
 }
 
 TEST_CASE("validation: a member of the wrong JSON type gets Jackson's text") {
@@ -124,11 +137,13 @@ TEST_CASE("validation: a member of the wrong JSON type gets Jackson's text") {
          "STRING_VALUE can not be converted to a Boolean"},
         {&shapes::kCreateWorkGroupInput, R"({"Name":"w","Configuration":{"BytesScannedCutoffPerQuery":"1"}})",
          "STRING_VALUE can not be converted to a Long"},
-        {&shapes::kCreateWorkGroupInput, R"({"Name":"w","Configuration":[]})", "Start of list found where not expected"},
+        {&shapes::kCreateWorkGroupInput, R"({"Name":"w","Configuration":[]})",
+         "Start of list found where not expected"},
         {&shapes::kCreateWorkGroupInput, R"({"Name":"w","Configuration":"x"})", "Expected null"},
         {&shapes::kCreateWorkGroupInput, R"({"Name":"w","Tags":"x"})", "Expected list or null"},
         {&shapes::kCreateWorkGroupInput, R"({"Name":"w","Tags":{}})", "Expected list or null"},
-        {&shapes::kUntagResourceInput, R"({"ResourceARN":"a","TagKeys":[1]})", "NUMBER_VALUE can not be converted to a String"},
+        {&shapes::kUntagResourceInput, R"({"ResourceARN":"a","TagKeys":[1]})",
+         "NUMBER_VALUE can not be converted to a String"},
     };
     for (const auto& c : cases) {
         CAPTURE(c.body);
@@ -146,28 +161,35 @@ TEST_CASE("validation: the list of violations is capped") {
     CHECK(v.unlisted == 50);
     const std::string m = v.message();
     CHECK(m.rfind("150 validation errors detected: Value at 'tags.1.member.key' failed to satisfy constraint: "
-                  "Member must have length greater than or equal to 1; ", 0) == 0);
+                  "Member must have length greater than or equal to 1; ",
+                  0) == 0);
     CHECK(m.size() - m.rfind("; (50 more not listed)") == std::string("; (50 more not listed)").size());
 }
 
 TEST_CASE("validation: string-list elements and map keys/values are reported at the list or map") {
     boost::json::array keys(150, boost::json::string());
     auto v = validate(shapes::kUntagResourceInput, boost::json::object{{"ResourceARN", "x"}, {"TagKeys", keys}});
-    CHECK(v.message() == "1 validation error detected: Value at 'tagKeys' failed to satisfy constraint: Member must "
-                         "satisfy constraint: [Member must have length less than or equal to 128, Member must have "
-                         "length greater than or equal to 1]");
+    CHECK(v.message() ==
+          "1 validation error detected: Value at 'tagKeys' failed to satisfy constraint: Member must "
+          "satisfy constraint: [Member must have length less than or equal to 128, Member must have "
+          "length greater than or equal to 1]");
 
     const std::string key_constraints =
         "[Member must have length less than or equal to 255, Member must have length greater than or equal to 1, "
-        "Member must satisfy regular expression pattern: [\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*]";
+        "Member must satisfy regular expression pattern: "
+        "[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*]";
     auto start = [](const char* engine) {
         return boost::json::object{{"WorkGroup", "w"}, {"EngineConfiguration", boost::json::parse(engine)}};
     };
     // A control character in a key breaks the key pattern; tab and characters past U+FFFF do not.
     v = validate(shapes::kStartSessionInput, start(R"({"SparkProperties":{"a\u0001b":"v"}})"));
-    CHECK(v.message() == "1 validation error detected: Value at 'engineConfiguration.sparkProperties' failed to "
-                         "satisfy constraint: Map keys must satisfy constraint: " + key_constraints);
-    CHECK(validate(shapes::kStartSessionInput, start("{\"SparkProperties\":{\"a\\tb \xF0\x9F\x98\x80 \xC3\xA9\":\"v\"}}")).ok());
+    CHECK(v.message() ==
+          "1 validation error detected: Value at 'engineConfiguration.sparkProperties' failed to "
+          "satisfy constraint: Map keys must satisfy constraint: " +
+              key_constraints);
+    CHECK(
+        validate(shapes::kStartSessionInput, start("{\"SparkProperties\":{\"a\\tb \xF0\x9F\x98\x80 \xC3\xA9\":\"v\"}}"))
+            .ok());
     v = validate(shapes::kStartSessionInput, start(R"({"AdditionalConfigs":{"":"v"}})"));
     CHECK(v.violations.size() == 1);
 
@@ -175,10 +197,13 @@ TEST_CASE("validation: string-list elements and map keys/values are reported at 
     v = validate(shapes::kStartSessionInput,
                  boost::json::object{{"WorkGroup", "w"}, {"EngineConfiguration", {{"SparkProperties", big}}}});
     REQUIRE(v.violations.size() == 2);
-    CHECK(v.violations[0] == "Value at 'engineConfiguration.sparkProperties' failed to satisfy constraint: Map keys "
-                             "must satisfy constraint: " + key_constraints);
-    CHECK(v.violations[1] == "Value at 'engineConfiguration.sparkProperties' failed to satisfy constraint: Map value "
-                             "must satisfy constraint: [Member must have length less than or equal to 51200]");
+    CHECK(v.violations[0] ==
+          "Value at 'engineConfiguration.sparkProperties' failed to satisfy constraint: Map keys "
+          "must satisfy constraint: " +
+              key_constraints);
+    CHECK(v.violations[1] ==
+          "Value at 'engineConfiguration.sparkProperties' failed to satisfy constraint: Map value "
+          "must satisfy constraint: [Member must have length less than or equal to 51200]");
     v = validate(shapes::kStartSessionInput, start(R"({"SparkProperties":{"k":5}})"));
     REQUIRE(v.serialization_error);
     CHECK(*v.serialization_error == "NUMBER_VALUE can not be converted to a String");
@@ -202,26 +227,42 @@ TEST_CASE("validation: enums, ranges, patterns and nested members, in model memb
     static const Shape max_results{ShapeType::Integer, 1, 100};
     static const Shape name{ShapeType::String, 1, 128, "[a-zA-Z0-9._-]{1,128}"};
     static const Shape inner{ShapeType::Structure, {}, {}, nullptr, {}, {{"Name", &name, true}}};
-    static const Shape input{ShapeType::Structure, {}, {}, nullptr, {},
+    static const Shape input{ShapeType::Structure,
+                             {},
+                             {},
+                             nullptr,
+                             {},
                              {{"State", &state}, {"MaxResults", &max_results}, {"Inner", &inner}}};
-    auto v = validate(input, boost::json::parse(R"({"Inner":{"Name":"bad name"},"MaxResults":101,"State":"GONE"})").as_object());
+    auto v = validate(
+        input, boost::json::parse(R"({"Inner":{"Name":"bad name"},"MaxResults":101,"State":"GONE"})").as_object());
     REQUIRE(v.violations.size() == 3);
     CHECK(v.message().rfind("3 validation errors detected: ", 0) == 0);
-    CHECK(v.violations[0] == "Value at 'state' failed to satisfy constraint: Member must satisfy enum value set: [IDLE, BUSY]");
-    CHECK(v.violations[1] == "Value at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100");
-    CHECK(v.violations[2] == "Value at 'inner.name' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9._-]{1,128}");
+    CHECK(v.violations[0] ==
+          "Value at 'state' failed to satisfy constraint: Member must satisfy enum value set: [IDLE, BUSY]");
+    CHECK(v.violations[1] ==
+          "Value at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100");
+    CHECK(v.violations[2] ==
+          "Value at 'inner.name' failed to satisfy constraint: Member must satisfy regular expression pattern: "
+          "[a-zA-Z0-9._-]{1,128}");
 
     // A decimal for an integer is truncated and accepted; past 32 bits it is a range violation.
     CHECK(validate(input, boost::json::parse(R"({"MaxResults":1.5})").as_object()).ok());
     CHECK(validate(input, boost::json::parse(R"({"MaxResults":100.9})").as_object()).ok());
     v = validate(input, boost::json::parse(R"({"MaxResults":0.5})").as_object());
-    CHECK(v.message() == "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 1");
+    CHECK(v.message() ==
+          "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must have value "
+          "greater than or equal to 1");
     v = validate(input, boost::json::parse(R"({"MaxResults":99999999999})").as_object());
-    CHECK(v.message() == "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100");
+    CHECK(v.message() ==
+          "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must have value "
+          "less than or equal to 100");
     v = validate(input, boost::json::parse(R"({"MaxResults":1e300})").as_object());
     CHECK(v.violations.size() == 1);
-    v = validate(shapes::kListTagsForResourceInput, boost::json::parse(R"({"ResourceARN":"a","MaxResults":4294967296})").as_object());
-    CHECK(v.message() == "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 2147483647");
+    v = validate(shapes::kListTagsForResourceInput,
+                 boost::json::parse(R"({"ResourceARN":"a","MaxResults":4294967296})").as_object());
+    CHECK(v.message() ==
+          "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must have value "
+          "less than or equal to 2147483647");
 
     // Boost.Regex on a long value: no recursion, no crash.
     const std::string huge(200000, 'a');

@@ -37,24 +37,29 @@ TEST_CASE("defaults") {
 }
 
 TEST_CASE("every flag reads ATHENA_EMU_*, and the flag wins") {
-    auto c = parse({"--port", "0"}, {{"ATHENA_EMU_PORT", "1234"}, {"ATHENA_EMU_CLOCK", "manual"},
+    auto c = parse({"--port", "0"}, {{"ATHENA_EMU_PORT", "1234"},
+                                     {"ATHENA_EMU_CLOCK", "manual"},
                                      {"ATHENA_EMU_START_TIME", "2026-01-01T00:00:00Z"},
-                                     {"ATHENA_EMU_FIXTURES", "a.json:dir"}, {"ATHENA_EMU_LOG_FORMAT", "json"}})
+                                     {"ATHENA_EMU_FIXTURES", "a.json:dir"},
+                                     {"ATHENA_EMU_LOG_FORMAT", "json"}})
                  .config;
     CHECK(c.port == 0);
     CHECK(c.clock == ClockMode::Manual);
     CHECK(c.start_time == from_epoch_ms(1767225600000));
     CHECK(c.fixtures == std::vector<std::string>{"a.json", "dir"});
     CHECK(c.log_format == LogFormat::Json);
-    CHECK(parse({"--fixtures", "x.json"}, {{"ATHENA_EMU_FIXTURES", "a.json"}}).config.fixtures == std::vector<std::string>{"x.json"});
+    CHECK(parse({"--fixtures", "x.json"}, {{"ATHENA_EMU_FIXTURES", "a.json"}}).config.fixtures ==
+          std::vector<std::string>{"x.json"});
 }
 
 TEST_CASE("bad values name the flag or variable, the value and what is expected") {
-    CHECK(error_of({"--port", "abc"}) == "--port: invalid value 'abc': a port number from 0 to 65535 (0 picks a free one)");
+    CHECK(error_of({"--port", "abc"}) ==
+          "--port: invalid value 'abc': a port number from 0 to 65535 (0 picks a free one)");
     CHECK(error_of({"--port", "70000"}).rfind("--port: invalid value '70000'", 0) == 0);
     CHECK(error_of({}, {{"ATHENA_EMU_CLOCK", "weird"}}) == "ATHENA_EMU_CLOCK: invalid value 'weird': system or manual");
     CHECK(error_of({"--threads", "0"}).rfind("--threads: invalid value '0'", 0) == 0);
-    CHECK(error_of({"--start-time", "2026-01-01T00:00:00Z"}) == "--start-time needs --clock manual (the system clock cannot be set)");
+    CHECK(error_of({"--start-time", "2026-01-01T00:00:00Z"}) ==
+          "--start-time needs --clock manual (the system clock cannot be set)");
     CHECK(error_of({"--account-id", "42"}).rfind("--account-id: invalid value '42'", 0) == 0);
     CHECK(error_of({"--bogus"}).find("bogus") != std::string::npos);
 }
@@ -68,7 +73,8 @@ TEST_CASE("--auth, --credentials, --max-skew-s") {
     CHECK(c.auth == AuthMode::Sigv4);
     CHECK(c.credentials == std::optional<std::string>("creds.json"));
     CHECK(c.max_skew_s == 0);
-    c = parse({}, {{"ATHENA_EMU_AUTH", "sigv4"}, {"ATHENA_EMU_CREDENTIALS", "c.json"}, {"ATHENA_EMU_MAX_SKEW_S", "900"}})
+    c = parse({},
+              {{"ATHENA_EMU_AUTH", "sigv4"}, {"ATHENA_EMU_CREDENTIALS", "c.json"}, {"ATHENA_EMU_MAX_SKEW_S", "900"}})
             .config;
     CHECK(c.auth == AuthMode::Sigv4);
     CHECK(c.credentials == std::optional<std::string>("c.json"));
@@ -88,9 +94,9 @@ TEST_CASE("--auth, --credentials, --max-skew-s") {
 TEST_CASE("--help and --version") {
     auto h = parse({"--help"});
     REQUIRE(h.print_and_exit);
-    for (const char* flag : {"--host", "--port", "--ready-file", "--db", "--fixtures", "--clock", "--start-time", "--seed",
-                             "--account-id", "--region", "--threads", "--log-format", "--log-level", "--admin", "--admin-token",
-                             "--auth", "--credentials", "--max-skew-s"})
+    for (const char* flag : {"--host", "--port", "--ready-file", "--db", "--fixtures", "--clock", "--start-time",
+                             "--seed", "--account-id", "--region", "--threads", "--log-format", "--log-level",
+                             "--admin", "--admin-token", "--auth", "--credentials", "--max-skew-s"})
         CHECK(h.print_and_exit->find(flag) != std::string::npos);
     CHECK(parse({"--version"}).print_and_exit->rfind("athena-emu ", 0) == 0);
 }

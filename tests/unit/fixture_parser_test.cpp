@@ -22,26 +22,33 @@ TEST_CASE("the built-in default fixture parses and has the spark workgroup") {
 }
 
 TEST_CASE("fixture errors name the file, the JSON path and the reason") {
-    CHECK(error_of("{\n  \"sessions\": [\n") .rfind("f.json: $: invalid JSON at line 3", 0) == 0);
+    CHECK(error_of("{\n  \"sessions\": [\n").rfind("f.json: $: invalid JSON at line 3", 0) == 0);
     CHECK(error_of(R"({"sesions":[]})") ==
-          "f.json: sesions: unknown field (allowed here: profiles, scenarios, workgroups, sessions, clock, outcomes, calculations, tokens, faults)");
+          "f.json: sesions: unknown field (allowed here: profiles, scenarios, workgroups, sessions, clock, outcomes, "
+          "calculations, tokens, faults)");
     CHECK(error_of(R"({"sessions":[{"id":"a","workgroup":"w","script":[{"after_ms":0,"state":"SLEEPING"}]}]})") ==
-          "f.json: sessions[0].script[0].state: must be one of CREATING, CREATED, IDLE, BUSY, TERMINATING, TERMINATED, DEGRADED, FAILED (got \"SLEEPING\")");
+          "f.json: sessions[0].script[0].state: must be one of CREATING, CREATED, IDLE, BUSY, TERMINATING, TERMINATED, "
+          "DEGRADED, FAILED (got \"SLEEPING\")");
     CHECK(error_of(R"({"sessions":[{"id":"a","workgroup":"w","script":[{"after_ms":5,"state":"IDLE"}]}]})") ==
           "f.json: sessions[0].script[0].after_ms: the first step must have after_ms 0");
-    CHECK(error_of(R"({"sessions":[{"id":"a","workgroup":"w","script":[{"after_ms":0,"state":"IDLE"},{"after_ms":0,"state":"BUSY"}]}]})") ==
-          "f.json: sessions[0].script[1].after_ms: offsets must increase from step to step (previous: 0)");
+    CHECK(
+        error_of(
+            R"({"sessions":[{"id":"a","workgroup":"w","script":[{"after_ms":0,"state":"IDLE"},{"after_ms":0,"state":"BUSY"}]}]})") ==
+        "f.json: sessions[0].script[1].after_ms: offsets must increase from step to step (previous: 0)");
     CHECK(error_of(R"({"sessions":[{"workgroup":"w"}]})") == "f.json: sessions[0].id: is required");
     CHECK(error_of(R"({"sessions":[{"id":"a","workgroup":"w","idle_timeout_minutes":481}]})") ==
           "f.json: sessions[0].idle_timeout_minutes: must be between 1 and 480 (got 481)");
-    CHECK(error_of(R"({"workgroups":[{"name":"w","engine_version":"Spark 9"}]})").find("workgroups[0].engine_version") != std::string::npos);
+    CHECK(
+        error_of(R"({"workgroups":[{"name":"w","engine_version":"Spark 9"}]})").find("workgroups[0].engine_version") !=
+        std::string::npos);
     CHECK(error_of(R"({"workgroups":[{"name":"w","engine_version":"AUTO","account":"12"}]})") ==
           "f.json: workgroups[0].account: must be 12 digits (got \"12\")");
     CHECK(error_of(R"({"clock":"tomorrow"})").rfind("f.json: clock: must be an RFC 3339 time", 0) == 0);
     auto doc = parse_fixture_document(R"({"faults":[{"operation":"*","action":{"transport":"teleport"}}]})", "f.json");
     REQUIRE_FALSE(doc);
-    CHECK(doc.error().message ==
-          "f.json: faults[0].action.transport: must be reset, close, empty, malformed_json or stall (got \"teleport\")");
+    CHECK(
+        doc.error().message ==
+        "f.json: faults[0].action.transport: must be reset, close, empty, malformed_json or stall (got \"teleport\")");
     CHECK(error_of(R"([])") == "f.json: $: must be an object");
 }
 
@@ -52,14 +59,16 @@ TEST_CASE("fixture integers: a whole double converts, one outside int64 is an er
     CHECK(ok);
     for (std::string_view big : {"6e55", "-1e300", "9223372036854775808.0", "1.5"}) {
         CAPTURE(big);
-        CHECK(error_of(R"({"sessions":[{"id":"a","workgroup":"w","script":[{"after_ms":0,"state":"IDLE"},{"after_ms":)" +
-                       std::string(big) + R"(,"state":"BUSY"}]}]})") ==
-              "f.json: sessions[0].script[1].after_ms: must be an integer");
+        CHECK(
+            error_of(R"({"sessions":[{"id":"a","workgroup":"w","script":[{"after_ms":0,"state":"IDLE"},{"after_ms":)" +
+                     std::string(big) + R"(,"state":"BUSY"}]}]})") ==
+            "f.json: sessions[0].script[1].after_ms: must be an integer");
     }
 }
 
 TEST_CASE("fixture times take RFC 3339 and epoch seconds") {
-    auto r = parse_fixture_text(R"({"clock":1767225600.5,"sessions":[{"id":"a","workgroup":"w","start_time":"2026-01-01T00:00:00Z"}]})", "f");
+    auto r = parse_fixture_text(
+        R"({"clock":1767225600.5,"sessions":[{"id":"a","workgroup":"w","start_time":"2026-01-01T00:00:00Z"}]})", "f");
     REQUIRE(r);
     CHECK(r->clock == from_epoch_ms(1767225600500));
     CHECK(r->sessions[0].start_time == from_epoch_ms(1767225600000));

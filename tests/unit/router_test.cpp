@@ -33,7 +33,8 @@ struct World {
         "sessions": [{"id": "s1", "workgroup": "wg", "idle_timeout_minutes": 1,
                       "script": [{"after_ms": 0, "state": "CREATING"}, {"after_ms": 1000, "state": "IDLE"}]}]})",
                    AdminOptions admin_opts = {})
-        : service(store, clock, &clock, T0, options(fixture)), admin(service, admin_opts, Observability{faults, journal, metrics, wall}, {}),
+        : service(store, clock, &clock, T0, options(fixture)),
+          admin(service, admin_opts, Observability{faults, journal, metrics, wall}, {}),
           router(service, admin, log, Observability{faults, journal, metrics, wall}) {
         REQUIRE(service.initialize());
     }
@@ -54,7 +55,8 @@ struct World {
         HttpRequest r{method, path, {}, {}, body};
         return router.handle(r);
     }
-    HttpResponse call(std::string_view method, std::string_view path, std::string_view body = {}, std::string_view auth = {}) {
+    HttpResponse call(std::string_view method, std::string_view path, std::string_view body = {},
+                      std::string_view auth = {}) {
         HttpRequest r{method, path, {}, auth, body};
         return router.handle(r);
     }
@@ -77,10 +79,13 @@ TEST_CASE("GetSessionStatus follows the script as the manual clock moves") {
     CHECK(r.status == 200);
     CHECK(r.content_type == "application/x-amz-json-1.1");
     CHECK(header(r, "x-amzn-RequestId").size() == 36);
-    CHECK(r.body == R"({"SessionId":"s1","Status":{"StartDateTime":1767225600,"LastModifiedDateTime":1767225600,"State":"CREATING"}})");
+    CHECK(
+        r.body ==
+        R"({"SessionId":"s1","Status":{"StartDateTime":1767225600,"LastModifiedDateTime":1767225600,"State":"CREATING"}})");
     REQUIRE(w.service.advance_clock(Millis{1000}));
-    CHECK(w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"s1"})").body ==
-          R"({"SessionId":"s1","Status":{"StartDateTime":1767225600,"LastModifiedDateTime":1767225601,"IdleSinceDateTime":1767225601,"State":"IDLE"}})");
+    CHECK(
+        w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"s1"})").body ==
+        R"({"SessionId":"s1","Status":{"StartDateTime":1767225600,"LastModifiedDateTime":1767225601,"IdleSinceDateTime":1767225601,"State":"IDLE"}})");
     REQUIRE(w.service.advance_clock(Millis{60000}));
     auto o = body(w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"s1"})"));
     CHECK(o["Status"].as_object()["State"] == "TERMINATING");
@@ -98,21 +103,22 @@ TEST_CASE("errors: __type, X-Amzn-ErrorType and status agree") {
         std::string_view code;
         bool message;  // real Athena sends no Message for unreadable bodies and unknown operations
     };
-    for (const Case& c : {Case{"AmazonAthena.GetSessionStatus", R"({"SessionId":"nope"})", 400, "ResourceNotFoundException", true},
-                          Case{"", "{}", 400, "UnknownOperationException", false},
-                          Case{"AmazonAthena.Nope", "{}", 400, "UnknownOperationException", false},
-                          Case{"AmazonAthena.getsessionstatus", "{}", 400, "UnknownOperationException", false},
-                          Case{"AmazonAthena.StartQueryExecution", "{}", 400, "UnknownOperationException", false},
-                          Case{"OtherService.GetSessionStatus", "{}", 400, "UnknownOperationException", false},
-                          Case{"AmazonAthena.GetSessionStatus", "{not json", 400, "SerializationException", false},
-                          Case{"AmazonAthena.GetSessionStatus", "[1]", 400, "SerializationException", true},
-                          Case{"AmazonAthena.GetSessionStatus", "\"\xff\"", 400, "SerializationException", false},
-                          Case{"AmazonAthena.GetSessionStatus", "null", 400, "SerializationException", false},
-                          Case{"AmazonAthena.GetSessionStatus", "\"x\"", 400, "SerializationException", false},
-                          Case{"AmazonAthena.GetSessionStatus", R"({"SessionId":"x",})", 400, "SerializationException", false},
-                          Case{"AmazonAthena.GetSessionStatus", R"({"SessionId":1})", 400, "SerializationException", true},
-                          Case{"AmazonAthena.GetSessionStatus", "", 400, "SerializationException", false},
-                          Case{"AmazonAthena.GetSessionStatus", "{}", 400, "InvalidRequestException", true}}) {
+    for (const Case& c :
+         {Case{"AmazonAthena.GetSessionStatus", R"({"SessionId":"nope"})", 400, "ResourceNotFoundException", true},
+          Case{"", "{}", 400, "UnknownOperationException", false},
+          Case{"AmazonAthena.Nope", "{}", 400, "UnknownOperationException", false},
+          Case{"AmazonAthena.getsessionstatus", "{}", 400, "UnknownOperationException", false},
+          Case{"AmazonAthena.StartQueryExecution", "{}", 400, "UnknownOperationException", false},
+          Case{"OtherService.GetSessionStatus", "{}", 400, "UnknownOperationException", false},
+          Case{"AmazonAthena.GetSessionStatus", "{not json", 400, "SerializationException", false},
+          Case{"AmazonAthena.GetSessionStatus", "[1]", 400, "SerializationException", true},
+          Case{"AmazonAthena.GetSessionStatus", "\"\xff\"", 400, "SerializationException", false},
+          Case{"AmazonAthena.GetSessionStatus", "null", 400, "SerializationException", false},
+          Case{"AmazonAthena.GetSessionStatus", "\"x\"", 400, "SerializationException", false},
+          Case{"AmazonAthena.GetSessionStatus", R"({"SessionId":"x",})", 400, "SerializationException", false},
+          Case{"AmazonAthena.GetSessionStatus", R"({"SessionId":1})", 400, "SerializationException", true},
+          Case{"AmazonAthena.GetSessionStatus", "", 400, "SerializationException", false},
+          Case{"AmazonAthena.GetSessionStatus", "{}", 400, "InvalidRequestException", true}}) {
         CAPTURE(c.target);
         CAPTURE(c.body);
         auto r = w.aws(c.target, c.body);
@@ -129,7 +135,9 @@ TEST_CASE("errors: __type, X-Amzn-ErrorType and status agree") {
     o = body(w.aws("AmazonAthena.GetSessionStatus", "{}"));
     CHECK(o["AthenaErrorCode"] == "INVALID_INPUT");
     CHECK(o["ErrorCode"] == "INVALID_INPUT");
-    CHECK(o["Message"] == "1 validation error detected: Value null at 'sessionId' failed to satisfy constraint: Member must not be null");
+    CHECK(
+        o["Message"] ==
+        "1 validation error detected: Value null at 'sessionId' failed to satisfy constraint: Member must not be null");
     CHECK(w.aws("AmazonAthena.StartQueryExecution", "{}").body == R"({"__type":"UnknownOperationException"})");
     CHECK(w.aws("AmazonAthena.GetSessionStatus", "").body == R"({"__type":"SerializationException"})");
     CHECK(body(w.aws("AmazonAthena.GetSessionStatus", "[]"))["Message"] == "Start of list found where not expected");
@@ -170,8 +178,10 @@ TEST_CASE("metrics: operations that Athena does not have share one series") {
     w.aws("AmazonAthena.StartQueryExecution", "{}");
     const std::string text = w.metrics.render({});
     CHECK(text.find("Bogus") == std::string::npos);
-    CHECK(text.find(R"x(athena_emu_requests_total{operation="(unknown)",status="400",error="UnknownOperationException"} 50)x") !=
-          std::string::npos);
+    CHECK(
+        text.find(
+            R"x(athena_emu_requests_total{operation="(unknown)",status="400",error="UnknownOperationException"} 50)x") !=
+        std::string::npos);
     CHECK(text.find(R"(athena_emu_requests_total{operation="-",status="400",error="UnknownOperationException"} 1)") !=
           std::string::npos);
     CHECK(text.find(R"(operation="StartQueryExecution")") != std::string::npos);
@@ -180,9 +190,9 @@ TEST_CASE("metrics: operations that Athena does not have share one series") {
 }
 
 TEST_CASE("tenancy: a 12-digit access key is the account, the credential scope the region") {
-    CHECK(tenant_from_authorization(
-              "AWS4-HMAC-SHA256 Credential=210987654321/20260101/eu-west-1/athena/aws4_request, SignedHeaders=host, Signature=abc",
-              Tenant{"123456789012", "us-east-1"}) == Tenant{"210987654321", "eu-west-1"});
+    CHECK(tenant_from_authorization("AWS4-HMAC-SHA256 Credential=210987654321/20260101/eu-west-1/athena/aws4_request, "
+                                    "SignedHeaders=host, Signature=abc",
+                                    Tenant{"123456789012", "us-east-1"}) == Tenant{"210987654321", "eu-west-1"});
     CHECK(tenant_from_authorization("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/ap-south-1/athena/aws4_request",
                                     Tenant{"123456789012", "us-east-1"}) == Tenant{"123456789012", "ap-south-1"});
     CHECK(tenant_from_authorization("", Tenant{"123456789012", "us-east-1"}) == Tenant{"123456789012", "us-east-1"});
@@ -217,10 +227,12 @@ TEST_CASE("admin: clock, transition, history, fixtures, reset") {
     CHECK(t[2].as_object().at("reason") == "coordinator lost");
 
     // A bad document applies nothing: its first (valid) session does not appear.
-    r = w.call("POST", "/_emulator/fixtures", R"({"sessions":[{"id":"ok","workgroup":"wg"},{"id":"bad","workgroup":"missing"}]})");
+    r = w.call("POST", "/_emulator/fixtures",
+               R"({"sessions":[{"id":"ok","workgroup":"wg"},{"id":"bad","workgroup":"missing"}]})");
     CHECK(r.status == 400);
     CHECK(std::string(body(r)["error"].as_string()) ==
-          "request body: sessions[1].workgroup: workgroup 'missing' does not exist in account 123456789012, region us-east-1 (define it under \"workgroups\" first)");
+          "request body: sessions[1].workgroup: workgroup 'missing' does not exist in account 123456789012, region "
+          "us-east-1 (define it under \"workgroups\" first)");
     CHECK(w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"ok"})").status == 400);
 
     r = w.call("POST", "/_emulator/fixtures", R"({"sessions":[{"id":"ok","workgroup":"wg"}]})");
@@ -250,10 +262,13 @@ TEST_CASE("admin token and admin off") {
 
 TEST_CASE("faults: skip, count, first rule wins, error defaults; the journal records them") {
     World w;
-    auto r = w.call("POST", "/_emulator/faults",
-                    R"({"id":"f1","operation":"GetSessionStatus","skip":1,"count":2,"action":{"error":"InternalServerException"}})");
+    auto r = w.call(
+        "POST", "/_emulator/faults",
+        R"({"id":"f1","operation":"GetSessionStatus","skip":1,"count":2,"action":{"error":"InternalServerException"}})");
     REQUIRE(r.status == 200);
-    CHECK(w.call("POST", "/_emulator/faults", R"({"operation":"*","action":{"error":"ThrottlingException","status":429}})").status == 200);
+    CHECK(w.call("POST", "/_emulator/faults",
+                 R"({"operation":"*","action":{"error":"ThrottlingException","status":429}})")
+              .status == 200);
     CHECK(w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"s1"})").status == 429);  // f1 skips, the second fires
     auto fired = w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"s1"})");
     CHECK(fired.status == 500);
@@ -272,9 +287,11 @@ TEST_CASE("faults: skip, count, first rule wins, error defaults; the journal rec
 
 TEST_CASE("an injected error with AthenaErrorCode gets ErrorCode too; the journal's numbers are plain decimals") {
     World w;
-    REQUIRE(w.call("POST", "/_emulator/faults",
-                   R"({"operation":"StartSession","action":{"error":"InvalidRequestException","message":"m","members":{"AthenaErrorCode":"X"}}})")
-                .status == 200);
+    REQUIRE(
+        w.call(
+             "POST", "/_emulator/faults",
+             R"({"operation":"StartSession","action":{"error":"InvalidRequestException","message":"m","members":{"AthenaErrorCode":"X"}}})")
+            .status == 200);
     auto r = w.aws("AmazonAthena.StartSession", "{}");
     CHECK(r.body == R"({"__type":"InvalidRequestException","Message":"m","AthenaErrorCode":"X","ErrorCode":"X"})");
     CHECK(header(r, "X-Amzn-ErrorType").empty());
@@ -288,11 +305,15 @@ TEST_CASE("an injected error with AthenaErrorCode gets ErrorCode too; the journa
 
 TEST_CASE("transport faults and latency come back as delivery instructions") {
     World w;
-    REQUIRE(w.call("POST", "/_emulator/faults", R"({"operation":"GetSessionStatus","count":1,"action":{"transport":"reset","latency_ms":20}})").status == 200);
+    REQUIRE(w.call("POST", "/_emulator/faults",
+                   R"({"operation":"GetSessionStatus","count":1,"action":{"transport":"reset","latency_ms":20}})")
+                .status == 200);
     auto r = w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"s1"})");
     CHECK(r.delivery == Delivery::Reset);
     CHECK(r.delay == std::chrono::milliseconds(20));
-    REQUIRE(w.call("POST", "/_emulator/faults", R"({"operation":"GetSessionStatus","count":1,"action":{"transport":"malformed_json"}})").status == 200);
+    REQUIRE(w.call("POST", "/_emulator/faults",
+                   R"({"operation":"GetSessionStatus","count":1,"action":{"transport":"malformed_json"}})")
+                .status == 200);
     r = w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"s1"})");
     CHECK(r.status == 200);
     CHECK(r.delivery == Delivery::Normal);
@@ -362,7 +383,11 @@ TEST_CASE("stage decide_fault: the rule that fires for the facts, counted") {
     RequestFacts f = facts_for("GetSessionStatus");
     f.session_id = "s1";
     CHECK_FALSE(w.router.decide_fault(f));
-    REQUIRE(w.call("POST", "/_emulator/faults", R"({"id":"f9","operation":"GetSessionStatus","match":{"session_id":"s2"},"count":1,"action":{"error":"ThrottlingException"}})").status == 200);
+    REQUIRE(
+        w.call(
+             "POST", "/_emulator/faults",
+             R"({"id":"f9","operation":"GetSessionStatus","match":{"session_id":"s2"},"count":1,"action":{"error":"ThrottlingException"}})")
+            .status == 200);
     CHECK_FALSE(w.router.decide_fault(f));
     f.session_id = "s2";
     auto fired = w.router.decide_fault(f);
@@ -383,8 +408,9 @@ TEST_CASE("stage dispatch: validation, the handler, ids the answer introduces") 
     CHECK_FALSE(ok.error);
     CHECK(ok.body.find(R"("SessionId":"s1")") == 0 + 1);
     RequestFacts s = facts_for("StartSession");
-    auto started = w.router.dispatch(*find_operation("StartSession"),
-                                     json::object{{"WorkGroup", "wg"}, {"EngineConfiguration", json::object{{"MaxConcurrentDpus", 4}}}}, s);
+    auto started = w.router.dispatch(
+        *find_operation("StartSession"),
+        json::object{{"WorkGroup", "wg"}, {"EngineConfiguration", json::object{{"MaxConcurrentDpus", 4}}}}, s);
     REQUIRE_FALSE(started.error);
     CHECK_FALSE(s.session_id.empty());
     CHECK(started.body.find(s.session_id) != std::string::npos);
@@ -439,11 +465,15 @@ TEST_CASE("admin query strings: decoded by Boost.URL, short values and '+' inclu
     w.aws("AmazonAthena.GetSession", R"({"SessionId":"s 1"})");
     CHECK(body(w.call("GET", "/_emulator/requests?session_id=s1"))["requests"].as_array().size() == 1);
     CHECK(body(w.call("GET", "/_emulator/requests?session_id=s+1"))["requests"].as_array().size() == 1);
-    CHECK(body(w.call("GET", "/_emulator/requests?session_id=s%201&operation=GetSession"))["requests"].as_array().size() == 1);
+    CHECK(body(w.call("GET", "/_emulator/requests?session_id=s%201&operation=GetSession"))["requests"]
+              .as_array()
+              .size() == 1);
     CHECK(body(w.call("GET", "/_emulator/requests?&&operation=GetSessionStatus"))["requests"].as_array().size() == 1);
     CHECK(w.call("GET", "/_emulator/requests?session_id=%zz").status == 400);
-    CHECK(str(body(w.call("GET", "/_emulator/requests?bogus=1"))["error"]) == "unknown filter 'bogus' (use operation, session_id, since, limit)");
-    CHECK(str(body(w.call("GET", "/_emulator/requests?since=x"))["error"]) == "since must be an RFC 3339 time or epoch seconds (got 'x')");
+    CHECK(str(body(w.call("GET", "/_emulator/requests?bogus=1"))["error"]) ==
+          "unknown filter 'bogus' (use operation, session_id, since, limit)");
+    CHECK(str(body(w.call("GET", "/_emulator/requests?since=x"))["error"]) ==
+          "since must be an RFC 3339 time or epoch seconds (got 'x')");
     CHECK(w.call("GET", "/_emulator/sessions/s1/history?account=123456789012&region=us-east-1").status == 200);
     CHECK(w.call("GET", "/_emulator/sessions/s1/history?account=210987654321").status == 404);
     CHECK(str(body(w.call("PUT", "/_emulator/clock"))["error"]) == "use GET or POST /_emulator/clock");

@@ -47,9 +47,11 @@ TEST_CASE("a request is S3 by its path, its Host or its credential scope; never 
     CHECK(is_s3_request(req("PUT", "/bucket/key")));
     CHECK_FALSE(is_s3_request(req("GET", "/")));
     CHECK_FALSE(is_s3_request(req("POST", "/")));
-    CHECK(is_s3_request(req("GET", "/", "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/s3/aws4_request, "
-                                        "SignedHeaders=host, Signature=00")));
-    CHECK_FALSE(is_s3_request(req("POST", "/", "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/athena/aws4_request")));
+    CHECK(is_s3_request(req("GET", "/",
+                            "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/s3/aws4_request, "
+                            "SignedHeaders=host, Signature=00")));
+    CHECK_FALSE(
+        is_s3_request(req("POST", "/", "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/athena/aws4_request")));
     CHECK_FALSE(is_s3_request(req("GET", "/\xff\xfe")));  // no URI: stays the JSON 404
     CHECK_FALSE(is_s3_request(req("OPTIONS", "*")));
     CHECK(is_s3_operation("s3:GetObject"));
@@ -77,7 +79,8 @@ TEST_CASE("a calculation's objects appear at its final state; FAILED has stdout 
     auto failed = calculation(CalculationState::Failed, "ValueError: x");
     objs = output_objects_at(failed, T0 + Millis{1000});
     REQUIRE(objs.size() == 2);
-    CHECK(objs[1].body == "Traceback (most recent call last):\n  File \"<stdin>\", line 1, in <module>\nValueError: x\n");
+    CHECK(objs[1].body ==
+          "Traceback (most recent call last):\n  File \"<stdin>\", line 1, in <module>\nValueError: x\n");
     failed.output.stderr_text = "custom";
     CHECK(output_objects_at(failed, T0 + Millis{1000})[1].body == "custom");
 

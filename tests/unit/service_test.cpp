@@ -93,7 +93,8 @@ TEST_CASE("ListSessions: active only by default, newest first, a cursor that sur
     d.advance(3000);
     auto terminated = d.service.list_sessions(A, "wg", SessionState::Terminated, 100, std::nullopt);
     REQUIRE(terminated->sessions.size() == 1);
-    CHECK(d.service.list_sessions(A, "nope", std::nullopt, 10, std::nullopt).error().kind == ErrorKind::WorkgroupNotFound);
+    CHECK(d.service.list_sessions(A, "nope", std::nullopt, 10, std::nullopt).error().kind ==
+          ErrorKind::WorkgroupNotFound);
 }
 
 TEST_CASE("StartSession errors: missing, SQL and disabled workgroups; max_active_sessions") {
@@ -199,6 +200,7 @@ TEST_CASE("the next calculation id: used once, clashes refused, unknown session"
     REQUIRE(c2);
     CHECK(c2->calculation_id.size() == 36);
     CHECK(d.service.set_next_calculation_id(sid, std::nullopt, "calc-1").error().kind == ErrorKind::AlreadyExists);
-    CHECK(d.service.set_next_calculation_id(sid, std::nullopt, std::string(37, 'c')).error().kind == ErrorKind::InvalidArgument);
+    CHECK(d.service.set_next_calculation_id(sid, std::nullopt, std::string(37, 'c')).error().kind ==
+          ErrorKind::InvalidArgument);
     CHECK(d.service.set_next_calculation_id("nope", std::nullopt, "c").error().kind == ErrorKind::SessionNotFound);
 }

@@ -24,8 +24,8 @@ Step step(std::int64_t after_ms, SessionState st, Cause c = Cause::Script, std::
 }  // namespace
 
 TEST_CASE("a scripted session shows the last step in effect, with its scheduled time") {
-    auto s = session({step(0, SessionState::Creating), step(5000, SessionState::Created),
-                      step(6000, SessionState::Idle)});
+    auto s =
+        session({step(0, SessionState::Creating), step(5000, SessionState::Created), step(6000, SessionState::Idle)});
     auto st = status_at(s, T0 + Millis{4999});
     CHECK(st.state == SessionState::Creating);
     CHECK(st.start == T0);
@@ -67,7 +67,8 @@ TEST_CASE("the idle timeout takes an IDLE session through TERMINATING to TERMINA
 }
 
 TEST_CASE("remaining script steps replace the idle timeout") {
-    auto s = session({step(0, SessionState::Idle), step(3600000, SessionState::Degraded, Cause::Script, "no coordinator")}, 1);
+    auto s = session(
+        {step(0, SessionState::Idle), step(3600000, SessionState::Degraded, Cause::Script, "no coordinator")}, 1);
     // At 30 minutes the session has been IDLE past its 1-minute timeout, but a step remains.
     CHECK(status_at(s, T0 + Millis{1800000}).state == SessionState::Idle);
     auto st = status_at(s, T0 + Millis{3600000});
@@ -76,14 +77,16 @@ TEST_CASE("remaining script steps replace the idle timeout") {
 }
 
 TEST_CASE("after the last step the idle timeout counts from the last IDLE entry") {
-    auto s = session({step(0, SessionState::Idle), step(1000, SessionState::Busy), step(2000, SessionState::Idle)}, 1, Millis{0});
+    auto s = session({step(0, SessionState::Idle), step(1000, SessionState::Busy), step(2000, SessionState::Idle)}, 1,
+                     Millis{0});
     CHECK(status_at(s, T0 + Millis{61999}).state == SessionState::Idle);
     CHECK(*status_at(s, T0 + Millis{61999}).idle_since == T0 + Millis{2000});
     CHECK(status_at(s, T0 + Millis{62000}).state == SessionState::Terminated);
 }
 
 TEST_CASE("a TERMINATING last step ends TERMINATED after terminating_ms") {
-    auto s = session({step(0, SessionState::Idle), step(1000, SessionState::Terminating, Cause::Api)}, 20, Millis{3000});
+    auto s =
+        session({step(0, SessionState::Idle), step(1000, SessionState::Terminating, Cause::Api)}, 20, Millis{3000});
     CHECK(status_at(s, T0 + Millis{3999}).state == SessionState::Terminating);
     auto st = status_at(s, T0 + Millis{4000});
     CHECK(st.state == SessionState::Terminated);
@@ -92,7 +95,8 @@ TEST_CASE("a TERMINATING last step ends TERMINATED after terminating_ms") {
 }
 
 TEST_CASE("FAILED sets EndDateTime and the reason; a state without reason clears it") {
-    auto s = session({step(0, SessionState::Creating, Cause::Script, "starting"), step(10, SessionState::Failed, Cause::Script, "boom")});
+    auto s = session({step(0, SessionState::Creating, Cause::Script, "starting"),
+                      step(10, SessionState::Failed, Cause::Script, "boom")});
     auto st = status_at(s, T0 + Millis{10});
     CHECK(st.state == SessionState::Failed);
     CHECK(*st.end == T0 + Millis{10});

@@ -81,7 +81,8 @@ std::pair<std::string, std::string> failure(const Sigv4Outcome& o) {
 
 // A request signed for real with `secret`, for the token and Date-header cases.
 http::fields signed_request(std::string_view key, std::string_view secret, std::string_view date_header,
-                            std::string_view signed_names, std::initializer_list<std::pair<const char*, const char*>> extra) {
+                            std::string_view signed_names,
+                            std::initializer_list<std::pair<const char*, const char*>> extra) {
     http::fields f;
     f.insert("Host", "iam.amazonaws.com");
     f.insert(date_header, kDate);
@@ -109,7 +110,8 @@ TEST_CASE("AWS's documented example: canonical request, string to sign, signatur
     CHECK(canonical == kCanonical);
     CHECK(sigv4::sha256_hex(canonical) == kCanonicalHash);
     const std::string sts = sigv4::string_to_sign(kDate, kScope, canonical);
-    CHECK(sts == "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/iam/aws4_request\n" + std::string(kCanonicalHash));
+    CHECK(sts ==
+          "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/iam/aws4_request\n" + std::string(kCanonicalHash));
     CHECK(sigv4::signature(kSecret, "20150830", "us-east-1", "iam", sts) == kSignature);
 }
 
@@ -185,13 +187,15 @@ TEST_CASE("no or another Authorization: MissingAuthenticationTokenException") {
 
 TEST_CASE("malformed Authorization: IncompleteSignatureException with AWS's texts") {
     Keys k;
-    const std::string header = "AWS4-HMAC-SHA256 Credential= AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, "
-                               "SignedHeaders=host, Signature=abc";
+    const std::string header =
+        "AWS4-HMAC-SHA256 Credential= AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, "
+        "SignedHeaders=host, Signature=abc";
     CHECK(failure(verify(k, example_headers(header))) ==
           std::pair<std::string, std::string>{
               "IncompleteSignatureException",
               "'AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request' not a valid key=value pair (missing equal-sign) in "
-              "Authorization header: '" + header + "'."});
+              "Authorization header: '" +
+                  header + "'."});
 
     CHECK(failure(verify(k, example_headers("AWS4-HMAC-SHA256 Credential=abc"))) ==
           std::pair<std::string, std::string>{
@@ -224,9 +228,10 @@ TEST_CASE("malformed Authorization: IncompleteSignatureException with AWS's text
                                               "for now). "});
 
     CHECK(failure(verify(k, example_headers(authorization("AKIDEXAMPLE/20150830/us-east-1/iam")))) ==
-          std::pair<std::string, std::string>{"IncompleteSignatureException",
-                                              "Credential must have exactly 5 slash-delimited elements, e.g. "
-                                              "keyid/date/region/service/term, got 'AKIDEXAMPLE/20150830/us-east-1/iam'"});
+          std::pair<std::string, std::string>{
+              "IncompleteSignatureException",
+              "Credential must have exactly 5 slash-delimited elements, e.g. "
+              "keyid/date/region/service/term, got 'AKIDEXAMPLE/20150830/us-east-1/iam'"});
     // Trailing slashes do not count.
     CHECK(verify(k, example_headers(authorization("AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request//"))));
 }
@@ -237,10 +242,11 @@ TEST_CASE("X-Amz-Date further than --max-skew-s from the real time: InvalidSigna
     // 12:36:00 signed; now 12:41:00 is exactly 5 minutes later: still fine, a second more is not.
     CHECK(verify(k, f, at("20150830T124100Z")));
     CHECK(verify(k, f, at("20150830T124100Z") + std::chrono::milliseconds(999)));
-    CHECK(failure(verify(k, f, at("20150830T124101Z"))) ==
-          std::pair<std::string, std::string>{"InvalidSignatureException",
-                                              "Signature expired: 20150830T123600Z is now earlier than 20150830T123601Z "
-                                              "(20150830T124101Z - 5 min.)"});
+    CHECK(
+        failure(verify(k, f, at("20150830T124101Z"))) ==
+        std::pair<std::string, std::string>{"InvalidSignatureException",
+                                            "Signature expired: 20150830T123600Z is now earlier than 20150830T123601Z "
+                                            "(20150830T124101Z - 5 min.)"});
     CHECK(verify(k, f, at("20150830T123100Z")));
     CHECK(failure(verify(k, f, at("20150830T123059Z"))) ==
           std::pair<std::string, std::string>{"InvalidSignatureException",
@@ -257,10 +263,12 @@ TEST_CASE("X-Amz-Date further than --max-skew-s from the real time: InvalidSigna
 
 TEST_CASE("host must be signed") {
     Keys k;
-    CHECK(failure(verify(k, example_headers(authorization(kKey.data() + std::string("/20150830/us-east-1/iam/aws4_request"),
-                                                          "content-type;x-amz-date")))) ==
-          std::pair<std::string, std::string>{"InvalidSignatureException",
-                                              "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."});
+    CHECK(
+        failure(
+            verify(k, example_headers(authorization(kKey.data() + std::string("/20150830/us-east-1/iam/aws4_request"),
+                                                    "content-type;x-amz-date")))) ==
+        std::pair<std::string, std::string>{
+            "InvalidSignatureException", "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."});
 }
 
 TEST_CASE("a wrong credential scope: every wrong part named, in AWS's words") {
@@ -291,25 +299,27 @@ TEST_CASE("a signature that does not match: InvalidSignatureException, and what 
     const std::string wrong(64, '0');
     auto o = verify(k, example_headers(authorization(kKey.data() + std::string("/20150830/us-east-1/iam/aws4_request"),
                                                      "content-type;host;x-amz-date", wrong)));
-    CHECK(failure(o) == std::pair<std::string, std::string>{
-                            "InvalidSignatureException",
-                            "The request signature we calculated does not match the signature you provided. Check your "
-                            "AWS Secret Access Key and signing method. Consult the service documentation for details."});
+    CHECK(failure(o) ==
+          std::pair<std::string, std::string>{
+              "InvalidSignatureException",
+              "The request signature we calculated does not match the signature you provided. Check your "
+              "AWS Secret Access Key and signing method. Consult the service documentation for details."});
     CHECK(o.canonical_request == kCanonical);
-    CHECK(o.string_to_sign == "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/iam/aws4_request\n" +
-                                  std::string(kCanonicalHash));
+    CHECK(o.string_to_sign ==
+          "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/iam/aws4_request\n" + std::string(kCanonicalHash));
     // A signed header changed after signing, another body, another region, a prefix of the signature.
     auto changed = example_headers(authorization());
     changed.set("Content-Type", "application/json");
     CHECK(failure(verify(k, changed)).first == "InvalidSignatureException");
     CHECK(failure(verify(k, example_headers(authorization()), at(kDate), kTarget, "GET", "{}")).first ==
           "InvalidSignatureException");
-    CHECK(failure(verify(k, example_headers(authorization()), at(kDate), "/?Action=ListUsers&Version=2010-05-09")).first ==
-          "InvalidSignatureException");
+    CHECK(failure(verify(k, example_headers(authorization()), at(kDate), "/?Action=ListUsers&Version=2010-05-09"))
+              .first == "InvalidSignatureException");
     CHECK(failure(verify(k, example_headers(authorization("AKIDEXAMPLE/20150830/us-west-2/iam/aws4_request")))).first ==
           "InvalidSignatureException");
-    CHECK(failure(verify(k, example_headers(authorization(kKey.data() + std::string("/20150830/us-east-1/iam/aws4_request"),
-                                                          "content-type;host;x-amz-date", kSignature.substr(0, 63)))))
+    CHECK(failure(
+              verify(k, example_headers(authorization(kKey.data() + std::string("/20150830/us-east-1/iam/aws4_request"),
+                                                      "content-type;host;x-amz-date", kSignature.substr(0, 63)))))
               .first == "InvalidSignatureException");
     // An unsigned header may change.
     auto extra = example_headers(authorization());
@@ -334,9 +344,9 @@ TEST_CASE("session tokens: required, signed and equal for temporary keys; refuse
     REQUIRE(ok);
     CHECK(*ok.tenant == Tenant{"444455556666", "us-east-1"});
     CHECK(failure(verify(k, signed_request("ASIATEMP", "tmp-secret", "X-Amz-Date", "host;x-amz-date", {}))) == bad);
-    CHECK(failure(verify(k, signed_request("ASIATEMP", "tmp-secret", "X-Amz-Date",
-                                           "host;x-amz-date;x-amz-security-token",
-                                           {{"X-Amz-Security-Token", "another-token"}}))) == bad);
+    CHECK(
+        failure(verify(k, signed_request("ASIATEMP", "tmp-secret", "X-Amz-Date", "host;x-amz-date;x-amz-security-token",
+                                         {{"X-Amz-Security-Token", "another-token"}}))) == bad);
     // Sent but not signed.
     CHECK(failure(verify(k, signed_request("ASIATEMP", "tmp-secret", "X-Amz-Date", "host;x-amz-date",
                                            {{"X-Amz-Security-Token", "the-token"}}))) == bad);
@@ -347,9 +357,10 @@ TEST_CASE("session tokens: required, signed and equal for temporary keys; refuse
 }
 
 TEST_CASE("credentials file: entries, and one error naming the file, the JSON path and the reason") {
-    auto good = parse_credentials_text(R"([{"access_key_id":"AKID1","secret_access_key":"s","account_id":"111122223333"},
+    auto good =
+        parse_credentials_text(R"([{"access_key_id":"AKID1","secret_access_key":"s","account_id":"111122223333"},
         {"access_key_id":"ASIA2","secret_access_key":"t","account_id":"444455556666","session_token":"tok"}])",
-                                       "creds.json");
+                               "creds.json");
     REQUIRE(good);
     CHECK(good->size() == 2);
     REQUIRE(good->find("ASIA2"));
@@ -362,8 +373,9 @@ TEST_CASE("credentials file: entries, and one error naming the file, the JSON pa
         REQUIRE(!r);
         return r.error().message;
     };
-    CHECK(error("{}") == "creds.json: $: must be a JSON list of {\"access_key_id\", \"secret_access_key\", "
-                         "\"account_id\"} objects");
+    CHECK(error("{}") ==
+          "creds.json: $: must be a JSON list of {\"access_key_id\", \"secret_access_key\", "
+          "\"account_id\"} objects");
     CHECK(error("[]") == "creds.json: $: must list at least one credential");
     CHECK(error("[1]") == "creds.json: [0]: must be an object");
     CHECK(error(R"([{"secret_access_key":"s","account_id":"111122223333"}])") ==
@@ -376,15 +388,16 @@ TEST_CASE("credentials file: entries, and one error naming the file, the JSON pa
           "creds.json: [0].account_id: must be a 12-digit AWS account id (got \"12\")");
     CHECK(error(R"([{"access_key_id":"a","secret_access_key":"s","account_id":111122223333}])") ==
           "creds.json: [0].account_id: must be a string");
-    CHECK(error(R"([{"access_key_id":"a","secret_access_key":"s","account_id":"111122223333","token":"x"}])") ==
-          "creds.json: [0].token: unknown field (expected access_key_id, secret_access_key, account_id, session_token)");
+    CHECK(
+        error(R"([{"access_key_id":"a","secret_access_key":"s","account_id":"111122223333","token":"x"}])") ==
+        "creds.json: [0].token: unknown field (expected access_key_id, secret_access_key, account_id, session_token)");
     CHECK(error(R"([{"access_key_id":"a","secret_access_key":"s","account_id":"111122223333"},
                     {"access_key_id":"a","secret_access_key":"t","account_id":"111122223333"}])") ==
           "creds.json: [1].access_key_id: \"a\" is already listed at [0]: each access key once");
     CHECK(error("[{\"access_key_id\":\"a\",\"secret_access_key\":\"s\",\"account_id\":\"111122223333\","
                 "\"session_token\":\"a\\nb\"}]") ==
           "creds.json: [0].session_token: must be printable ASCII (it travels in the X-Amz-Security-Token header)");
-    CHECK(error("[{\"access_key_id\":\n") .rfind("creds.json: $: invalid JSON at line 2, column 1", 0) == 0);
+    CHECK(error("[{\"access_key_id\":\n").rfind("creds.json: $: invalid JSON at line 2, column 1", 0) == 0);
 }
 
 TEST_CASE("Router under --auth sigv4: verifies before dispatch; failures are answered, journaled and counted") {
@@ -414,7 +427,8 @@ TEST_CASE("Router under --auth sigv4: verifies before dispatch; failures are ans
     const std::string scope = "20150830/eu-west-1/athena/aws4_request";
     {
         const HeaderLookup headers(f);
-        const auto sts = sigv4::string_to_sign(kDate, scope, sigv4::canonical_request("POST", "/", headers, names, body));
+        const auto sts =
+            sigv4::string_to_sign(kDate, scope, sigv4::canonical_request("POST", "/", headers, names, body));
         const auto sig = sigv4::signature(kSecret, "20150830", "eu-west-1", "athena", sts);
         f.insert("Authorization", authorization(std::string(kKey) + "/" + scope, names, sig));
     }

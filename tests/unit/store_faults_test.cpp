@@ -74,7 +74,8 @@ struct Domain {
         auto snap = service.export_state();
         REQUIRE(snap);
         std::string s = boost::json::serialize(state_document(*snap, {}));
-        for (const auto& [state, n] : service.sessions_by_state()) s += " " + std::string(to_string(state)) + "=" + std::to_string(n);
+        for (const auto& [state, n] : service.sessions_by_state())
+            s += " " + std::string(to_string(state)) + "=" + std::to_string(n);
         for (const char* id : {"s1", "s2", "n1", "n2"}) {
             auto st = service.get_session_status(A, id);
             s += std::string(" ") + id + ":" + (st ? std::string(to_string(st->status.state)) : "-");

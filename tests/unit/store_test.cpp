@@ -196,8 +196,9 @@ TEST_CASE("a large store is loaded in the background") {
 }
 
 TEST_CASE("steps encode and decode, and damaged bytes are refused") {
-    const std::vector<Step> steps = {Step{from_epoch_ms(-5), SessionState::Creating, Cause::Api, ""},
-                                     Step{from_epoch_ms(1764000000123), SessionState::Failed, Cause::Admin, std::string(200, 'x')}};
+    const std::vector<Step> steps = {
+        Step{from_epoch_ms(-5), SessionState::Creating, Cause::Api, ""},
+        Step{from_epoch_ms(1764000000123), SessionState::Failed, Cause::Admin, std::string(200, 'x')}};
     std::vector<Step> back;
     REQUIRE(decode_steps(encode_steps(steps), back));
     CHECK(back == steps);
