@@ -162,6 +162,21 @@ std::optional<Tenant> query_tenant(const std::vector<QueryParam>& q, const Tenan
     return t;
 }
 
+// What a sessions/{id}/... call names: the session id and its tenant (?account=&region=).
+struct SessionTarget {
+    std::string id;
+    std::optional<Tenant> tenant;
+};
+
+std::optional<SessionTarget> session_target(const AdminCall& call, const Tenant& fallback) {
+    auto id = decode(call.params[0]);
+    auto query = query_params(call.query);
+    if (!id || id->empty() || !query) return std::nullopt;
+    return SessionTarget{std::move(*id), query_tenant(*query, fallback)};
+}
+
+constexpr std::string_view kMalformedSessionPath = "malformed session id or query in the path";
+
 // A ?limit= value: 1 to 100000.
 std::optional<std::size_t> parse_limit(const std::string& v) {
     std::size_t n = 0;
@@ -387,9 +402,8 @@ HttpResponse AdminApi::state(const AdminCall&) {
 }
 
 HttpResponse AdminApi::transition(const AdminCall& call) {
-    auto id = decode(call.params[0]);
-    auto query = query_params(call.query);
-    if (!id || id->empty() || !query) return admin_error(400, "malformed session id or query in the path");
+    auto target = session_target(call, service_.default_tenant());
+    if (!target) return admin_error(400, std::string(kMalformedSessionPath));
     std::string err;
     auto body = body_object(call.req.body, err);
     if (!body) return admin_error(400, err);
@@ -409,7 +423,7 @@ HttpResponse AdminApi::transition(const AdminCall& call) {
             return admin_error(400, "reason must be a string of 1 to 1024 characters");
         reason = std::string(r->get_string());
     }
-    auto r = service_.force_transition(*id, query_tenant(*query, service_.default_tenant()), *state, std::move(reason));
+    auto r = service_.force_transition(target->id, target->tenant, *state, std::move(reason));
     if (!r) return admin_error(r.error());
     return json_response(200, json::object{{"session_id", r->session_id},
                                            {"state", std::string(to_string(r->state))},
@@ -418,9 +432,8 @@ HttpResponse AdminApi::transition(const AdminCall& call) {
 }
 
 HttpResponse AdminApi::next_calculation_id(const AdminCall& call) {
-    auto id = decode(call.params[0]);
-    auto query = query_params(call.query);
-    if (!id || id->empty() || !query) return admin_error(400, "malformed session id or query in the path");
+    auto target = session_target(call, service_.default_tenant());
+    if (!target) return admin_error(400, std::string(kMalformedSessionPath));
     std::string err;
     auto body = body_object(call.req.body, err);
     if (!body) return admin_error(400, err);
@@ -429,17 +442,15 @@ HttpResponse AdminApi::next_calculation_id(const AdminCall& call) {
         return admin_error(400,
                            "id is required: the calculation id (1 to 36 characters) the session's next "
                            "StartCalculationExecution returns, e.g. {\"id\": \"calc-1\"}");
-    auto r = service_.set_next_calculation_id(*id, query_tenant(*query, service_.default_tenant()),
-                                              std::string(cid->get_string()));
+    auto r = service_.set_next_calculation_id(target->id, target->tenant, std::string(cid->get_string()));
     if (!r) return admin_error(r.error());
     return json_response(200, json::object{{"session_id", *r}, {"next_calculation_id", cid->get_string()}});
 }
 
 HttpResponse AdminApi::history(const AdminCall& call) {
-    auto id = decode(call.params[0]);
-    auto query = query_params(call.query);
-    if (!id || id->empty() || !query) return admin_error(400, "malformed session id or query in the path");
-    auto r = service_.history(*id, query_tenant(*query, service_.default_tenant()));
+    auto target = session_target(call, service_.default_tenant());
+    if (!target) return admin_error(400, std::string(kMalformedSessionPath));
+    auto r = service_.history(target->id, target->tenant);
     if (!r) return admin_error(r.error());
     json::array transitions;
     for (const Step& s : r->transitions) {
