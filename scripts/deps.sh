@@ -20,7 +20,7 @@ ATHENA_TEST_DEPS=(doctest-dev python3 python3-boto3 awscli ca-certificates procp
 # readable reports: llvm) and the format check (clang-format-14). See docs/hardening.md.
 ATHENA_ASAN_DEPS=(clang-14 libclang-rt-14-dev llvm)
 # The browser test (tests/browser) drives Debian's Chromium; it skips where Chromium is absent.
-ATHENA_FULL_DEPS=("${ATHENA_ASAN_DEPS[@]}" clang-format-14 chromium)
+ATHENA_FULL_DEPS=("${ATHENA_ASAN_DEPS[@]}" clang-format-14 chromium git)
 # The container tests: podman, and name resolution on podman networks (aardvark-dns for the
 # netavark backend, the dnsname plugin for CNI: which one podman uses depends on its history).
 ATHENA_CONTAINER_DEPS=(podman runc debootstrap netavark aardvark-dns golang-github-containernetworking-plugin-dnsname)

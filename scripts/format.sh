@@ -29,6 +29,10 @@ if ! "$cf" --version | grep -q 'version 14\.'; then
 fi
 
 mapfile -t files < <(git ls-files -- '*.cpp' '*.hpp' '*.h' '*.cc')
+if [ "${#files[@]}" -eq 0 ]; then
+  echo "format.sh: git lists no C++ files (is git installed, and is this a clone?)" >&2
+  exit 2
+fi
 if [ "$check" = 0 ]; then
   "$cf" -i --style=file "${files[@]}"
   echo "format.sh: formatted ${#files[@]} files"

@@ -57,6 +57,49 @@ unsigned default_fault_status(std::string_view code) {
     return 400;
 }
 
+// A fault rule's "action" (error, status, message, members, latency_ms, transport); throws Bad.
+static void read_fault_action(const json::value* a, const std::string& apath, FaultRule& r) {
+    if (!a || !a->is_object()) throw Bad{apath, "is required: an object with error, latency_ms and/or transport"};
+    const auto& ao = a->get_object();
+    only(ao, apath, {"error", "status", "message", "members", "latency_ms", "transport"});
+    if (auto* x = ao.if_contains("error")) r.error = str(*x, apath + ".error");
+    if (auto* x = ao.if_contains("status")) {
+        const auto s = nonneg(*x, apath + ".status");
+        if (s < 100 || s > 599) throw Bad{apath + ".status", "must be an HTTP status from 100 to 599"};
+        r.status = static_cast<unsigned>(s);
+    }
+    if (auto* x = ao.if_contains("message")) r.message = str(*x, apath + ".message");
+    if (auto* x = ao.if_contains("members")) {
+        if (!x->is_object()) throw Bad{apath + ".members", "must be an object"};
+        r.members = x->get_object();
+    }
+    if (auto* x = ao.if_contains("latency_ms")) {
+        r.latency_ms = nonneg(*x, apath + ".latency_ms");
+        if (r.latency_ms > 600000) throw Bad{apath + ".latency_ms", "must be at most 600000 (10 minutes)"};
+    }
+    if (auto* x = ao.if_contains("transport")) {
+        const std::string t = str(*x, apath + ".transport");
+        if (t == "reset")
+            r.transport = Transport::Reset;
+        else if (t == "close")
+            r.transport = Transport::Close;
+        else if (t == "empty")
+            r.transport = Transport::Empty;
+        else if (t == "malformed_json")
+            r.transport = Transport::MalformedJson;
+        else if (t == "stall")
+            r.transport = Transport::Stall;
+        else
+            throw Bad{apath + ".transport", "must be reset, close, empty, malformed_json or stall (got \"" + t + "\")"};
+    }
+    if (r.error && r.transport != Transport::None)
+        throw Bad{apath, "give an error or a transport fault, not both (latency_ms goes with either)"};
+    if (!r.error && r.transport == Transport::None && r.latency_ms == 0)
+        throw Bad{apath, "needs error, transport or latency_ms"};
+    if ((r.status || r.message || !r.members.empty()) && !r.error)
+        throw Bad{apath, "status, message and members go with error"};
+}
+
 std::optional<FaultRule> parse_fault_rule(const json::value& v, const std::string& path, std::string& error) {
     try {
         if (!v.is_object()) throw Bad{path, "must be an object"};
@@ -93,48 +136,7 @@ std::optional<FaultRule> parse_fault_rule(const json::value& v, const std::strin
         }
         if (auto* x = o.if_contains("skip")) r.skip = nonneg(*x, path + ".skip");
         if (auto* x = o.if_contains("fired")) r.fired = nonneg(*x, path + ".fired");
-        auto* a = o.if_contains("action");
-        if (!a || !a->is_object())
-            throw Bad{path + ".action", "is required: an object with error, latency_ms and/or transport"};
-        const auto& ao = a->get_object();
-        only(ao, path + ".action", {"error", "status", "message", "members", "latency_ms", "transport"});
-        if (auto* x = ao.if_contains("error")) r.error = str(*x, path + ".action.error");
-        if (auto* x = ao.if_contains("status")) {
-            const auto s = nonneg(*x, path + ".action.status");
-            if (s < 100 || s > 599) throw Bad{path + ".action.status", "must be an HTTP status from 100 to 599"};
-            r.status = static_cast<unsigned>(s);
-        }
-        if (auto* x = ao.if_contains("message")) r.message = str(*x, path + ".action.message");
-        if (auto* x = ao.if_contains("members")) {
-            if (!x->is_object()) throw Bad{path + ".action.members", "must be an object"};
-            r.members = x->get_object();
-        }
-        if (auto* x = ao.if_contains("latency_ms")) {
-            r.latency_ms = nonneg(*x, path + ".action.latency_ms");
-            if (r.latency_ms > 600000) throw Bad{path + ".action.latency_ms", "must be at most 600000 (10 minutes)"};
-        }
-        if (auto* x = ao.if_contains("transport")) {
-            const std::string t = str(*x, path + ".action.transport");
-            if (t == "reset")
-                r.transport = Transport::Reset;
-            else if (t == "close")
-                r.transport = Transport::Close;
-            else if (t == "empty")
-                r.transport = Transport::Empty;
-            else if (t == "malformed_json")
-                r.transport = Transport::MalformedJson;
-            else if (t == "stall")
-                r.transport = Transport::Stall;
-            else
-                throw Bad{path + ".action.transport",
-                          "must be reset, close, empty, malformed_json or stall (got \"" + t + "\")"};
-        }
-        if (r.error && r.transport != Transport::None)
-            throw Bad{path + ".action", "give an error or a transport fault, not both (latency_ms goes with either)"};
-        if (!r.error && r.transport == Transport::None && r.latency_ms == 0)
-            throw Bad{path + ".action", "needs error, transport or latency_ms"};
-        if ((r.status || r.message || !r.members.empty()) && !r.error)
-            throw Bad{path + ".action", "status, message and members go with error"};
+        read_fault_action(o.if_contains("action"), path + ".action", r);
         return r;
     } catch (const Bad& b) {
         error = b.path + ": " + b.reason;

@@ -362,6 +362,24 @@ std::string scope_errors(std::string_view scope_date, std::string_view region, s
     return scope_errors;
 }
 
+// S3's x-amz-content-sha256: absent, UNSIGNED-PAYLOAD, or the body's SHA-256.
+std::optional<AwsError> check_payload_hash(std::string_view payload_hash, std::string_view body) {
+    if (payload_hash.empty() || payload_hash == "UNSIGNED-PAYLOAD" || payload_hash == sigv4::sha256_hex(body))
+        return std::nullopt;
+    return AwsError{400,
+                    "XAmzContentSHA256Mismatch",
+                    "The provided 'x-amz-content-sha256' header does not match what was computed.",
+                    {},
+                    {}};
+}
+
+// Temporary credentials: their token, signed. A token on a key without one is as bad.
+bool session_token_ok(const Credential& cred, const HeaderLookup& headers, bool token_signed) {
+    const auto tokens = headers.values("x-amz-security-token");
+    if (!cred.session_token) return tokens.empty();
+    return tokens.size() == 1 && token_signed && equal_constant_time(trim(tokens.front()), *cred.session_token);
+}
+
 }  // namespace
 
 Sigv4Outcome Sigv4Verifier::verify(const Sigv4Request& req, Instant now) const {
@@ -419,12 +437,7 @@ Sigv4Outcome Sigv4Verifier::verify(const Sigv4Request& req, Instant now) const {
                               std::string(kTerminator);
     const std::string_view payload_hash =
         options_.s3 ? trim(first_value(req.headers, "x-amz-content-sha256")) : std::string_view{};
-    if (!payload_hash.empty() && payload_hash != "UNSIGNED-PAYLOAD" && payload_hash != sigv4::sha256_hex(req.body))
-        return fail(AwsError{400,
-                             "XAmzContentSHA256Mismatch",
-                             "The provided 'x-amz-content-sha256' header does not match what was computed.",
-                             {},
-                             {}});
+    if (auto e = check_payload_hash(payload_hash, req.body)) return fail(std::move(*e));
     std::string canonical = sigv4::canonical_request(req.method, req.target, req.headers, auth.signed_headers, req.body,
                                                      options_.s3, payload_hash);
     std::string to_sign = sigv4::string_to_sign(amz_date, scope, canonical);
@@ -437,15 +450,8 @@ Sigv4Outcome Sigv4Verifier::verify(const Sigv4Request& req, Instant now) const {
             "Access Key and signing method. Consult the service documentation for details."));
     }
 
-    // Temporary credentials: their token, signed. A token on a key without one is as bad.
-    const auto tokens = req.headers.values("x-amz-security-token");
-    if (cred->session_token) {
-        if (tokens.size() != 1 || !is_signed("x-amz-security-token") ||
-            !equal_constant_time(trim(tokens.front()), *cred->session_token))
-            return fail(AwsError::unrecognized_client());
-    } else if (!tokens.empty()) {
+    if (!session_token_ok(*cred, req.headers, is_signed("x-amz-security-token")))
         return fail(AwsError::unrecognized_client());
-    }
 
     out.tenant = Tenant{cred->account_id, std::string(region)};
     return out;

@@ -218,20 +218,51 @@ Result<FixtureCounts> Service::apply_fixtures(const FixtureSet& f) {
     return r;
 }
 
+// The time a fixture document's "clock" moves the manual clock to (`clock`, when set, is the
+// time an earlier document of the same call moved it to), or the error that refuses it.
+Result<Instant> Service::fixture_clock(const FixtureSet& f, std::optional<Instant>& clock) {
+    Instant now = clock.value_or(clock_.now());
+    if (!f.clock) return now;
+    if (!manual_)
+        return make_error(ErrorKind::ClockMode, fixture_where(f, "clock") + "setting the clock needs --clock manual");
+    if (*f.clock < now)
+        return make_error(ErrorKind::ClockBackwards,
+                          fixture_where(f, "clock") + "the manual clock cannot move backwards (it is already later)");
+    clock = *f.clock;
+    return *f.clock;
+}
+
+// A fixture document's calculations and client tokens (after its sessions).
+Result<Unit> Service::apply_fixture_calculations(Store::Tx& tx, const FixtureSet& f, Instant now,
+                                                 FixtureCounts& counts) {
+    for (const auto& fc : f.calculations) {
+        CalculationRecord c = fc.record;
+        c.tenant =
+            Tenant{fc.account.value_or(opts_.default_tenant.account), fc.region.value_or(opts_.default_tenant.region)};
+        if (!tx.find_session(c.tenant, c.session_id))
+            return make_error(ErrorKind::InvalidArgument, fixture_where(f, fc.path + ".session_id") + "session '" +
+                                                              c.session_id + "' does not exist in account " +
+                                                              c.tenant.account + ", region " + c.tenant.region);
+        if (c.submitted > now)
+            return make_error(ErrorKind::InvalidArgument, fixture_where(f, fc.path + ".submitted") +
+                                                              "a calculation cannot be submitted in the future");
+        tx.put_calculation(c);
+        ++counts.calculations;
+    }
+    for (const auto& ft : f.tokens) {
+        const Tenant t{ft.account.value_or(opts_.default_tenant.account),
+                       ft.region.value_or(opts_.default_tenant.region)};
+        tx.put_token(t, ft.operation, ft.token, ft.fingerprint, ft.result);
+        ++counts.tokens;
+    }
+    return Unit{};
+}
+
 Result<FixtureCounts> Service::apply_in(Store::Tx& tx, const FixtureSet& f, std::optional<Instant>& clock) {
     FixtureCounts counts;
-    Instant now = clock.value_or(clock_.now());
-    if (f.clock) {
-        if (!manual_)
-            return make_error(ErrorKind::ClockMode,
-                              fixture_where(f, "clock") + "setting the clock needs --clock manual");
-        if (*f.clock < now)
-            return make_error(
-                ErrorKind::ClockBackwards,
-                fixture_where(f, "clock") + "the manual clock cannot move backwards (it is already later)");
-        now = *f.clock;
-        clock = now;
-    }
+    auto moved = fixture_clock(f, clock);
+    if (!moved) return moved.error();
+    const Instant now = *moved;
 
     const Profile base = builtin_default_profile();
     for (const auto& p : f.profiles) {
@@ -281,26 +312,7 @@ Result<FixtureCounts> Service::apply_in(Store::Tx& tx, const FixtureSet& f, std:
         ++counts.sessions;
     }
 
-    for (const auto& fc : f.calculations) {
-        CalculationRecord c = fc.record;
-        c.tenant =
-            Tenant{fc.account.value_or(opts_.default_tenant.account), fc.region.value_or(opts_.default_tenant.region)};
-        if (!tx.find_session(c.tenant, c.session_id))
-            return make_error(ErrorKind::InvalidArgument, fixture_where(f, fc.path + ".session_id") + "session '" +
-                                                              c.session_id + "' does not exist in account " +
-                                                              c.tenant.account + ", region " + c.tenant.region);
-        if (c.submitted > now)
-            return make_error(ErrorKind::InvalidArgument, fixture_where(f, fc.path + ".submitted") +
-                                                              "a calculation cannot be submitted in the future");
-        tx.put_calculation(c);
-        ++counts.calculations;
-    }
-    for (const auto& ft : f.tokens) {
-        const Tenant t{ft.account.value_or(opts_.default_tenant.account),
-                       ft.region.value_or(opts_.default_tenant.region)};
-        tx.put_token(t, ft.operation, ft.token, ft.fingerprint, ft.result);
-        ++counts.tokens;
-    }
+    if (auto r = apply_fixture_calculations(tx, f, now, counts); !r) return r.error();
     return counts;
 }
 

@@ -278,6 +278,8 @@ public:
 
 private:
     Result<FixtureCounts> apply_in(Store::Tx& tx, const FixtureSet& f, std::optional<Instant>& clock);
+    Result<Instant> fixture_clock(const FixtureSet& f, std::optional<Instant>& clock);
+    Result<Unit> apply_fixture_calculations(Store::Tx& tx, const FixtureSet& f, Instant now, FixtureCounts& counts);
     Result<SessionRecord> find_for_admin(std::string_view id, const std::optional<Tenant>& t);
     Result<Instant> set_clock_locked(Instant t);
     Result<ResourceRef> resolve_arn(Store::Tx& tx, const Tenant& t, std::string_view arn);

@@ -15,6 +15,22 @@ Error workgroup_not_found(std::string_view name) {
 }
 
 // The tag athena-emu:session-id: a valid SessionId (1 to 256 characters), not yet in the tenant.
+// The profile's max_active_sessions, counted over the workgroup's active sessions at `now`.
+std::optional<Error> check_session_limit(Store::Tx& tx, const Tenant& t, const WorkgroupRecord& wg,
+                                         const Profile& profile, Instant now) {
+    if (!profile.max_active_sessions) return std::nullopt;
+    int active = 0;
+    tx.for_each_session(t, wg.name, std::nullopt, [&](SessionRecord& s) {
+        if (is_active(status_at(s, now).state)) ++active;
+        return true;
+    });
+    if (active < *profile.max_active_sessions) return std::nullopt;
+    return make_error(ErrorKind::TooManyRequests,
+                      "The workgroup " + wg.name + " already has " + std::to_string(active) +
+                          " active sessions, the most its profile '" + profile.name + "' allows.",
+                      "CONCURRENT_QUERY_LIMIT_EXCEEDED");
+}
+
 std::optional<Error> check_chosen_session_id(Store::Tx& tx, const Tenant& t, const std::string& id) {
     const std::size_t n = utf8_code_points(id);
     if (n < 1 || n > 256)
@@ -52,18 +68,7 @@ Result<StartSessionOutput> Service::start_session(const Tenant& t, const StartSe
         if (!profile) profile = builtin_default_profile();
         const Instant now = clock_.now();
 
-        if (profile->max_active_sessions) {
-            int active = 0;
-            tx.for_each_session(t, wg->name, std::nullopt, [&](SessionRecord& s) {
-                if (is_active(status_at(s, now).state)) ++active;
-                return true;
-            });
-            if (active >= *profile->max_active_sessions)
-                return make_error(ErrorKind::TooManyRequests,
-                                  "The workgroup " + wg->name + " already has " + std::to_string(active) +
-                                      " active sessions, the most its profile '" + profile->name + "' allows.",
-                                  "CONCURRENT_QUERY_LIMIT_EXCEEDED");
-        }
+        if (auto e = check_session_limit(tx, t, *wg, *profile, now)) return *e;
 
         SessionRecord s;
         s.tenant = t;

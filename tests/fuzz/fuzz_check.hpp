@@ -6,6 +6,8 @@
 //     UnknownOperationException for another method or path; 413/431 from the request reader.
 //     500 (InternalServerException) only when a fault rule asked for it.
 //   Admin API (README "Admin API"): 200, or {"error": "..."} with 400, 401, 404 or 409.
+//   S3 reads (README "Calculation output over S3"): 200, 206, or an S3 XML error with 400, 403,
+//     404, 405, 416 or 501 (the body left out for HEAD). 500 only when a fault rule asked for it.
 // An answer shaped by a fault rule is whatever the rule says (status, body, truncation).
 #include <boost/json/parse.hpp>
 
@@ -89,6 +91,17 @@ inline void check_admin_answer(const HttpResponse& r) {
     const auto v = boost::json::parse(r.body, ec);
     const auto* e = v.is_object() ? v.get_object().if_contains("error") : nullptr;
     if (!e || !e->is_string() || e->get_string().empty()) broken("an admin error without {\"error\": \"...\"}", r);
+}
+
+// An answer of the S3 front end (a request without X-Amz-Target that is_s3_request claims).
+inline void check_s3_answer(const HttpResponse& r, bool head) {
+    check_answer(r, false);
+    if (one_of(r.status, {200, 206})) return;
+    if (!one_of(r.status, {400, 403, 404, 405, 416, 501}))
+        broken("an S3 answer with a status README does not document (200, 206, 400, 403, 404, 405, 416, 501)", r);
+    if (head) return;
+    if (r.content_type != "application/xml") broken("an S3 error that is not application/xml", r);
+    if (r.body.find("<Error><Code>") == std::string::npos) broken("an S3 error without <Error><Code>", r);
 }
 
 // What the request reader answers for a request it cannot read (400, 413, 431).

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "server/http_codec.hpp"
+#include "server/s3_api.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 #include "tests/fuzz/fuzz_world.hpp"
 
@@ -96,6 +97,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             fuzz::check_admin_answer(r);
         else if (fault)
             fuzz::check_answer(r, true);
+        else if (req.amz_target.empty() && is_s3_request(req))
+            fuzz::check_s3_answer(r, reader.head());
         else
             fuzz::check_aws_answer(r);
         const bool keep_alive = reader.keep_alive();
