@@ -1,5 +1,6 @@
 #include "server/json_writer.hpp"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 
@@ -39,6 +40,13 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) {
     return n;
 }
 
+// The bytes a JSON string holds as they are: printable ASCII but '"' and '\\'.
+constexpr std::array<bool, 256> kPlainJsonByte = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0x20; c < 0x80; ++c) t[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+    return t;
+}();
+
 }  // namespace
 
 void repair_utf8(std::string& s) {
@@ -66,6 +74,7 @@ void append_json_string(std::string& out, std::string_view s) {
     std::size_t run = 0;
     for (std::size_t i = 0; i < s.size(); ++i) {
         const auto c = static_cast<unsigned char>(s[i]);
+        if (kPlainJsonByte[c]) continue;  // the common case: one table load per byte
         if (c >= 0x80) {
             // Bytes that are not UTF-8 (echoed from a header or a path) become U+FFFD: the
             // answer stays valid JSON.
@@ -78,7 +87,6 @@ void append_json_string(std::string& out, std::string_view s) {
             out += "\\ufffd";
             continue;
         }
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
         out.append(s.data() + run, i - run);
         run = i + 1;
         switch (c) {

@@ -157,13 +157,13 @@ HttpResponse Router::handle_aws(const HttpRequest& req) {
                        {}};
     std::optional<FaultRule> fault;
     Answer a = answer(req, facts, fault);
-    const std::string error_code = a.error ? a.error->code : std::string();
-    const std::string log_reason = a.error ? a.error->log_reason : std::string();
+    std::string error_code = a.error ? a.error->code : std::string();
+    std::string log_reason = a.error ? a.error->log_reason : std::string();
     const auto delay = a.delay;
     Delivered out = deliver(std::move(a), fault, facts.request_id);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count() +
                       static_cast<double>(delay.count());
-    record(facts, out, error_code, log_reason, fault, ms);
+    record(std::move(facts), out, std::move(error_code), log_reason, fault, ms);
     return std::move(out.response);
 }
 
@@ -295,14 +295,19 @@ Delivered Router::deliver(Answer answer, const std::optional<FaultRule>& fault, 
     return out;
 }
 
-void Router::record(const RequestFacts& facts, const Delivered& out, const std::string& error_code,
-                    const std::string& log_reason, const std::optional<FaultRule>& fault, double ms) const {
-    const std::string fault_id = fault ? fault->id : std::string();
+void Router::record(RequestFacts&& facts, const Delivered& out, std::string error_code, const std::string& log_reason,
+                    const std::optional<FaultRule>& fault, double ms) const {
     obs_.metrics.observe(metric_label(facts.operation), out.journal_status, error_code, ms / 1000.0);
-    obs_.journal.add(JournalEntry{facts.received, facts.request_id, facts.tenant.account, facts.tenant.region,
-                                  facts.operation, facts.session_id, facts.calculation_id, facts.workgroup,
-                                  out.journal_status, error_code, ms, fault_id, facts.received_clock});
-    if (!log_.enabled(LogLevel::Info)) return;
+    if (log_.enabled(LogLevel::Info)) log_request(facts, out.journal_status, error_code, log_reason, fault, ms);
+    obs_.journal.add(JournalEntry{facts.received, std::move(facts.request_id), std::move(facts.tenant.account),
+                                  std::move(facts.tenant.region), std::move(facts.operation),
+                                  std::move(facts.session_id), std::move(facts.calculation_id),
+                                  std::move(facts.workgroup), out.journal_status, std::move(error_code), ms,
+                                  fault ? fault->id : std::string(), facts.received_clock});
+}
+
+void Router::log_request(const RequestFacts& facts, unsigned status, const std::string& error_code,
+                         const std::string& log_reason, const std::optional<FaultRule>& fault, double ms) const {
     char latency[32];
     std::snprintf(latency, sizeof latency, "%.3f", ms);
     std::vector<LogField> f{{"request_id", facts.request_id},
@@ -311,11 +316,11 @@ void Router::record(const RequestFacts& facts, const Delivered& out, const std::
                             {"operation", facts.operation.empty() ? "-" : facts.operation}};
     if (!facts.session_id.empty()) f.push_back({"session_id", facts.session_id});
     if (!facts.calculation_id.empty()) f.push_back({"calculation_id", facts.calculation_id});
-    f.push_back({"status", std::to_string(out.journal_status), true});
+    f.push_back({"status", std::to_string(status), true});
     if (!error_code.empty()) f.push_back({"error", error_code});
     if (!log_reason.empty()) f.push_back({"reason", log_reason});
     f.push_back({"latency_ms", latency, true});
-    if (fault) f.push_back({"fault_id", fault_id});
+    if (fault) f.push_back({"fault_id", fault->id});
     log_.log(LogLevel::Info, "request", f);
 }
 

@@ -95,11 +95,13 @@ public:
     Answer dispatch(const Operation& op, const boost::json::object& input, RequestFacts& facts) const;
     // The HTTP response for an answer, with a fault rule's transport fault applied.
     static Delivered deliver(Answer answer, const std::optional<FaultRule>& fault, const std::string& request_id);
-    // Metrics, journal entry and log line of one request.
-    void record(const RequestFacts& facts, const Delivered& out, const std::string& error_code,
-                const std::string& log_reason, const std::optional<FaultRule>& fault, double latency_ms) const;
+    // Metrics, log line and journal entry of one request (the journal takes the facts' strings).
+    void record(RequestFacts&& facts, const Delivered& out, std::string error_code, const std::string& log_reason,
+                const std::optional<FaultRule>& fault, double ms) const;
 
 private:
+    void log_request(const RequestFacts& facts, unsigned status, const std::string& error_code,
+                     const std::string& log_reason, const std::optional<FaultRule>& fault, double ms) const;
     HttpResponse handle_aws(const HttpRequest& req);
     Answer answer(const HttpRequest& req, RequestFacts& facts, std::optional<FaultRule>& fault) const;
 

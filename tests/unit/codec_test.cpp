@@ -42,6 +42,17 @@ TEST_CASE("JSON strings are escaped so that Boost.JSON reads back the same bytes
     CHECK(boost::json::parse(out).as_string() == nasty);
 }
 
+TEST_CASE("JSON strings: every ASCII byte reads back, and only '\"', '\\\\' and controls are escaped") {
+    for (int c = 0; c < 0x80; ++c) {
+        const std::string one(1, static_cast<char>(c));
+        std::string out;
+        append_json_string(out, "a" + one + "b");
+        CHECK_MESSAGE(boost::json::parse(out).as_string() == "a" + one + "b", c);
+        const bool plain = c >= 0x20 && c != '"' && c != '\\';
+        CHECK_MESSAGE((out == "\"a" + one + "b\"") == plain, c);
+    }
+}
+
 TEST_CASE("JSON strings: bytes that are not UTF-8 become U+FFFD, valid UTF-8 passes unchanged") {
     std::string out;
     append_json_string(out, "op \xff\xfe end");  // e.g. an X-Amz-Target echoed in a message

@@ -449,7 +449,7 @@ TEST_CASE("stage record: one journal entry and one metric sample from the facts"
     d.journal_status = 404;
     FaultRule rule;
     rule.id = "f1";
-    w.router.record(f, d, "ResourceNotFoundException", "", rule, 1.5);
+    w.router.record(std::move(f), d, "ResourceNotFoundException", "", rule, 1.5);
     auto entries = w.journal.query("GetSession", "s1", std::nullopt);
     REQUIRE(entries.size() == 1);
     CHECK(entries[0].request_id == "rid-1");
