@@ -15,7 +15,7 @@ numbers, v2 ISO 8601).
 import unittest
 
 from emulator import START_MS, is_uuid, session, step, workgroup
-from test_cli import CliCase, cli_list, instant_ms, probe
+from test_cli import CliCase, generate_cli_tests, instant_ms
 
 ROLE = 'arn:aws:iam::123456789012:role/r'
 WG = 'wg-calc-cli'
@@ -167,26 +167,10 @@ class CliCalculationTest(CliCase):
                           for c in listed['Calculations']], [cid])
 
 
-def _generate():
-    for index, cli in enumerate(cli_list()):
-        version, text = probe(cli)
-        if version is None:
-            def broken(self, cli=cli, text=text):
-                self.fail('cannot run AWS CLI %r: %s' % (cli, text))
-            setattr(CliCalculationTest, 'test_cli%d_runs' % index, broken)
-            continue
-        label = 'cli%d_v%s' % (index, '_'.join(str(x) for x in version))
-        cases = {
-            'calculation': lambda self, cli=cli, v=version:
-                self.calculation(cli, v),
-            'stop': lambda self, cli=cli, v=version: self.stop(cli, v),
-        }
-        for name, fn in cases.items():
-            fn.__doc__ = '%s: %s (%s)' % (name, cli, text.split()[0])
-            setattr(CliCalculationTest, 'test_%s_%s' % (name, label), fn)
-
-
-_generate()
+generate_cli_tests(CliCalculationTest, lambda cli, version: {
+    'calculation': lambda self, cli, v: self.calculation(cli, v),
+    'stop': lambda self, cli, v: self.stop(cli, v),
+})
 
 
 if __name__ == '__main__':

@@ -219,40 +219,41 @@ class CliTest(unittest.TestCase):
                           env={'AWS_ENDPOINT_URL_ATHENA': self.emu.url})
 
 
-def _label(version, index):
-    return 'cli%d_v%s' % (index, '_'.join(str(x) for x in version))
-
-
-def _generate():
+def generate_cli_tests(test_class, cases_for):
+    """Adds to test_class one test per (case, AWS CLI found): cases_for(cli, version) gives
+    {name: fn(self, cli, version)}; the test is test_<name>_cli<index>_v<version>. A CLI that
+    cannot run at all gets one failing test, test_cli<index>_runs, saying why."""
     for index, cli in enumerate(cli_list()):
         version, text = probe(cli)
         if version is None:
             def broken(self, cli=cli, text=text):
                 self.fail('cannot run AWS CLI %r: %s' % (cli, text))
-            setattr(CliTest, 'test_cli%d_runs' % index, broken)
+            setattr(test_class, 'test_cli%d_runs' % index, broken)
             continue
-        label = _label(version, index)
-        cases = {
-            'idle': lambda self, cli=cli: self.check_status(cli, 'cli-idle'),
-            'terminated': lambda self, cli=cli:
-                self.check_status(cli, 'cli-terminated'),
-            'failed': lambda self, cli=cli:
-                self.check_status(cli, 'cli-failed'),
-            'busy': lambda self, cli=cli: self.check_status(cli, 'cli-busy'),
-            'unknown_id': lambda self, cli=cli, v=version:
-                self.check_unknown_id(cli, v),
-            'text_query': lambda self, cli=cli: self.check_text_query(cli),
-        }
-        # Older CLIs do not know the variable: they would call real AWS.
-        if supports_service_endpoint_env(version):
-            cases['endpoint_env'] = (lambda self, cli=cli:
-                                     self.check_endpoint_env(cli))
-        for name, fn in cases.items():
+        label = 'cli%d_v%s' % (index, '_'.join(str(x) for x in version))
+        for name, case in cases_for(cli, version).items():
+            def fn(self, case=case, cli=cli, version=version):
+                case(self, cli, version)
             fn.__doc__ = '%s: %s (%s)' % (name, cli, text.split()[0])
-            setattr(CliTest, 'test_%s_%s' % (name, label), fn)
+            setattr(test_class, 'test_%s_%s' % (name, label), fn)
 
 
-_generate()
+def _cases(cli, version):
+    cases = {
+        'idle': lambda self, cli, v: self.check_status(cli, 'cli-idle'),
+        'terminated': lambda self, cli, v: self.check_status(cli, 'cli-terminated'),
+        'failed': lambda self, cli, v: self.check_status(cli, 'cli-failed'),
+        'busy': lambda self, cli, v: self.check_status(cli, 'cli-busy'),
+        'unknown_id': lambda self, cli, v: self.check_unknown_id(cli, v),
+        'text_query': lambda self, cli, v: self.check_text_query(cli),
+    }
+    # Older CLIs do not know the variable: they would call real AWS.
+    if supports_service_endpoint_env(version):
+        cases['endpoint_env'] = lambda self, cli, v: self.check_endpoint_env(cli)
+    return cases
+
+
+generate_cli_tests(CliTest, _cases)
 
 
 if __name__ == '__main__':

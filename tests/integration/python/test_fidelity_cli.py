@@ -8,7 +8,7 @@ import json
 import unittest
 
 from emulator import session, step, workgroup
-from test_cli import CliCase, cli_list, probe
+from test_cli import CliCase, generate_cli_tests
 
 ROLE = 'arn:aws:iam::123456789012:role/r'
 DOC = {
@@ -73,21 +73,9 @@ class CliFidelityTest(CliCase):
         self.assertEqual(cfg, {'CoordinatorDpuSize': 1, 'MaxConcurrentDpus': 20, 'DefaultExecutorDpuSize': 1})
 
 
-def _generate():
-    for index, cli in enumerate(cli_list()):
-        version, text = probe(cli)
-        if version is None:
-            def broken(self, cli=cli, text=text):
-                self.fail('cannot run AWS CLI %r: %s' % (cli, text))
-            setattr(CliFidelityTest, 'test_cli%d_runs' % index, broken)
-            continue
-        label = 'cli%d_v%s' % (index, '_'.join(str(x) for x in version))
-        fn = lambda self, cli=cli: self.story(cli)
-        fn.__doc__ = 'issue 13: %s (%s)' % (cli, text.split()[0])
-        setattr(CliFidelityTest, 'test_fidelity_%s' % label, fn)
-
-
-_generate()
+generate_cli_tests(CliFidelityTest, lambda cli, version: {
+    'fidelity': lambda self, cli, v: self.story(cli),  # issue 13
+})
 
 
 if __name__ == '__main__':

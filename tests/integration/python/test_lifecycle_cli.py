@@ -12,7 +12,7 @@ import json
 import unittest
 
 from emulator import SPARK, START_MS, is_uuid
-from test_cli import CliCase, cli_list, instant_ms, probe
+from test_cli import CliCase, generate_cli_tests, instant_ms
 
 ROLE = 'arn:aws:iam::123456789012:role/r'
 WG_CONFIG = {'EngineVersion': {'SelectedEngineVersion': SPARK},
@@ -142,26 +142,10 @@ class CliLifecycleTest(CliCase):
         self.assertEqual(out.strip(), '')
 
 
-def _generate():
-    for index, cli in enumerate(cli_list()):
-        version, text = probe(cli)
-        if version is None:
-            def broken(self, cli=cli, text=text):
-                self.fail('cannot run AWS CLI %r: %s' % (cli, text))
-            setattr(CliLifecycleTest, 'test_cli%d_runs' % index, broken)
-            continue
-        label = 'cli%d_v%s' % (index, '_'.join(str(x) for x in version))
-        cases = {
-            'lifecycle': lambda self, cli=cli: self.lifecycle(cli),
-            'missing_workgroup': lambda self, cli=cli, v=version:
-                self.missing_workgroup(cli, v),
-        }
-        for name, fn in cases.items():
-            fn.__doc__ = '%s: %s (%s)' % (name, cli, text.split()[0])
-            setattr(CliLifecycleTest, 'test_%s_%s' % (name, label), fn)
-
-
-_generate()
+generate_cli_tests(CliLifecycleTest, lambda cli, version: {
+    'lifecycle': lambda self, cli, v: self.lifecycle(cli),
+    'missing_workgroup': lambda self, cli, v: self.missing_workgroup(cli, v),
+})
 
 
 if __name__ == '__main__':

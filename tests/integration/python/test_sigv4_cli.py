@@ -12,7 +12,7 @@ import shutil
 import tempfile
 import unittest
 
-from test_cli import CliCase, cli_list, probe
+from test_cli import CliCase, generate_cli_tests
 
 KEY = {'access_key_id': 'AKIDCLI', 'secret_access_key': 'cli/Secret+1',
        'account_id': '555566667777'}
@@ -74,27 +74,11 @@ class SigV4CliTest(CliCase):
         self.assertEqual(out.strip(), '')
 
 
-def _generate():
-    for index, cli in enumerate(cli_list()):
-        version, text = probe(cli)
-        if version is None:
-            def broken(self, cli=cli, text=text):
-                self.fail('cannot run AWS CLI %r: %s' % (cli, text))
-            setattr(SigV4CliTest, 'test_cli%d_runs' % index, broken)
-            continue
-        label = 'cli%d_v%s' % (index, '_'.join(str(x) for x in version))
-        cases = {
-            'right_keys': lambda self, cli=cli: self.right_keys(cli),
-            'session_token': lambda self, cli=cli: self.session_token(cli),
-            'wrong_secret': lambda self, cli=cli, v=version:
-                self.wrong_secret(cli, v),
-        }
-        for name, fn in cases.items():
-            fn.__doc__ = '%s: %s (%s)' % (name, cli, text.split()[0])
-            setattr(SigV4CliTest, 'test_%s_%s' % (name, label), fn)
-
-
-_generate()
+generate_cli_tests(SigV4CliTest, lambda cli, version: {
+    'right_keys': lambda self, cli, v: self.right_keys(cli),
+    'session_token': lambda self, cli, v: self.session_token(cli),
+    'wrong_secret': lambda self, cli, v: self.wrong_secret(cli, v),
+})
 
 
 if __name__ == '__main__':
