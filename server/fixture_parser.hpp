@@ -15,7 +15,7 @@
 #include "server/faults.hpp"
 #include "state/fixture_set.hpp"
 #include "state/result.hpp"
-#include "state/service.hpp"
+#include "state/services.hpp"
 
 namespace athena {
 

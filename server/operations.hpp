@@ -10,12 +10,12 @@
 
 #include "server/aws_error.hpp"
 #include "server/wire_model.hpp"
-#include "state/service.hpp"
+#include "state/services.hpp"
 
 namespace athena {
 
 struct OperationContext {
-    Service& service;
+    Services& service;
     Tenant tenant;
 };
 

@@ -391,7 +391,7 @@ HttpResponse S3Api::serve(const HttpRequest& req, Exchange& x) {
         x.error = S3Error{403, "AccessDenied", "Access Denied", {}};  // writes: the output is read-only
         return {};
     }
-    auto contents = service_.output_objects(x.tenant.account, x.target.bucket);
+    auto contents = service_.calculations.output_objects(x.tenant.account, x.target.bucket);
     if (!contents) {
         x.error = S3Error{500, "InternalError", contents.error().message, {}};
         return {};

@@ -11,7 +11,7 @@
 #include "server/logger.hpp"
 #include "server/observability.hpp"
 #include "server/sigv4.hpp"
-#include "state/service.hpp"
+#include "state/services.hpp"
 
 namespace athena {
 
@@ -35,7 +35,7 @@ bool is_s3_request(const HttpRequest& req);
 
 class S3Api {
 public:
-    S3Api(Service& service, const Logger& log, Observability obs, S3Auth auth)
+    S3Api(Services& service, const Logger& log, Observability obs, S3Auth auth)
         : service_(service), log_(log), obs_(obs), auth_(auth) {}
 
     // Never throws. Journals and counts the request as s3:<Operation>.
@@ -47,7 +47,7 @@ private:
     void record(const Exchange& x, Instant received, unsigned status, std::chrono::steady_clock::time_point started,
                 std::chrono::milliseconds delay);
 
-    Service& service_;
+    Services& service_;
     const Logger& log_;
     Observability obs_;
     S3Auth auth_;
