@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "server/fixture_parser.hpp"
+#include "control/fixture_parser.hpp"
 #include "state/clock.hpp"
 #include "state/services.hpp"
 #include "state/store.hpp"

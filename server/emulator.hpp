@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "server/admin_api.hpp"
+#include "control/admin_api.hpp"
+#include "control/fixture_parser.hpp"
 #include "server/config.hpp"
 #include "server/credentials.hpp"
-#include "server/fixture_parser.hpp"
 #include "server/logger.hpp"
 #include "server/router.hpp"
 #include "server/sigv4.hpp"

@@ -847,4 +847,12 @@ bool is_athena_operation(std::string_view name) {
     return std::binary_search(kAthenaOperations.begin(), kAthenaOperations.end(), name);
 }
 
+bool is_s3_operation(std::string_view name) {
+    static constexpr std::string_view kNames[] = {
+        "s3:GetObject",  "s3:HeadObject",    "s3:ListObjectsV2", "s3:ListObjects",  "s3:ListBuckets",
+        "s3:HeadBucket", "s3:PutObject",     "s3:CreateBucket",  "s3:DeleteObject", "s3:DeleteBucket",
+        "s3:PostObject", "s3:DeleteObjects", "s3:(unknown)"};
+    return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
+}
+
 }  // namespace athena

@@ -14,11 +14,11 @@
 #include <string>
 #include <variant>
 
-#include "server/admin_api.hpp"
+#include "control/admin_api.hpp"
+#include "control/observability.hpp"
 #include "server/aws_error.hpp"
 #include "server/http_types.hpp"
 #include "server/logger.hpp"
-#include "server/observability.hpp"
 #include "server/operations.hpp"
 #include "server/s3_api.hpp"
 #include "server/sigv4.hpp"

@@ -6,10 +6,10 @@
 #include <string>
 #include <string_view>
 
+#include "control/observability.hpp"
 #include "server/credentials.hpp"
 #include "server/http_types.hpp"
 #include "server/logger.hpp"
-#include "server/observability.hpp"
 #include "server/sigv4.hpp"
 #include "state/services.hpp"
 
@@ -24,10 +24,6 @@ struct S3Auth {
 // "<bucket>.s3.<anything>" / "<bucket>.s3-<region>.<anything>"; empty otherwise (an IP address,
 // "localhost", any other name).
 std::string_view virtual_host_bucket(std::string_view host);
-
-// The operation names the S3 front end journals ("s3:GetObject", "s3:HeadObject",
-// "s3:ListObjectsV2", and the refused ones such as "s3:PutObject"); fault rules may name them.
-bool is_s3_operation(std::string_view name);
 
 // True for a request without X-Amz-Target that S3 serves: signed for service "s3", a path
 // other than "/" (path-style), or a Host that names a bucket.

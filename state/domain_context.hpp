@@ -53,8 +53,8 @@ struct DomainContext {
     ManualClock* manual;
     Instant real_now;
     ServiceOptions opts;
-    Instant clock_start;   // where reset returns the manual clock (ControlService::initialize sets it)
-    std::mutex clock_mu;   // orders every change of the manual clock
+    Instant clock_start;  // where reset returns the manual clock (ControlService::initialize sets it)
+    std::mutex clock_mu;  // orders every change of the manual clock
     IdGenerator ids;
 };
 

@@ -12,8 +12,8 @@
 #include <memory>
 #include <string_view>
 
-#include "server/admin_api.hpp"
-#include "server/fixture_parser.hpp"
+#include "control/admin_api.hpp"
+#include "control/fixture_parser.hpp"
 #include "server/request_id.hpp"
 #include "server/router.hpp"
 #include "state/services.hpp"

@@ -3,8 +3,8 @@
 
 #include <boost/json/parse.hpp>
 
-#include "server/admin_api.hpp"
-#include "server/fixture_parser.hpp"
+#include "control/admin_api.hpp"
+#include "control/fixture_parser.hpp"
 #include "server/router.hpp"
 #include "state/services.hpp"
 

@@ -8,7 +8,7 @@
 #include <initializer_list>
 #include <utility>
 
-#include "server/admin_api.hpp"
+#include "control/admin_api.hpp"
 #include "server/credentials.hpp"
 #include "server/router.hpp"
 #include "server/sigv4.hpp"

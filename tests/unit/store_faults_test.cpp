@@ -6,7 +6,7 @@
 
 #include <boost/json/serialize.hpp>
 
-#include "server/fixture_parser.hpp"
+#include "control/fixture_parser.hpp"
 #include "state/services.hpp"
 
 using namespace athena;

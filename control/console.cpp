@@ -1,4 +1,4 @@
-#include "server/console.hpp"
+#include "control/console.hpp"
 
 #include <boost/json.hpp>
 
@@ -6,10 +6,10 @@
 #include <map>
 #include <set>
 
-#include "server/admin_api.hpp"
-#include "server/console_assets.hpp"
+#include "control/admin_api.hpp"
+#include "control/console_assets.hpp"
+#include "server/digest.hpp"
 #include "server/json_writer.hpp"
-#include "server/sigv4.hpp"
 #include "server/time_format.hpp"
 
 namespace athena {
@@ -54,7 +54,7 @@ HttpResponse not_modified(std::string_view etag, std::string_view content_type) 
 HttpResponse cached_json(const HttpRequest& req, const json::value& v) {
     std::string body = json::serialize(v);
     repair_utf8(body);
-    const std::string etag = '"' + sigv4::sha256_hex(body).substr(0, 20) + '"';
+    const std::string etag = '"' + sha256_hex(body).substr(0, 20) + '"';
     if (etag_matches(req, etag)) return not_modified(etag, "application/json");
     HttpResponse r;
     r.content_type = "application/json";

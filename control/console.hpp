@@ -18,9 +18,9 @@
 
 #include <boost/json/object.hpp>
 
+#include "control/journal.hpp"
+#include "control/observability.hpp"
 #include "server/http_types.hpp"
-#include "server/journal.hpp"
-#include "server/observability.hpp"
 #include "state/services.hpp"
 
 namespace athena {

@@ -1,4 +1,4 @@
-#include "server/admin_api.hpp"
+#include "control/admin_api.hpp"
 
 #include <openssl/crypto.h>
 #include <boost/json.hpp>
@@ -9,7 +9,7 @@
 #include <charconv>
 #include <vector>
 
-#include "server/fixture_parser.hpp"
+#include "control/fixture_parser.hpp"
 #include "server/json_writer.hpp"
 #include "server/time_format.hpp"
 

@@ -7,10 +7,10 @@
 #include <string_view>
 #include <vector>
 
-#include "server/console.hpp"
-#include "server/fixture_parser.hpp"
+#include "control/console.hpp"
+#include "control/fixture_parser.hpp"
+#include "control/observability.hpp"
 #include "server/http_types.hpp"
-#include "server/observability.hpp"
 #include "state/services.hpp"
 
 namespace athena {

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "server/faults.hpp"
+#include "control/faults.hpp"
 #include "state/fixture_set.hpp"
 #include "state/result.hpp"
 #include "state/services.hpp"
