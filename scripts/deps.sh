@@ -22,8 +22,10 @@ ATHENA_ASAN_DEPS=(clang-14 libclang-rt-14-dev llvm)
 # The browser test (tests/browser) drives Debian's Chromium; it skips where Chromium is absent.
 ATHENA_FULL_DEPS=("${ATHENA_ASAN_DEPS[@]}" clang-format-14 chromium git)
 # The container tests: podman, and name resolution on podman networks (aardvark-dns for the
-# netavark backend, the dnsname plugin for CNI: which one podman uses depends on its history).
-ATHENA_CONTAINER_DEPS=(podman runc debootstrap netavark aardvark-dns golang-github-containernetworking-plugin-dnsname)
+# netavark backend, the dnsname plugin for CNI: which one podman uses depends on its history),
+# and iptables, which netavark runs to publish ports (only Suggested by Debian: without it
+# `podman run -p` fails with "netavark: No such file or directory").
+ATHENA_CONTAINER_DEPS=(podman runc debootstrap netavark aardvark-dns golang-github-containernetworking-plugin-dnsname iptables)
 # scripts/tidy.sh, when the tree has it, is the clang-tidy check.
 [ -f "$(dirname "${BASH_SOURCE[0]}")/tidy.sh" ] && ATHENA_FULL_DEPS+=(clang-tidy-14)
 
