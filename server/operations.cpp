@@ -444,27 +444,43 @@ void apply_updates(json::object& cfg, const json::object& updates) {
     }
 }
 
+// The configuration UpdateWorkGroup's ConfigurationUpdates make of `w`'s, or the error that
+// refuses them.
+Result<WorkgroupConfiguration> updated_configuration(WorkgroupRecord w, const json::object& updates) {
+    json::object cfg;
+    if (!w.configuration.empty()) {
+        boost::system::error_code ec;
+        auto v = json::parse(w.configuration, ec);
+        if (!ec && v.is_object()) cfg = std::move(v.get_object());
+    }
+    cfg["EngineVersion"] = json::object{{"SelectedEngineVersion", w.engine_version}};
+    if (!w.execution_role.empty() && !cfg.contains("ExecutionRole")) cfg["ExecutionRole"] = w.execution_role;
+    apply_updates(cfg, updates);
+    if (auto e = absorb_configuration(w, std::move(cfg))) return *e;
+    return configuration_of(w);
+}
+
 OperationOutcome update_work_group(OperationContext& ctx, const json::object& in) {
+    const std::string_view name = string_member(in, "WorkGroup");
     WorkgroupUpdate u;
     if (in.contains("Description")) u.description = std::string(string_member(in, "Description"));
     if (auto state = string_member(in, "State"); !state.empty()) u.enabled = state == "ENABLED";
-    if (const json::object* updates = object_member(in, "ConfigurationUpdates")) {
-        u.configure = [updates](WorkgroupRecord& w) -> std::optional<Error> {
-            json::object cfg;
-            if (!w.configuration.empty()) {
-                boost::system::error_code ec;
-                auto v = json::parse(w.configuration, ec);
-                if (!ec && v.is_object()) cfg = std::move(v.get_object());
-            }
-            cfg["EngineVersion"] = json::object{{"SelectedEngineVersion", w.engine_version}};
-            if (!w.execution_role.empty() && !cfg.contains("ExecutionRole")) cfg["ExecutionRole"] = w.execution_role;
-            apply_updates(cfg, *updates);
-            return absorb_configuration(w, std::move(cfg));
-        };
+    const json::object* updates = object_member(in, "ConfigurationUpdates");
+    // The new configuration is computed from the one read; an update that finds it changed
+    // meanwhile writes nothing, and this reads it again.
+    for (;;) {
+        if (updates) {
+            auto w = ctx.service.workgroups.get_workgroup(ctx.tenant, name);
+            if (!w) return failed(w.error());
+            auto cfg = updated_configuration(*w, *updates);
+            if (!cfg) return failed(cfg.error());
+            u.based_on = configuration_of(*w);
+            u.configuration = std::move(*cfg);
+        }
+        auto r = ctx.service.workgroups.update_workgroup(ctx.tenant, name, u);
+        if (!r) return failed(r.error());
+        if (*r) return ok("{}");
     }
-    auto r = ctx.service.workgroups.update_workgroup(ctx.tenant, string_member(in, "WorkGroup"), u);
-    if (!r) return failed(r.error());
-    return ok("{}");
 }
 
 OperationOutcome delete_work_group(OperationContext& ctx, const json::object& in) {

@@ -13,9 +13,7 @@ constexpr std::array<std::string_view, 8> kNames = {"CREATING",  "CREATED",  "QU
 std::string_view to_string(CalculationState s) { return kNames[static_cast<std::size_t>(s)]; }
 
 std::optional<CalculationState> parse_calculation_state(std::string_view s) {
-    for (std::size_t i = 0; i < kNames.size(); ++i)
-        if (kNames[i] == s) return static_cast<CalculationState>(i);
-    return std::nullopt;
+    return enum_from_name<CalculationState>(kNames, s);
 }
 
 bool is_final(CalculationState s) {
@@ -27,10 +25,7 @@ CalculationStatus calculation_status_at(const CalculationRecord& c, Instant now)
     for (const auto& step : c.steps) {
         if (step.at > now) break;
         st.state = step.state;
-        if (step.reason.empty())
-            st.reason.reset();
-        else
-            st.reason = step.reason;
+        st.reason = shown_reason(step.reason);
         if (is_final(step.state) && !st.completed) st.completed = step.at;
     }
     return st;

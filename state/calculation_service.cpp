@@ -15,9 +15,7 @@ constexpr std::array<std::string_view, 6> kExecutorStates = {"CREATING",    "CRE
 std::string_view to_string(ExecutorType t) { return kExecutorTypes[static_cast<std::size_t>(t)]; }
 std::string_view to_string(ExecutorState s) { return kExecutorStates[static_cast<std::size_t>(s)]; }
 std::optional<ExecutorState> parse_executor_state(std::string_view s) {
-    for (std::size_t i = 0; i < kExecutorStates.size(); ++i)
-        if (kExecutorStates[i] == s) return static_cast<ExecutorState>(i);
-    return std::nullopt;
+    return enum_from_name<ExecutorState>(kExecutorStates, s);
 }
 
 std::string CalculationService::take_calculation_id(Store::Tx& tx, const SessionRecord& s) {

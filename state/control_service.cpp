@@ -6,6 +6,8 @@
 namespace athena {
 namespace {
 
+constexpr std::string_view kFaultRulesKey = "fault_rules";  // the store's blob
+
 std::string fixture_where(const FixtureSet& f, const std::string& path) { return f.source + ": " + path + ": "; }
 
 // Fills a fixture session's record past its id and tenant: fields, defaults from its workgroup
@@ -360,6 +362,15 @@ Result<Instant> ControlService::set_clock_locked(Instant t) {
     ctx_.manual->set(t);
     return t;
 }
+
+Result<Unit> ControlService::save_fault_rules(const std::string& rules) {
+    return ctx_.store.write([&](Store::Tx& tx) -> Result<Unit> {
+        tx.set_blob(kFaultRulesKey, rules);
+        return Unit{};
+    });
+}
+
+std::optional<std::string> ControlService::saved_fault_rules() { return ctx_.store.blob(kFaultRulesKey); }
 
 std::vector<std::pair<SessionState, std::int64_t>> ControlService::sessions_by_state() {
     std::array<std::int64_t, 8> counts{};

@@ -86,6 +86,12 @@ public:
     Result<std::string> set_next_calculation_id(std::string_view session_id, const std::optional<Tenant>& t,
                                                 std::string calculation_id);
 
+    // The fault rules (the admin API's serialised JSON array, opaque here), kept in the store
+    // so that a database file keeps them across restarts. Never an error but Internal.
+    Result<Unit> save_fault_rules(const std::string& rules);
+    // The rules saved last; nullopt when none were (a new database, or after a reset).
+    std::optional<std::string> saved_fault_rules();
+
     // Sessions by their state now, every state listed (for the metrics). Never fails.
     std::vector<std::pair<SessionState, std::int64_t>> sessions_by_state();
     // Everything, as a fixture document can bring it back. Never an error but Internal.

@@ -57,10 +57,7 @@ SessionStatus status_at(const SessionRecord& s, Instant now) {
         if (step.state == SessionState::Idle) idle_entry = step.at;
         st.state = step.state;
         st.last_modified = step.at;
-        if (step.reason.empty())
-            st.reason.reset();
-        else
-            st.reason = step.reason;
+        st.reason = shown_reason(step.reason);
         if (is_final(step.state) && !st.end) st.end = step.at;
     });
     if (st.state == SessionState::Idle) st.idle_since = idle_entry;

@@ -67,6 +67,12 @@ struct SessionStatus {
     std::optional<std::string> reason;  // of the latest transition, when it has one
 };
 
+// A step's reason as a status shows it: none when empty.
+inline std::optional<std::string> shown_reason(const std::string& reason) {
+    if (reason.empty()) return std::nullopt;
+    return reason;
+}
+
 // The transitions in effect at `now`: the stored steps with at <= now, then the derived
 // idle-timeout / termination steps that are due. Never empty for a valid record.
 std::vector<Step> effective_steps(const SessionRecord& s, Instant now);

@@ -93,20 +93,29 @@ Result<WorkgroupPage> WorkgroupService::list_workgroups(const Tenant& t, int max
     });
 }
 
-Result<Unit> WorkgroupService::update_workgroup(const Tenant& t, std::string_view name, const WorkgroupUpdate& u) {
-    return ctx_.store.write([&](Store::Tx& tx) -> Result<Unit> {
+WorkgroupConfiguration configuration_of(const WorkgroupRecord& w) {
+    return WorkgroupConfiguration{w.configuration, w.engine_version, w.execution_role, w.output_location};
+}
+
+Result<bool> WorkgroupService::update_workgroup(const Tenant& t, std::string_view name, const WorkgroupUpdate& u) {
+    return ctx_.store.write([&](Store::Tx& tx) -> Result<bool> {
         auto w = tx.find_workgroup(t, name);
         if (!w) return workgroup_not_found(name);
+        if (u.configuration && u.based_on && !(configuration_of(*w) == *u.based_on)) return false;
         if (u.description) w->description = *u.description;
         if (u.enabled) w->enabled = *u.enabled;
-        if (u.configure)
-            if (auto e = u.configure(*w)) return *e;
+        if (u.configuration) {
+            w->configuration = u.configuration->document;
+            w->engine_version = u.configuration->engine_version;
+            w->execution_role = u.configuration->execution_role;
+            w->output_location = u.configuration->output_location;
+        }
         if (w->is_spark() && w->execution_role.empty())
             return make_error(ErrorKind::InvalidArgument,
                               "ExecutionRole is required for a workgroup with the engine version " +
                                   std::string(kSparkEngine) + " (Configuration.ExecutionRole).");
         tx.put_workgroup(*w);
-        return Unit{};
+        return true;
     });
 }
 

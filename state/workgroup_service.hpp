@@ -3,7 +3,6 @@
 // DeleteWorkGroup, TagResource, UntagResource, ListTagsForResource. Thread-safe (the store
 // serialises). Every method may also return Internal when the store fails; nothing is then
 // written.
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,11 +17,24 @@ struct WorkgroupPage {
     std::optional<std::string> next_after;  // resume after this name
 };
 
+// A workgroup's configuration as the domain keeps it: the opaque document and what the domain
+// reads out of it.
+struct WorkgroupConfiguration {
+    std::string document;  // WorkgroupRecord::configuration
+    std::string engine_version;
+    std::string execution_role;
+    std::string output_location;
+    bool operator==(const WorkgroupConfiguration&) const = default;
+};
+WorkgroupConfiguration configuration_of(const WorkgroupRecord& w);
+
+// UpdateWorkGroup as a plain patch: the wire layer computes the new configuration from the one
+// it read (`based_on`) before the call.
 struct WorkgroupUpdate {
     std::optional<std::string> description;
     std::optional<bool> enabled;
-    // Applies configuration changes to the record inside the transaction; an Error refuses.
-    std::function<std::optional<Error>(WorkgroupRecord&)> configure;
+    std::optional<WorkgroupConfiguration> configuration;
+    std::optional<WorkgroupConfiguration> based_on;  // with `configuration`: what it was computed from
 };
 
 // A parsed Athena ARN: "arn:aws:athena:<region>:<account>:workgroup/<name>" or ".../session/<id>".
@@ -50,10 +62,12 @@ public:
     // set when more remain. Never an error but Internal.
     Result<WorkgroupPage> list_workgroups(const Tenant& t, int max, std::optional<std::string> after);
 
-    // Applies `u` in one transaction: all of it or nothing.
-    // WorkgroupNotFound: no such workgroup. An error `u.configure` returns.
+    // Applies `u` in one transaction: all of it or nothing. Success: true; false (nothing
+    // written) when the workgroup's configuration is no longer `u.based_on`: read it again,
+    // recompute the patch and call again.
+    // WorkgroupNotFound: no such workgroup.
     // InvalidArgument: the result is a Spark workgroup without an execution role.
-    Result<Unit> update_workgroup(const Tenant& t, std::string_view name, const WorkgroupUpdate& u);
+    Result<bool> update_workgroup(const Tenant& t, std::string_view name, const WorkgroupUpdate& u);
 
     // Deletes the workgroup; `recursive` first terminates its active sessions.
     // InvalidArgument: "primary". WorkgroupNotFound: no such workgroup.

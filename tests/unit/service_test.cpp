@@ -206,3 +206,39 @@ TEST_CASE("the next calculation id: used once, clashes refused, unknown session"
     CHECK(d.service.control.set_next_calculation_id("nope", std::nullopt, "c").error().kind ==
           ErrorKind::SessionNotFound);
 }
+
+TEST_CASE("UpdateWorkGroup's patch applies only to the configuration it was computed from") {
+    Domain d;
+    auto w = d.service.workgroups.get_workgroup(A, "wg");
+    REQUIRE(w);
+    WorkgroupUpdate u;
+    u.based_on = configuration_of(*w);
+    u.configuration = *u.based_on;
+    u.configuration->document = R"({"ResultConfiguration":{"OutputLocation":"s3://out/"}})";
+    u.configuration->output_location = "s3://out/";
+    REQUIRE(*d.service.workgroups.update_workgroup(A, "wg", u) == true);
+    CHECK(d.service.workgroups.get_workgroup(A, "wg")->output_location == "s3://out/");
+
+    // Computed from the configuration before that update: nothing is written, not even the rest.
+    u.description = "stale";
+    u.configuration->output_location = "s3://stale/";
+    REQUIRE(*d.service.workgroups.update_workgroup(A, "wg", u) == false);
+    auto after = d.service.workgroups.get_workgroup(A, "wg");
+    CHECK(after->output_location == "s3://out/");
+    CHECK(after->description.empty());
+
+    u.configuration->execution_role.clear();  // a Spark workgroup needs one
+    u.based_on = configuration_of(*after);
+    CHECK(d.service.workgroups.update_workgroup(A, "wg", u).error().kind == ErrorKind::InvalidArgument);
+    CHECK(d.service.workgroups.update_workgroup(A, "nope", WorkgroupUpdate{}).error().kind ==
+          ErrorKind::WorkgroupNotFound);
+}
+
+TEST_CASE("Fault rules are kept through the control service") {
+    Domain d;
+    CHECK_FALSE(d.service.control.saved_fault_rules());
+    REQUIRE(d.service.control.save_fault_rules(R"([{"id":"f1"}])"));
+    CHECK(d.service.control.saved_fault_rules() == std::optional<std::string>(R"([{"id":"f1"}])"));
+    REQUIRE(d.service.control.reset(false));
+    CHECK_FALSE(d.service.control.saved_fault_rules());
+}
