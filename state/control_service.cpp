@@ -112,13 +112,13 @@ Result<WorkgroupRecord> fixture_workgroup(Store::Tx& tx, const FixtureSet& f, co
 Result<Unit> ControlService::initialize() {
     try {
         if (!ctx_.store.is_new()) {
-            auto start = ctx_.store.meta_int("ctx_.clock_startms");
+            auto start = ctx_.store.meta_int("clock_start_ms");
             auto saved = ctx_.store.meta_int("clock_now_ms");
             ctx_.clock_start = start ? from_epoch_ms(*start) : ctx_.opts.start_time.value_or(ctx_.real_now);
             if (ctx_.manual) ctx_.manual->set(saved ? from_epoch_ms(*saved) : ctx_.clock_start);
             if (start && (!ctx_.manual || saved)) return Unit{};
             return ctx_.store.write([&](Store::Tx& tx) -> Result<Unit> {
-                tx.set_meta("ctx_.clock_startms", to_epoch_ms(ctx_.clock_start));
+                tx.set_meta("clock_start_ms", to_epoch_ms(ctx_.clock_start));
                 if (ctx_.manual) tx.set_meta("clock_now_ms", to_epoch_ms(ctx_.manual->now()));
                 return Unit{};
             });
@@ -136,7 +136,7 @@ Result<Unit> ControlService::initialize() {
     if (ctx_.manual) ctx_.manual->set(ctx_.clock_start);
     std::optional<Instant> clock_after;
     auto r = ctx_.store.write([&](Store::Tx& tx) -> Result<Unit> {
-        tx.set_meta("ctx_.clock_startms", to_epoch_ms(ctx_.clock_start));
+        tx.set_meta("clock_start_ms", to_epoch_ms(ctx_.clock_start));
         for (const auto& f : ctx_.opts.startup_fixtures)
             if (auto applied = apply_in(tx, f, clock_after); !applied) return applied.error();
         if (ctx_.manual) tx.set_meta("clock_now_ms", to_epoch_ms(clock_after.value_or(ctx_.clock_start)));

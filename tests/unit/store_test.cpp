@@ -3,6 +3,7 @@
 
 #include <filesystem>
 
+#include "state/services.hpp"
 #include "state/store.hpp"
 #include "state/timeline_index.hpp"
 
@@ -360,4 +361,25 @@ TEST_CASE("outcome rules keep their session and stop fields, also in a file writ
     CHECK(rules[1].stop == OutcomeRule::Stop::Honoured);
     store.write([&](Store::Tx& tx) { tx.add_outcome_rule(dying); });
     CHECK(store.read([](Store::Tx& tx) { return tx.outcome_rules(); }).back().session == dying.session);
+}
+
+TEST_CASE("a database file keeps its clock start under the key every build reads (clock_start_ms)") {
+    TempDb db;
+    const Instant t0 = from_epoch_ms(1767225600000);
+    const Tenant a{"111111111111", "us-east-1"};
+    {
+        Store store(db.path.string());
+        ManualClock clock{t0};
+        Services s{store, clock, &clock, t0, ServiceOptions{a, std::nullopt, {}, 1}};
+        REQUIRE(s.control.initialize());
+        CHECK(store.meta_int("clock_start_ms") == to_epoch_ms(t0));  // what files written before 2026-12 hold
+    }
+    const Instant later = t0 + std::chrono::hours(24);
+    Store store(db.path.string());
+    ManualClock clock{later};
+    Services s{store, clock, &clock, later, ServiceOptions{a, later, {}, 1}};
+    REQUIRE(s.control.initialize());
+    auto primary = s.workgroups.get_workgroup(a, "primary");
+    REQUIRE(primary);
+    CHECK(primary->created == t0);
 }
