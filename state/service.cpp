@@ -111,7 +111,13 @@ Result<WorkgroupRecord> fixture_workgroup(Store::Tx& tx, const FixtureSet& f, co
 }  // namespace
 
 Service::Service(Store& store, Clock& clock, ManualClock* manual, Instant real_now, ServiceOptions opts)
-    : store_(store), clock_(clock), manual_(manual), real_now_(real_now), opts_(std::move(opts)), ids_(opts_.seed) {
+    : store_(store),
+      clock_(clock),
+      manual_(manual),
+      real_now_(real_now),
+      opts_(std::move(opts)),
+      ids_(opts_.seed),
+      notebooks_(store, clock, opts_.seed) {
     clock_start_ = real_now_;
 }
 

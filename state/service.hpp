@@ -13,6 +13,7 @@
 #include "state/clock.hpp"
 #include "state/fixture_set.hpp"
 #include "state/id_generator.hpp"
+#include "state/notebook_service.hpp"
 #include "state/result.hpp"
 #include "state/session.hpp"
 #include "state/store.hpp"
@@ -202,6 +203,8 @@ public:
     Result<Unit> initialize();
 
     Instant now() const { return clock_.now(); }
+    // Notebooks, notebook sessions and dashboards (state/notebook_service.hpp).
+    NotebookService& notebooks() { return notebooks_; }
     ClockMode clock_mode() const { return clock_.mode(); }
     const Tenant& default_tenant() const { return opts_.default_tenant; }
 
@@ -305,6 +308,7 @@ private:
     Instant clock_start_;
     std::mutex clock_mu_;  // orders every change of the manual clock
     IdGenerator ids_;
+    NotebookService notebooks_;
 };
 
 }  // namespace athena
