@@ -18,7 +18,9 @@ using T = ShapeType;
 Shape str(std::optional<std::int64_t> min, std::optional<std::int64_t> max, const char* pattern = nullptr) {
     return Shape{T::String, min, max, pattern, {}, {}, nullptr, nullptr};
 }
-Shape integer(std::int64_t min, std::int64_t max) { return Shape{T::Integer, min, max, nullptr, {}, {}, nullptr, nullptr}; }
+Shape integer(std::int64_t min, std::int64_t max) {
+    return Shape{T::Integer, min, max, nullptr, {}, {}, nullptr, nullptr};
+}
 Shape structure(std::vector<Member> members) {
     return Shape{T::Structure, {}, {}, nullptr, {}, std::move(members), nullptr, nullptr};
 }
@@ -26,8 +28,7 @@ constexpr const char* kUuidPattern = "[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-
 const Shape kWorkGroupName = str({}, {}, "[a-zA-Z0-9._-]{1,128}");
 const Shape kNotebookId = str(1, 36, kUuidPattern);
 const Shape kClientRequestToken = str(1, 36, kUuidPattern);
-const Shape kNotebookName =
-    str(1, 255, R"((?!.*[/:\\])[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\t]+)");
+const Shape kNotebookName = str(1, 255, R"((?!.*[/:\\])[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\t]+)");
 const Shape kPayload = str(1, 10485760);
 const Shape kNotebookType = Shape{T::String, {}, {}, nullptr, {"IPYNB"}, {}, nullptr, nullptr};
 const Shape kS3Uri = str({}, 1024, "^(https|s3|S3)://([^/]+)/?(.*)$");
@@ -40,8 +41,9 @@ const Shape kMaxEngineVersions = integer(1, 10);
 const Shape kFilterDefinition = structure({{"Name", &kNotebookName}});
 }  // namespace
 
-const Shape kCreateNotebookInput = structure(
-    {{"WorkGroup", &kWorkGroupName, true}, {"Name", &kNotebookName, true}, {"ClientRequestToken", &kClientRequestToken}});
+const Shape kCreateNotebookInput = structure({{"WorkGroup", &kWorkGroupName, true},
+                                              {"Name", &kNotebookName, true},
+                                              {"ClientRequestToken", &kClientRequestToken}});
 const Shape kImportNotebookInput = structure({{"WorkGroup", &kWorkGroupName, true},
                                               {"Name", &kNotebookName, true},
                                               {"Payload", &kPayload},
@@ -314,12 +316,13 @@ OperationOutcome catalog_page(const json::object& in, std::size_t size, int fall
 }
 
 OperationOutcome list_application_dpu_sizes(OperationContext&, const json::object& in) {
-    return catalog_page(in, kNotebookVersionCatalog.size(), 100, "ApplicationDPUSizes", [](JsonWriter& w, std::size_t i) {
-        const auto& v = kNotebookVersionCatalog[i];
-        w.begin_object().member("ApplicationRuntimeId", v.runtime_id).key("SupportedDPUSizes").begin_array();
-        for (int size : v.dpu_sizes) w.integer(size);
-        w.end_array().end_object();
-    });
+    return catalog_page(
+        in, kNotebookVersionCatalog.size(), 100, "ApplicationDPUSizes", [](JsonWriter& w, std::size_t i) {
+            const auto& v = kNotebookVersionCatalog[i];
+            w.begin_object().member("ApplicationRuntimeId", v.runtime_id).key("SupportedDPUSizes").begin_array();
+            for (int size : v.dpu_sizes) w.integer(size);
+            w.end_array().end_object();
+        });
 }
 
 OperationOutcome list_engine_versions(OperationContext&, const json::object& in) {
@@ -363,8 +366,8 @@ std::optional<std::string> member_problem(const json::object& doc) {
                                                                             {"nbformat_minor", json::kind::int64}};
     for (const auto& [name, kind] : kRequired) {
         auto it = doc.find(name);
-        const bool fits = it != doc.end() && (it->value().kind() == kind ||
-                                              (kind == json::kind::int64 && it->value().is_uint64()));
+        const bool fits =
+            it != doc.end() && (it->value().kind() == kind || (kind == json::kind::int64 && it->value().is_uint64()));
         if (!fits)
             return "the member \"" + std::string(name) + "\" must be " +
                    (kind == json::kind::array    ? "an array"

@@ -31,9 +31,9 @@ std::optional<Result<std::string>> NotebookService::replay(Store::Tx& tx, const 
     auto prior = tx.find_token(t, operation, *token);
     if (!prior) return std::nullopt;
     if (prior->first != fingerprint)
-        return Result<std::string>(make_error(ErrorKind::IdempotentParameterMismatch,
-                                              "ClientRequestToken " + *token +
-                                                  " was already used with different parameters."));
+        return Result<std::string>(
+            make_error(ErrorKind::IdempotentParameterMismatch,
+                       "ClientRequestToken " + *token + " was already used with different parameters."));
     return Result<std::string>(prior->second);
 }
 
@@ -45,8 +45,9 @@ Result<std::string> NotebookService::create(const Tenant& t, std::string_view op
         if (!wg) return workgroup_missing(in.workgroup);
         if (!wg->is_spark())
             return make_error(ErrorKind::InvalidState,
-                              "Workgroup " + wg->name + " is not a Spark workgroup: notebooks live in workgroups "
-                                                        "whose engine is PySpark engine version 3.",
+                              "Workgroup " + wg->name +
+                                  " is not a Spark workgroup: notebooks live in workgroups "
+                                  "whose engine is PySpark engine version 3.",
                               wg->name);
         if (auto e = check_notebook_type(in.type)) return *e;
         if (tx.find_notebook_by_name(t, wg->name, in.name)) return notebook_name_taken(wg->name, in.name);

@@ -41,9 +41,7 @@ std::vector<NotebookRecord> read_all(Stmt& st) {
 
 }  // namespace
 
-void Store::create_notebook_schema() {
-    db_.exec(kNotebookSchema);
-}
+void Store::create_notebook_schema() { db_.exec(kNotebookSchema); }
 
 std::optional<NotebookRecord> Store::Tx::find_notebook(const Tenant& t, std::string_view id) {
     auto st = s_.db_.prepare(
@@ -113,8 +111,7 @@ std::size_t Store::Tx::delete_workgroup_notebooks(const Tenant& t, std::string_v
 
 void Store::Tx::link_notebook_session(const Tenant& t, std::string_view notebook_id, std::string_view session_id) {
     s_.db_
-        .prepare(
-            "INSERT OR IGNORE INTO notebook_sessions(account, region, notebook_id, session_id) VALUES(?, ?, ?, ?)")
+        .prepare("INSERT OR IGNORE INTO notebook_sessions(account, region, notebook_id, session_id) VALUES(?, ?, ?, ?)")
         .bind(1, t.account)
         .bind(2, t.region)
         .bind(3, notebook_id)
