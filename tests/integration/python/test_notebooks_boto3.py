@@ -435,6 +435,53 @@ class Catalog(NotebookCase):
                                       'and region (arn:aws:athena:<region>:<account>:session/<id>).' % bad)
 
 
+class Observability(NotebookCase):
+    """Faults, the journal and the metrics see the new operations through the router."""
+
+    def journal(self, **filters):
+        path = 'requests'
+        if filters:
+            path += '?' + '&'.join('%s=%s' % kv for kv in filters.items())
+        return self.emu.admin_ok('GET', path)['requests']
+
+    def test_fault_rules_match_notebook_operations(self):
+        self.emu.admin_ok('POST', 'faults', {'id': 'nb', 'operation': 'CreateNotebook', 'match': {'workgroup': WG},
+                                             'count': 2, 'action': {'error': 'InternalServerException'}})
+        with self.assertRaises(self.c.exceptions.InternalServerException):
+            self.create('x')
+        self.create('y', wg=OTHER_WG)  # another workgroup: not matched
+        self.emu.admin_ok('POST', 'faults', {'id': 'ls', 'operation': 'ListNotebookSessions',
+                                             'action': {'error': 'TooManyRequestsException'}})
+        with self.assertRaises(self.c.exceptions.TooManyRequestsException):
+            self.c.list_notebook_sessions(NotebookId=str(uuid.uuid4()))
+        fired = {r['id']: r['fired'] for r in self.emu.admin_ok('GET', 'faults')['faults']}
+        self.assertEqual(fired, {'nb': 1, 'ls': 1})
+        with self.assertRaises(self.c.exceptions.InternalServerException):
+            self.create('x')
+        self.create('x')  # the rule fired twice and retired
+        self.assertEqual(len(self.c.list_notebook_metadata(WorkGroup=WG)['NotebookMetadataList']), 1)
+
+    def test_journal_and_metrics(self):
+        nid = self.create('j')
+        self.c.update_notebook(NotebookId=nid, Payload=PAYLOAD, Type='IPYNB', SessionId='s-old')
+        with self.assertRaises(self.c.exceptions.InvalidRequestException):
+            self.c.get_notebook_metadata(NotebookId=str(uuid.uuid4()))
+        self.c.list_engine_versions()
+        ops = [e['operation'] for e in self.journal()]
+        self.assertEqual(sorted(ops), sorted(['CreateNotebook', 'UpdateNotebook', 'GetNotebookMetadata',
+                                              'ListEngineVersions']))
+        created = self.journal(operation='CreateNotebook')
+        self.assertEqual([e['workgroup'] for e in created], [WG])
+        updated = self.journal(session_id='s-old')
+        self.assertEqual([e['operation'] for e in updated], ['UpdateNotebook'])
+        text = self.emu.http('GET', '/_emulator/metrics').body.decode()
+        for line in ('athena_emu_requests_total{operation="CreateNotebook",status="200",error=""} 1',
+                     'athena_emu_requests_total{operation="GetNotebookMetadata",status="400",'
+                     'error="InvalidRequestException"} 1',
+                     'athena_emu_requests_total{operation="ListEngineVersions",status="200",error=""} 1'):
+            self.assertIn(line, text.splitlines())
+
+
 class Persistence(unittest.TestCase):
     def test_notebooks_survive_kill9(self):
         tmp = tempfile.mkdtemp(prefix='athena-emu-nb-')
