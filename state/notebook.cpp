@@ -37,6 +37,15 @@ Error notebook_name_taken(std::string_view workgroup, std::string_view name) {
                       std::string(name));
 }
 
+std::optional<Error> check_workgroup_notebooks(std::string_view workgroup, std::size_t count, bool recursive) {
+    if (count == 0 || recursive) return std::nullopt;
+    return make_error(ErrorKind::InvalidState,
+                      "WorkGroup " + std::string(workgroup) + " has " + std::to_string(count) +
+                          (count == 1 ? " notebook" : " notebooks") +
+                          "; delete them (DeleteNotebook) or set RecursiveDeleteOption.",
+                      std::string(workgroup));
+}
+
 bool notebook_name_matches(std::string_view name, std::string_view filter) {
     return filter.empty() || name.find(filter) != std::string_view::npos;
 }

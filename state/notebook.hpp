@@ -71,6 +71,9 @@ std::optional<Error> check_notebook_type(std::string_view type);
 Error notebook_not_found(std::string_view id);
 // The error for a name already used by another notebook of the workgroup.
 Error notebook_name_taken(std::string_view workgroup, std::string_view name);
+// DeleteWorkGroup of a workgroup holding `count` notebooks: InvalidState naming the count
+// unless `recursive` (then the notebooks go with it).
+std::optional<Error> check_workgroup_notebooks(std::string_view workgroup, std::size_t count, bool recursive);
 // True when `filter` is empty or a substring of `name` (ListNotebookMetadata's Filters.Name).
 bool notebook_name_matches(std::string_view name, std::string_view filter);
 

@@ -19,7 +19,74 @@ Error session_missing(std::string_view id) {
     return make_error(ErrorKind::SessionNotFound, "Session " + std::string(id) + " does not exist.", std::string(id));
 }
 
+Error fixture_problem(const FixtureSet& f, const std::string& path, const std::string& why) {
+    return make_error(ErrorKind::InvalidArgument, f.source + ": " + path + ": " + why);
+}
+
+// The checks of one fixture notebook against the store; its record on success.
+Result<NotebookRecord> fixture_notebook(Store::Tx& tx, const FixtureSet& f, const FixtureNotebook& fn, const Tenant& t,
+                                        Instant now) {
+    const std::string where = " in account " + t.account + ", region " + t.region;
+    auto wg = tx.find_workgroup(t, fn.workgroup);
+    if (!wg)
+        return fixture_problem(
+            f, fn.path + ".workgroup",
+            "workgroup '" + fn.workgroup + "' does not exist" + where + " (define it under \"workgroups\" first)");
+    if (!wg->is_spark())
+        return fixture_problem(f, fn.path + ".workgroup",
+                               "workgroup '" + fn.workgroup +
+                                   "' is not a Spark workgroup: notebooks need one whose "
+                                   "engine_version is PySpark engine version 3");
+    if (auto other = tx.find_notebook_by_name(t, fn.workgroup, fn.name); other && other->id != fn.id)
+        return fixture_problem(f, fn.path + ".name",
+                               "notebook " + other->id + " of workgroup '" + fn.workgroup + "' is named '" + fn.name +
+                                   "' already; names are unique in a workgroup");
+    NotebookRecord n{t,
+                     fn.id,
+                     fn.workgroup,
+                     fn.name,
+                     fn.type,
+                     fn.payload.value_or(std::string(kEmptyNotebookPayload)),
+                     fn.created.value_or(now),
+                     fn.modified.value_or(fn.created.value_or(now))};
+    if (n.created > now) return fixture_problem(f, fn.path + ".created", "a notebook cannot be created in the future");
+    if (n.modified > now || n.modified < n.created)
+        return fixture_problem(f, fn.path + ".modified", "must be between created and the clock's time");
+    for (std::size_t i = 0; i < fn.sessions.size(); ++i) {
+        auto s = tx.find_session(t, fn.sessions[i]);
+        if (!s || s->workgroup != fn.workgroup)
+            return fixture_problem(
+                f, fn.path + ".sessions[" + std::to_string(i) + "]",
+                "session '" + fn.sessions[i] + "' does not exist in workgroup '" + fn.workgroup + "'" + where);
+    }
+    return n;
+}
+
 }  // namespace
+
+Result<int> NotebookService::apply_fixtures(Store::Tx& tx, const FixtureSet& f, const Tenant& default_tenant,
+                                            Instant now) {
+    int count = 0;
+    for (const auto& fn : f.notebooks) {
+        const Tenant t{fn.account.value_or(default_tenant.account), fn.region.value_or(default_tenant.region)};
+        auto n = fixture_notebook(tx, f, fn, t, now);
+        if (!n) return n.error();
+        tx.delete_notebook(t, n->id);  // a replaced notebook forgets its old session links
+        tx.put_notebook(*n);
+        for (const auto& sid : fn.sessions) tx.link_notebook_session(t, n->id, sid);
+        ++count;
+    }
+    return count;
+}
+
+std::vector<NotebookSnapshot> NotebookService::export_in(Store::Tx& tx) {
+    std::vector<NotebookSnapshot> out;
+    for (auto& n : tx.all_notebooks()) {
+        auto sessions = tx.notebook_session_ids(n.tenant, n.id);
+        out.push_back(NotebookSnapshot{std::move(n), std::move(sessions)});
+    }
+    return out;
+}
 
 NotebookService::NotebookService(Store& store, Clock& clock, std::uint64_t seed)
     : store_(store), clock_(clock), ids_(seed ^ kNotebookSeedSalt) {}

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "state/clock.hpp"
+#include "state/fixture_set.hpp"
 #include "state/id_generator.hpp"
 #include "state/notebook.hpp"
 #include "state/result.hpp"
@@ -58,6 +59,12 @@ struct NotebookUrl {
     Instant expires;
 };
 
+// A notebook as the state export shows it: the record and its linked sessions, in link order.
+struct NotebookSnapshot {
+    NotebookRecord record;
+    std::vector<std::string> sessions;
+};
+
 class NotebookService {
 public:
     // `seed` seeds the notebook ids (same seed, same requests: same ids).
@@ -95,6 +102,16 @@ public:
     // The Spark UI URL of the session an ARN names. ResourceNotFound: the ARN is not a session
     // ARN of this tenant, or the session does not exist.
     Result<std::string> dashboard_url(const Tenant& t, std::string_view arn);
+
+    // Fixtures (inside the fixture transaction, after the document's sessions): puts each of
+    // `f.notebooks`, replacing a notebook with the same id, and links its sessions. Returns how
+    // many. InvalidArgument "<source>: <path>: <why>" when its workgroup does not exist in its
+    // account and region or is not a Spark one, its name is another notebook's of the
+    // workgroup, a time is after `now` (or modified before created), or a session does not
+    // exist in its account and region or belongs to another workgroup.
+    static Result<int> apply_fixtures(Store::Tx& tx, const FixtureSet& f, const Tenant& default_tenant, Instant now);
+    // Every notebook of every tenant, in insertion order (for the state export).
+    static std::vector<NotebookSnapshot> export_in(Store::Tx& tx);
 
 private:
     // nullopt when the token is new (or absent); else the first answer's id, or the mismatch.
