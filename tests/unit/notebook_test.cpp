@@ -181,3 +181,14 @@ TEST_CASE("reset drops notebooks") {
     REQUIRE(d.service.reset(false));
     CHECK_FALSE(d.nb.get(A, id));
 }
+
+TEST_CASE("a workgroup holding notebooks is deleted only recursively") {
+    CHECK_FALSE(check_workgroup_notebooks("wg", 0, false));
+    CHECK_FALSE(check_workgroup_notebooks("wg", 3, true));
+    auto one = check_workgroup_notebooks("wg", 1, false);
+    REQUIRE(one);
+    CHECK(one->kind == ErrorKind::InvalidState);
+    CHECK(one->message == "WorkGroup wg has 1 notebook; delete them (DeleteNotebook) or set RecursiveDeleteOption.");
+    CHECK(check_workgroup_notebooks("wg", 2, false)->message ==
+          "WorkGroup wg has 2 notebooks; delete them (DeleteNotebook) or set RecursiveDeleteOption.");
+}
