@@ -43,8 +43,8 @@ Emulator::Emulator(const Config& cfg, std::vector<FixtureDocument> fixtures, Cre
         for (auto& rule : doc.faults) startup_faults.push_back(std::move(rule));
     }
     Clock& clock = manual_ ? static_cast<Clock&>(*manual_) : static_cast<Clock&>(wall_);
-    service_ = std::make_unique<Service>(*store_, clock, manual_.get(), wall_.now(), std::move(sopts));
-    if (auto r = service_->initialize(); !r) throw StartupError("fixtures: " + r.error().message);
+    service_ = std::make_unique<Services>(*store_, clock, manual_.get(), wall_.now(), std::move(sopts));
+    if (auto r = service_->control.initialize(); !r) throw StartupError("fixtures: " + r.error().message);
     restore_or_add_faults(startup_faults);
     Observability obs{*faults_, journal_, metrics_, wall_};
     admin_ = std::make_unique<AdminApi>(*service_, AdminOptions{cfg.admin, cfg.admin_token}, obs, startup_faults);

@@ -151,7 +151,7 @@ OperationOutcome create_notebook(OperationContext& ctx, const json::object& in) 
     c.name = std::string(string_member(in, "Name"));
     c.client_token = optional_string(in, "ClientRequestToken");
     if (c.client_token) c.fingerprint = request_fingerprint(in, "ClientRequestToken");
-    return notebook_id_answer(ctx.service.notebooks().create(ctx.tenant, "CreateNotebook", c));
+    return notebook_id_answer(ctx.service.notebooks.create(ctx.tenant, "CreateNotebook", c));
 }
 
 OperationOutcome import_notebook(OperationContext& ctx, const json::object& in) {
@@ -172,11 +172,11 @@ OperationOutcome import_notebook(OperationContext& ctx, const json::object& in) 
     c.payload = std::move(payload);
     c.client_token = optional_string(in, "ClientRequestToken");
     if (c.client_token) c.fingerprint = request_fingerprint(in, "ClientRequestToken");
-    return notebook_id_answer(ctx.service.notebooks().create(ctx.tenant, "ImportNotebook", c));
+    return notebook_id_answer(ctx.service.notebooks.create(ctx.tenant, "ImportNotebook", c));
 }
 
 OperationOutcome export_notebook(OperationContext& ctx, const json::object& in) {
-    auto r = ctx.service.notebooks().get(ctx.tenant, string_member(in, "NotebookId"));
+    auto r = ctx.service.notebooks.get(ctx.tenant, string_member(in, "NotebookId"));
     if (!r) return failed(r.error());
     std::string body;
     JsonWriter w(body);
@@ -187,7 +187,7 @@ OperationOutcome export_notebook(OperationContext& ctx, const json::object& in) 
 }
 
 OperationOutcome get_notebook_metadata(OperationContext& ctx, const json::object& in) {
-    auto r = ctx.service.notebooks().get(ctx.tenant, string_member(in, "NotebookId"));
+    auto r = ctx.service.notebooks.get(ctx.tenant, string_member(in, "NotebookId"));
     if (!r) return failed(r.error());
     std::string body;
     JsonWriter w(body);
@@ -207,12 +207,12 @@ OperationOutcome list_notebook_metadata(OperationContext& ctx, const json::objec
         auto text = open_page_token(token);
         if (!text || text->rfind("n1:", 0) != 0) {
             // An unknown workgroup wins over a bad token, as for ListSessions.
-            if (auto known = ctx.service.get_workgroup(ctx.tenant, wg); !known) return failed(known.error());
+            if (auto known = ctx.service.workgroups.get_workgroup(ctx.tenant, wg); !known) return failed(known.error());
             return failed(invalid(malformed_page_token_message(token)));
         }
         after = text->substr(3);
     }
-    auto r = ctx.service.notebooks().list(ctx.tenant, wg, filter, max_results(in, 50), after);
+    auto r = ctx.service.notebooks.list(ctx.tenant, wg, filter, max_results(in, 50), after);
     if (!r) return failed(r.error());
     std::string body;
     JsonWriter w(body);
@@ -233,7 +233,7 @@ OperationOutcome update_notebook(OperationContext& ctx, const json::object& in) 
     if (auto why = notebook_payload_problem(u.payload)) return failed(invalid(*why));
     u.client_token = optional_string(in, "ClientRequestToken");
     if (u.client_token) u.fingerprint = request_fingerprint(in, "ClientRequestToken");
-    auto r = ctx.service.notebooks().update(ctx.tenant, u);
+    auto r = ctx.service.notebooks.update(ctx.tenant, u);
     if (!r) return failed(r.error(), u.session_id.value_or(""));
     return ok("{}", u.session_id.value_or(""));
 }
@@ -241,14 +241,14 @@ OperationOutcome update_notebook(OperationContext& ctx, const json::object& in) 
 OperationOutcome update_notebook_metadata(OperationContext& ctx, const json::object& in) {
     auto token = optional_string(in, "ClientRequestToken");
     const std::string fp = token ? request_fingerprint(in, "ClientRequestToken") : std::string();
-    auto r = ctx.service.notebooks().rename(ctx.tenant, string_member(in, "NotebookId"), string_member(in, "Name"),
-                                            token, fp);
+    auto r =
+        ctx.service.notebooks.rename(ctx.tenant, string_member(in, "NotebookId"), string_member(in, "Name"), token, fp);
     if (!r) return failed(r.error());
     return ok_empty();
 }
 
 OperationOutcome delete_notebook(OperationContext& ctx, const json::object& in) {
-    auto r = ctx.service.notebooks().remove(ctx.tenant, string_member(in, "NotebookId"));
+    auto r = ctx.service.notebooks.remove(ctx.tenant, string_member(in, "NotebookId"));
     if (!r) return failed(r.error());
     return ok_empty();
 }
@@ -259,13 +259,12 @@ OperationOutcome list_notebook_sessions(OperationContext& ctx, const json::objec
     if (auto token = string_member(in, "NextToken"); !token.empty()) {
         auto o = open_offset_token(token, "ns1:");
         if (!o) {
-            if (auto known = ctx.service.notebooks().sessions(ctx.tenant, id, 1, 0); !known)
-                return failed(known.error());
+            if (auto known = ctx.service.notebooks.sessions(ctx.tenant, id, 1, 0); !known) return failed(known.error());
             return failed(invalid(malformed_page_token_message(token)));
         }
         offset = *o;
     }
-    auto r = ctx.service.notebooks().sessions(ctx.tenant, id, max_results(in, 100), offset);
+    auto r = ctx.service.notebooks.sessions(ctx.tenant, id, max_results(in, 100), offset);
     if (!r) return failed(r.error());
     std::string body;
     JsonWriter w(body);
@@ -280,7 +279,7 @@ OperationOutcome list_notebook_sessions(OperationContext& ctx, const json::objec
 
 OperationOutcome create_presigned_notebook_url(OperationContext& ctx, const json::object& in) {
     const std::string sid(string_member(in, "SessionId"));
-    auto r = ctx.service.notebooks().presigned_url(ctx.tenant, sid);
+    auto r = ctx.service.notebooks.presigned_url(ctx.tenant, sid);
     if (!r) return failed(r.error(), sid);
     std::string body;
     JsonWriter(body)
@@ -336,7 +335,7 @@ OperationOutcome list_engine_versions(OperationContext&, const json::object& in)
 }
 
 OperationOutcome get_resource_dashboard(OperationContext& ctx, const json::object& in) {
-    auto r = ctx.service.notebooks().dashboard_url(ctx.tenant, string_member(in, "ResourceARN"));
+    auto r = ctx.service.notebooks.dashboard_url(ctx.tenant, string_member(in, "ResourceARN"));
     if (!r) return failed(r.error());
     std::string body;
     JsonWriter(body).begin_object().member("Url", *r).end_object();

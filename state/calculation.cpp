@@ -91,6 +91,41 @@ std::optional<OutcomeRule::Stop> parse_stop(std::string_view s) {
     return std::nullopt;
 }
 
+CalculationResultUris plan_result_uris(std::string_view working_directory, std::string_view session_id,
+                                       std::string_view calculation_id, const OutcomeRule* rule) {
+    std::string base(working_directory);
+    if (base.empty()) base = "s3://" + std::string(kDefaultResultsBucket) + "/" + std::string(session_id) + "/";
+    if (base.back() != '/') base += '/';
+    base += std::string(calculation_id) + "/";
+    CalculationResultUris uris{base, base + "stdout.txt", base + "stderr.txt", "application/json"};
+    if (rule && rule->result) {
+        const auto& r = *rule->result;
+        if (!r.result_s3_uri.empty()) uris.result_s3_uri = r.result_s3_uri;
+        if (!r.stdout_s3_uri.empty()) uris.stdout_s3_uri = r.stdout_s3_uri;
+        if (!r.stderr_s3_uri.empty()) uris.stderr_s3_uri = r.stderr_s3_uri;
+        if (!r.result_type.empty()) uris.result_type = r.result_type;
+    }
+    return uris;
+}
+
+CalculationPlan plan_new_calculation(const Profile& p, const OutcomeRule* rule, Instant now) {
+    CalculationPlan plan;
+    const Instant created = now + p.calculation_creating_ms;
+    const Instant running = created + (rule && rule->queued_ms ? *rule->queued_ms : p.calculation_queued_ms);
+    plan.end = running + (rule && rule->running_ms ? *rule->running_ms : p.calculation_running_ms);
+    plan.steps = {{now, CalculationState::Creating, {}},
+                  {created, CalculationState::Created, {}},
+                  {created, CalculationState::Queued, {}},
+                  {running, CalculationState::Running, {}},
+                  {plan.end, rule ? rule->state : CalculationState::Completed, rule ? rule->reason : std::string()}};
+    plan.session_steps.push_back(Step{now, SessionState::Busy, Cause::Calculation, {}});
+    if (rule && rule->session)
+        plan.session_steps.push_back(
+            Step{now + rule->session->after, rule->session->state, Cause::Calculation, rule->session->reason});
+    if (rule) plan.output = rule->output;
+    return plan;
+}
+
 std::string session_ended_reason(SessionState session_state) {
     return "The session entered the " + std::string(to_string(session_state)) + " state while the calculation ran.";
 }

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "state/service.hpp"
+#include "state/workgroup_service.hpp"
 
 namespace athena {
 namespace {

@@ -93,6 +93,21 @@ std::optional<Step> plan_session_around_calculation(SessionRecord& s, Instant no
     return first_end;
 }
 
+std::vector<Step> default_timeline(Instant start, const Profile& p, Cause first) {
+    return {Step{start, SessionState::Creating, first, {}},
+            Step{start + p.creating_ms, SessionState::Created, Cause::Profile, {}},
+            Step{start + p.creating_ms + p.created_ms, SessionState::Idle, Cause::Profile, {}}};
+}
+
+std::vector<Step> plan_new_session(Instant start, const Profile& p, const Scenario* scenario) {
+    if (!scenario) return default_timeline(start, p, Cause::Api);
+    std::vector<Step> steps;
+    steps.reserve(scenario->steps.size());
+    for (const auto& st : scenario->steps)
+        steps.push_back(Step{start + st.after, st.state, steps.empty() ? Cause::Api : Cause::Script, st.reason});
+    return steps;
+}
+
 std::string idle_timeout_reason(int minutes) {
     return "Session was idle for " + std::to_string(minutes) + (minutes == 1 ? " minute" : " minutes") +
            " (SessionIdleTimeoutInMinutes) and was terminated.";

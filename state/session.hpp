@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "state/profile.hpp"
+#include "state/scenario.hpp"
 #include "state/session_state.hpp"
 #include "state/time.hpp"
 
@@ -86,6 +88,17 @@ void freeze_at(SessionRecord& s, Instant now);
 // when it comes at or before `calculation_end` (see end_calculation_at).
 std::optional<Step> plan_session_around_calculation(SessionRecord& s, Instant now, std::vector<Step> added,
                                                     Instant calculation_end);
+
+// --- Planning a new session (pure, like status_at) --------------------------------------
+
+// The profile's own timeline from `start`: CREATING (cause `first`), CREATED after
+// creating_ms, IDLE after created_ms more (cause profile). StartSession's (first = api), and a
+// fixture session's that has no history, script or scenario (first = profile).
+std::vector<Step> default_timeline(Instant start, const Profile& p, Cause first);
+
+// StartSession's timeline: the scenario's steps from `start` (the first, StartSession's own,
+// with cause api; the rest with cause script), else the default timeline.
+std::vector<Step> plan_new_session(Instant start, const Profile& p, const Scenario* scenario);
 
 // The reason given to both idle-timeout transitions.
 std::string idle_timeout_reason(int minutes);

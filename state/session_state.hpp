@@ -5,10 +5,15 @@
 
 namespace athena {
 
+// The order is stored: a step's state is kept (in memory and in SQLite) as its enum value
+// (timeline_index.hpp), and the names (session_state.cpp) and the metrics' counts
+// (ControlService::sessions_by_state) are indexed by it. Never reorder or insert: append, and
+// extend those with it.
 enum class SessionState { Creating, Created, Idle, Busy, Terminating, Terminated, Degraded, Failed };
 
 // Who made a transition: StartSession/TerminateSession (api), the profile's automatic steps,
 // a scenario or fixture script, a calculation, the idle timeout, or the admin API.
+// The order is stored, as SessionState's is: never reorder or insert, append.
 enum class Cause { Api, Profile, Script, Calculation, IdleTimeout, Admin };
 
 // Canonical names ("CREATING", ...). parse_* return nullopt for anything else.

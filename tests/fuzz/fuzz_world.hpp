@@ -12,11 +12,11 @@
 #include <memory>
 #include <string_view>
 
-#include "server/admin_api.hpp"
-#include "server/fixture_parser.hpp"
+#include "control/admin_api.hpp"
+#include "control/fixture_parser.hpp"
 #include "server/request_id.hpp"
 #include "server/router.hpp"
-#include "state/service.hpp"
+#include "state/services.hpp"
 #include "state/store.hpp"
 
 namespace athena::fuzz {
@@ -46,7 +46,7 @@ struct World {
     FaultInjector faults{kSeed, nullptr};
     RequestJournal journal{64};
     Metrics metrics;
-    Service service;
+    Services service;
     AdminApi admin;
     Router router;
 
@@ -56,7 +56,7 @@ struct World {
                 startup_faults(with_default_fixtures)),
           router(service, admin, log, Observability{faults, journal, metrics, wall}) {
         seed_request_ids(kSeed);
-        if (auto r = service.initialize(); !r) {
+        if (auto r = service.control.initialize(); !r) {
             std::fprintf(stderr, "fuzz: initialize failed: %s\n", r.error().message.c_str());
             std::abort();
         }

@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "server/notebook_operations.hpp"
-#include "state/service.hpp"
+#include "state/services.hpp"
 
 using namespace athena;
 
@@ -16,17 +16,17 @@ const Tenant B{"222222222222", "us-east-1"};
 struct Notebooks {
     Store store{":memory:"};
     ManualClock clock{T0};
-    Service service{store, clock, &clock, T0, ServiceOptions{A, std::nullopt, {}, 42}};
-    NotebookService& nb = service.notebooks();
+    Services service{store, clock, &clock, T0, ServiceOptions{A, std::nullopt, {}, 42}};
+    NotebookService& nb = service.notebooks;
 
     Notebooks() {
-        REQUIRE(service.initialize());
+        REQUIRE(service.control.initialize());
         WorkgroupRecord w;
         w.tenant = A;
         w.name = "wg";
         w.engine_version = std::string(kSparkEngine);
         w.execution_role = "arn:aws:iam::111111111111:role/r";
-        REQUIRE(service.create_workgroup(w));
+        REQUIRE(service.workgroups.create_workgroup(w));
     }
     std::string create(std::string name, std::optional<std::string> token = std::nullopt, std::string fp = "f") {
         CreateNotebookInput in;
@@ -41,7 +41,7 @@ struct Notebooks {
     std::string start_session() {
         StartSessionInput in;
         in.workgroup = "wg";
-        auto r = service.start_session(A, in);
+        auto r = service.sessions.start_session(A, in);
         REQUIRE(r);
         return r->session_id;
     }
@@ -84,7 +84,7 @@ TEST_CASE("the payload must be a notebook document") {
 
 TEST_CASE("create, names unique per workgroup, times from the clock, rename and delete") {
     Notebooks d;
-    REQUIRE(d.service.advance_clock(Millis{1500}));
+    REQUIRE(d.service.control.advance_clock(Millis{1500}));
     const std::string id = d.create("one");
     auto n = d.nb.get(A, id);
     REQUIRE(n);
@@ -99,7 +99,7 @@ TEST_CASE("create, names unique per workgroup, times from the clock, rename and 
     CHECK(r.error().message == "A notebook named 'one' already exists in workgroup wg; choose another name.");
     const std::string two = d.create("two");
     CHECK_FALSE(d.nb.rename(A, two, "one", std::nullopt, ""));
-    REQUIRE(d.service.advance_clock(Millis{10}));
+    REQUIRE(d.service.control.advance_clock(Millis{10}));
     REQUIRE(d.nb.rename(A, two, "three", std::nullopt, ""));
     CHECK(d.nb.get(A, two)->modified == T0 + Millis{1510});
     CHECK_FALSE(d.nb.get(B, id));  // another tenant
@@ -148,7 +148,7 @@ TEST_CASE("sessions: linked, active only, newest first; presigned URLs and dashb
     Notebooks d;
     const std::string id = d.create("n");
     const std::string s1 = d.start_session();
-    REQUIRE(d.service.advance_clock(Millis{100}));
+    REQUIRE(d.service.control.advance_clock(Millis{100}));
     const std::string s2 = d.start_session();
     for (const auto& s : {s1, s2}) {
         UpdateNotebookInput u{id, std::string(kEmptyNotebookPayload), "IPYNB", s, std::nullopt, ""};
@@ -159,7 +159,7 @@ TEST_CASE("sessions: linked, active only, newest first; presigned URLs and dashb
     REQUIRE(page->sessions.size() == 2);
     CHECK(page->sessions[0].session_id == s2);
     CHECK(page->sessions[1].created == T0);
-    REQUIRE(d.service.terminate_session(A, s2));
+    REQUIRE(d.service.sessions.terminate_session(A, s2));
     CHECK(d.nb.sessions(A, id, 10, 0)->sessions.size() == 1);
     CHECK(d.nb.sessions(A, "x", 10, 0).error().kind == ErrorKind::ResourceNotFound);
     UpdateNotebookInput dead{id, std::string(kEmptyNotebookPayload), "IPYNB", s2, std::nullopt, ""};
@@ -178,7 +178,7 @@ TEST_CASE("sessions: linked, active only, newest first; presigned URLs and dashb
 TEST_CASE("reset drops notebooks") {
     Notebooks d;
     const std::string id = d.create("n");
-    REQUIRE(d.service.reset(false));
+    REQUIRE(d.service.control.reset(false));
     CHECK_FALSE(d.nb.get(A, id));
 }
 

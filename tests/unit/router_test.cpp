@@ -3,10 +3,10 @@
 
 #include <boost/json/parse.hpp>
 
-#include "server/admin_api.hpp"
-#include "server/fixture_parser.hpp"
+#include "control/admin_api.hpp"
+#include "control/fixture_parser.hpp"
 #include "server/router.hpp"
-#include "state/service.hpp"
+#include "state/services.hpp"
 
 using namespace athena;
 namespace json = boost::json;
@@ -23,7 +23,7 @@ struct World {
     FaultInjector faults{1, nullptr};
     RequestJournal journal{100};
     Metrics metrics;
-    Service service;
+    Services service;
     AdminApi admin;
     Router router;
 
@@ -36,7 +36,7 @@ struct World {
         : service(store, clock, &clock, T0, options(fixture)),
           admin(service, admin_opts, Observability{faults, journal, metrics, wall}, {}),
           router(service, admin, log, Observability{faults, journal, metrics, wall}) {
-        REQUIRE(service.initialize());
+        REQUIRE(service.control.initialize());
     }
 
     static ServiceOptions options(std::string_view fixture) {
@@ -82,14 +82,14 @@ TEST_CASE("GetSessionStatus follows the script as the manual clock moves") {
     CHECK(
         r.body ==
         R"({"SessionId":"s1","Status":{"StartDateTime":1767225600,"LastModifiedDateTime":1767225600,"State":"CREATING"}})");
-    REQUIRE(w.service.advance_clock(Millis{1000}));
+    REQUIRE(w.service.control.advance_clock(Millis{1000}));
     CHECK(
         w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"s1"})").body ==
         R"({"SessionId":"s1","Status":{"StartDateTime":1767225600,"LastModifiedDateTime":1767225601,"IdleSinceDateTime":1767225601,"State":"IDLE"}})");
-    REQUIRE(w.service.advance_clock(Millis{60000}));
+    REQUIRE(w.service.control.advance_clock(Millis{60000}));
     auto o = body(w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"s1"})"));
     CHECK(o["Status"].as_object()["State"] == "TERMINATING");
-    REQUIRE(w.service.advance_clock(Millis{500}));
+    REQUIRE(w.service.control.advance_clock(Millis{500}));
     o = body(w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"s1"})"));
     CHECK(o["Status"].as_object()["State"] == "TERMINATED");
     CHECK(o["Status"].as_object()["EndDateTime"].to_number<double>() == doctest::Approx(1767225661.5));

@@ -1,7 +1,6 @@
-#include "server/faults.hpp"
+#include "control/faults.hpp"
 
 #include "server/operations.hpp"
-#include "server/s3_api.hpp"
 
 #include <boost/json.hpp>
 
