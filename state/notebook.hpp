@@ -61,6 +61,11 @@ inline constexpr std::array<NotebookVersionEntry, 1> kNotebookVersionCatalog = {
 // naming the value and the accepted ones otherwise.
 std::optional<Error> check_notebook_version(std::string_view version);
 
+// The operations whose ClientRequestToken NotebookService keeps (the store's tokens, the
+// fixtures' tokens[]); their tokens are UUIDs (1-36 characters).
+inline constexpr std::array<std::string_view, 4> kNotebookTokenOperations = {
+    "CreateNotebook", "ImportNotebook", "UpdateNotebook", "UpdateNotebookMetadata"};
+
 // --- rules ---------------------------------------------------------------------------------
 
 // InvalidArgument when `type` is not IPYNB (the validator checks the enum first; fixtures

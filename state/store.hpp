@@ -153,7 +153,7 @@ public:
         void for_each_session_everywhere(const std::function<void(SessionRecord&)>& f);  // insertion order
         std::vector<CalculationRecord> all_calculations();                               // insertion order
         void mark_initialized();
-        // Drops sessions, workgroups, profiles, scenarios and tags; keeps meta.
+        // Drops sessions, workgroups, notebooks, profiles, scenarios and tags; keeps meta.
         void clear_all();
 
         // --- notebooks (state/notebook_store.cpp) ---------------------------------------

@@ -41,6 +41,14 @@ NOTEBOOK = json.dumps({'cells': [{'cell_type': 'code', 'source': ['print(1)'], '
                                   'execution_count': None}],
                        'metadata': {'kernelspec': {'name': 'python3'}}, 'nbformat': 4, 'nbformat_minor': 5})
 NB_TOKEN = '00000000-0000-4000-8000-00000000f022'
+NOTEBOOK_FIXTURE = json.dumps({
+    'workgroups': [{'name': 'nb', 'engine_version': 'PySpark engine version 3'}],
+    'sessions': [{'id': 'nb-s', 'workgroup': 'nb'}],
+    'notebooks': [{'id': '11111111-1111-4111-8111-111111111111', 'workgroup': 'nb', 'name': 'n', 'type': 'IPYNB',
+                   'payload': NOTEBOOK, 'sessions': ['nb-s'], 'created': '2025-12-31T00:00:00Z',
+                   'modified': '2025-12-31T01:00:00Z', 'account': '123456789012', 'region': 'us-east-1'}],
+    'tokens': [{'operation': 'CreateNotebook', 'token': '00000000-0000-4000-8000-00000000f022',
+                'fingerprint': 'f', 'result': '11111111-1111-4111-8111-111111111111'}]})
 SESSION_ARN = 'arn:aws:athena:us-east-1:123456789012:session/example-idle'
 SEPARATOR = b'\xff'
 WG_ARN = 'arn:aws:athena:us-east-1:123456789012:workgroup/spark'
@@ -317,7 +325,10 @@ def main():
             '{"workgroups": [{"name": "w", "engine_version": "PySpark engine version 3", "account": "111122223333", '
             '"region": "eu-west-1", "tags": {"a": "b"}, "configuration": {"ExecutionRole": "arn:aws:iam::1:role/r"}}], '
             '"sessions": [{"id": "s", "workgroup": "w", "account": "111122223333", "region": "eu-west-1", '
-            '"engine_configuration": {"CoordinatorDpuSize": 1, "MaxConcurrentDpus": 4, "DefaultExecutorDpuSize": 1}}]}']:
+            '"engine_configuration": {"CoordinatorDpuSize": 1, "MaxConcurrentDpus": 4, "DefaultExecutorDpuSize": 1}}]}',
+            NOTEBOOK_FIXTURE,
+            '{"notebooks": [{"id": "NOT-A-UUID", "workgroup": "spark", "name": "a/b", "type": "HTML", '
+            '"payload": "{\\"cells\\": 1}", "sessions": [7], "created": "2999-01-01T00:00:00Z"}]}']:
         write('fuzz_fixture', data)
     print('corpus written to', os.path.join(HERE, 'corpus'))
 

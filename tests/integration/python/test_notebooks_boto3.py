@@ -482,6 +482,148 @@ class Observability(NotebookCase):
             self.assertIn(line, text.splitlines())
 
 
+class WorkgroupDeletion(NotebookCase):
+    def test_a_workgroup_holding_notebooks_is_deleted_only_recursively(self):
+        self.c.terminate_session(SessionId='s-old')  # no active session: the notebooks alone refuse
+        first = self.create('one')
+        self.create('two')
+        with self.assertRaises(self.c.exceptions.InvalidRequestException) as ctx:
+            self.c.delete_work_group(WorkGroup=WG)
+        self.assert_error(ctx, 'InvalidRequestException',
+                          'WorkGroup wg-nb has 2 notebooks; delete them (DeleteNotebook) or set '
+                          'RecursiveDeleteOption.')
+        self.assertEqual(self.metadata(first)['Name'], 'one')
+        self.c.delete_work_group(WorkGroup=WG, RecursiveDeleteOption=True)
+        with self.assertRaises(self.c.exceptions.InvalidRequestException):
+            self.metadata(first)
+        # A new workgroup of the same name starts empty.
+        self.c.create_work_group(Name=WG, Configuration={
+            'EngineVersion': {'SelectedEngineVersion': 'PySpark engine version 3'},
+            'ExecutionRole': 'arn:aws:iam::123456789012:role/r'})
+        self.assertEqual(self.c.list_notebook_metadata(WorkGroup=WG)['NotebookMetadataList'], [])
+
+    def test_reset_drops_notebooks(self):
+        nid = self.create('n')
+        self.emu.admin_ok('POST', 'reset', {})
+        with self.assertRaises(self.c.exceptions.InvalidRequestException):
+            self.metadata(nid)
+        self.assertEqual(self.c.list_notebook_metadata(WorkGroup=WG)['NotebookMetadataList'], [])
+
+
+NB1 = '11111111-1111-4111-8111-111111111111'
+NB2 = '22222222-2222-4222-8222-222222222222'
+
+
+class Fixtures(unittest.TestCase):
+    def fixture_doc(self, **notebook):
+        nb = {'id': NB1, 'workgroup': WG, 'name': 'from-fixture'}
+        nb.update(notebook)
+        doc = dict(FIXTURES)
+        doc['notebooks'] = [nb]
+        return doc
+
+    def test_fixture_notebooks(self):
+        doc = self.fixture_doc(payload=PAYLOAD, sessions=['s-old'], created='2025-12-31T00:00:00Z',
+                               modified='2025-12-31T12:00:00Z')
+        doc['notebooks'].append({'id': NB2, 'workgroup': OTHER_WG, 'name': 'plain', 'account': '210987654321'})
+        doc['workgroups'] = doc['workgroups'] + [dict(workgroup(OTHER_WG), account='210987654321')]
+        with Emulator(fixtures=doc) as emu:
+            c = emu.client()
+            out = c.export_notebook(NotebookId=NB1)
+            self.assertEqual(out['Payload'], PAYLOAD)
+            md = out['NotebookMetadata']
+            self.assertEqual((md['Name'], md['WorkGroup'], md['Type']), ('from-fixture', WG, 'IPYNB'))
+            self.assertEqual(int(md['CreationTime'].timestamp() * 1000), START_MS - 86400000)
+            self.assertEqual(int(md['LastModifiedTime'].timestamp() * 1000), START_MS - 43200000)
+            self.assertEqual([s['SessionId'] for s in c.list_notebook_sessions(NotebookId=NB1)['NotebookSessionsList']],
+                             ['s-old'])
+            other = emu.client(access_key='210987654321')
+            self.assertEqual(json.loads(other.export_notebook(NotebookId=NB2)['Payload']), EMPTY)
+            with self.assertRaises(c.exceptions.InvalidRequestException):
+                c.get_notebook_metadata(NotebookId=NB2)  # another account's
+            applied = emu.load({'notebooks': [{'id': NB1, 'workgroup': WG, 'name': 'replaced'}]})
+            self.assertEqual(applied['applied']['notebooks'], 1)
+            self.assertEqual(c.get_notebook_metadata(NotebookId=NB1)['NotebookMetadata']['Name'], 'replaced')
+            self.assertEqual(c.list_notebook_sessions(NotebookId=NB1)['NotebookSessionsList'], [])
+
+    def test_fixture_errors_name_the_path(self):
+        cases = [
+            ({'id': 'NB1'}, 'notebooks[0].id: must be a lowercase UUID, as a NotebookId'),
+            ({'workgroup': 'nope'}, "notebooks[0].workgroup: workgroup 'nope' does not exist in account "
+                                    '123456789012, region us-east-1 (define it under "workgroups" first)'),
+            ({'workgroup': SQL_WG}, "notebooks[0].workgroup: workgroup 'wg-sql' is not a Spark workgroup"),
+            ({'payload': '[]'}, 'notebooks[0].payload: Payload is not a Jupyter notebook (IPYNB) document: '
+                                'it is not a JSON object.'),
+            ({'type': 'HTML'}, 'notebooks[0].type: must be IPYNB'),
+            ({'name': 'a/b'}, "notebooks[0].name: must not contain '/', ':' or '\\'"),
+            ({'sessions': ['s-other']}, "notebooks[0].sessions[0]: session 's-other' does not exist in workgroup "
+                                        "'wg-nb' in account 123456789012, region us-east-1"),
+            ({'created': '2027-01-01T00:00:00Z'}, 'notebooks[0].created: a notebook cannot be created in the future'),
+            ({'extra': 1}, 'notebooks[0]'),
+        ]
+        with Emulator(fixtures=FIXTURES) as emu:
+            for notebook, message in cases:
+                nb = {'id': NB1, 'workgroup': WG, 'name': 'n'}
+                nb.update(notebook)
+                status, doc = emu.admin('POST', 'fixtures', {'notebooks': [nb]})
+                with self.subTest(notebook=notebook):
+                    self.assertEqual(status, 400, doc)
+                    self.assertIn(message, doc['error'])
+            emu.load({'notebooks': [{'id': NB1, 'workgroup': WG, 'name': 'taken'}]})
+            status, doc = emu.admin('POST', 'fixtures', {'notebooks': [{'id': NB2, 'workgroup': WG, 'name': 'taken'}]})
+            self.assertEqual(status, 400, doc)
+            self.assertIn("notebooks[0].name: notebook %s of workgroup 'wg-nb' is named 'taken' already" % NB1,
+                          doc['error'])
+
+    def answers(self, emu, ids):
+        out = {}
+        for op, body in [('ListNotebookMetadata', {'WorkGroup': WG}), ('ListNotebookMetadata', {'WorkGroup': OTHER_WG}),
+                         ('ListEngineVersions', {}), ('ListApplicationDPUSizes', {})] + \
+                [(op, {'NotebookId': nid}) for nid in ids
+                 for op in ('GetNotebookMetadata', 'ExportNotebook', 'ListNotebookSessions')]:
+            r = emu.aws(op, body)
+            out[op + json.dumps(body, sort_keys=True)] = (r.status, r.body)
+        return out
+
+    def test_export_round_trip_reproduces_every_answer(self):
+        with Emulator('--seed', '3', fixtures=FIXTURES) as a:
+            c = a.client()
+            token = str(uuid.uuid4())
+            n1 = c.import_notebook(WorkGroup=WG, Name='one', Payload=PAYLOAD, Type='IPYNB',
+                                   ClientRequestToken=token)['NotebookId']
+            a.advance(1500)
+            n2 = c.create_notebook(WorkGroup=OTHER_WG, Name='two')['NotebookId']
+            sid = c.start_session(WorkGroup=WG, EngineConfiguration={'MaxConcurrentDpus': 20})['SessionId']
+            for s in ('s-old', sid):
+                c.update_notebook(NotebookId=n1, Payload=PAYLOAD, Type='IPYNB', SessionId=s)
+            a.advance(700)
+            c.update_notebook_metadata(NotebookId=n1, Name='one renamed')
+            gone = c.create_notebook(WorkGroup=WG, Name='gone')['NotebookId']
+            c.delete_notebook(NotebookId=gone)
+            ids = [n1, n2, gone]
+            want = self.answers(a, ids)
+            state = a.admin_ok('GET', 'state')
+            self.assertEqual(len(state['notebooks']), 2, state['notebooks'])
+            with Emulator('--seed', '4', fixtures='none') as b:
+                self.assertEqual(b.load(state)['applied']['notebooks'], 2)
+                self.assertEqual(self.answers(b, ids), want)
+                # The token replays on both, and is bound to its parameters on both.
+                again = {'WorkGroup': WG, 'Name': 'one', 'Payload': PAYLOAD, 'Type': 'IPYNB',
+                         'ClientRequestToken': token}
+                ra, rb = a.aws('ImportNotebook', again), b.aws('ImportNotebook', again)
+                self.assertEqual((ra.status, ra.json()), (200, {'NotebookId': n1}))
+                self.assertEqual((rb.status, rb.body), (ra.status, ra.body))
+                again['Name'] = 'other'
+                ra, rb = a.aws('ImportNotebook', again), b.aws('ImportNotebook', again)
+                self.assertEqual(ra.status, 400)
+                self.assertEqual((rb.status, rb.body), (ra.status, ra.body))
+                # Terminating a linked session changes both the same way.
+                for emu in (a, b):
+                    emu.aws('TerminateSession', {'SessionId': sid})
+                self.assertEqual(self.answers(b, ids), self.answers(a, ids))
+                self.assertEqual(b.admin_ok('GET', 'state')['notebooks'], a.admin_ok('GET', 'state')['notebooks'])
+
+
 class Persistence(unittest.TestCase):
     def test_notebooks_survive_kill9(self):
         tmp = tempfile.mkdtemp(prefix='athena-emu-nb-')
