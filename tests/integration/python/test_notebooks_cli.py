@@ -67,9 +67,16 @@ class CliNotebookTest(CliCase):
         sessions = self.ok(cli, ['list-notebook-sessions', '--notebook-id', nid])['NotebookSessionsList']
         self.assertEqual([s['SessionId'] for s in sessions], ['nb-cli-s'])
         self.assertEqual(instant_ms(sessions[0]['CreationTime']), START_MS)
+        self.err(cli, ['delete-work-group', '--work-group', WG],
+                 'WorkGroup wg-nb-cli has 1 active sessions; terminate them or set RecursiveDeleteOption.')
+        self.ok(cli, ['terminate-session', '--session-id', 'nb-cli-s'])
+        self.err(cli, ['delete-work-group', '--work-group', WG],
+                 'WorkGroup wg-nb-cli has 2 notebooks; delete them (DeleteNotebook) or set RecursiveDeleteOption.')
         self.ok(cli, ['delete-notebook', '--notebook-id', nid])
         self.err(cli, ['get-notebook-metadata', '--notebook-id', nid], 'Notebook %s does not exist.' % nid)
         self.err(cli, ['list-notebook-sessions', '--notebook-id', nid], 'ResourceNotFoundException')
+        self.ok(cli, ['delete-work-group', '--work-group', WG, '--recursive-delete-option'])
+        self.err(cli, ['get-notebook-metadata', '--notebook-id', imp], 'Notebook %s does not exist.' % imp)
 
     def sessions_and_catalog(self, cli):
         url = self.ok(cli, ['create-presigned-notebook-url', '--session-id', 'nb-cli-s'])

@@ -7,6 +7,7 @@ import {
   CreateNotebookCommand,
   CreatePresignedNotebookUrlCommand,
   DeleteNotebookCommand,
+  DeleteWorkGroupCommand,
   ExportNotebookCommand,
   GetNotebookMetadataCommand,
   GetResourceDashboardCommand,
@@ -131,4 +132,19 @@ test('catalog and dashboard', () => withNotebooks(async (emu, c) => {
   await rejects(c.send(new GetResourceDashboardCommand({ ResourceARN: `${arn}-gone` })), 'ResourceNotFoundException',
     `The resource ${arn}-gone does not exist: give the ARN of a session of this account and region `
     + '(arn:aws:athena:<region>:<account>:session/<id>).');
+}));
+
+test('a workgroup holding notebooks is deleted only recursively; tokens replay', () => withNotebooks(async (emu, c) => {
+  await c.send(new TerminateSessionCommand({ SessionId: 'js-nb-s' }));
+  const token = '3f1c7e52-0000-4000-8000-00000000beef';
+  const { NotebookId: id } = await c.send(new CreateNotebookCommand({ WorkGroup: WG, Name: 'kept', ClientRequestToken: token }));
+  const again = await c.send(new CreateNotebookCommand({ WorkGroup: WG, Name: 'kept', ClientRequestToken: token }));
+  assert.equal(again.NotebookId, id);
+  await rejects(c.send(new CreateNotebookCommand({ WorkGroup: WG, Name: 'other', ClientRequestToken: token })),
+    'InvalidRequestException', 'Idempotent parameters do not match');
+  await rejects(c.send(new DeleteWorkGroupCommand({ WorkGroup: WG })), 'InvalidRequestException',
+    'WorkGroup wg-nb-js has 1 notebook; delete them (DeleteNotebook) or set RecursiveDeleteOption.');
+  await c.send(new DeleteWorkGroupCommand({ WorkGroup: WG, RecursiveDeleteOption: true }));
+  await rejects(c.send(new GetNotebookMetadataCommand({ NotebookId: id })), 'InvalidRequestException',
+    `Notebook ${id} does not exist.`);
 }));
