@@ -290,6 +290,7 @@ HttpResponse AdminApi::load_fixtures(const AdminCall& call) {
                                                    {"workgroups", r->workgroups},
                                                    {"sessions", r->sessions},
                                                    {"outcomes", r->outcomes},
+                                                   {"notebooks", r->notebooks},
                                                    {"faults", static_cast<std::int64_t>(doc->faults.size())}}}});
 }
 

@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "server/notebook_operations.hpp"
 #include "server/time_format.hpp"
 
 namespace athena {
@@ -690,9 +691,14 @@ void read_tokens(const json::value& v, FixtureSet& f) {
         if (auto* fv = get(o, "region"))
             t.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");
         t.operation = as_string(need(o, "operation", p), p + ".operation");
-        if (t.operation != "StartSession" && t.operation != "StartCalculationExecution")
-            throw Bad{p + ".operation", "must be StartSession or StartCalculationExecution"};
-        t.token = bounded_string(need(o, "token", p), p + ".token", 32, 128);
+        const bool notebook = std::find(kNotebookTokenOperations.begin(), kNotebookTokenOperations.end(),
+                                        t.operation) != kNotebookTokenOperations.end();
+        if (t.operation != "StartSession" && t.operation != "StartCalculationExecution" && !notebook)
+            throw Bad{p + ".operation",
+                      "must be StartSession, StartCalculationExecution, CreateNotebook, ImportNotebook, "
+                      "UpdateNotebook or UpdateNotebookMetadata"};
+        t.token = notebook ? bounded_string(need(o, "token", p), p + ".token", 1, 36)
+                           : bounded_string(need(o, "token", p), p + ".token", 32, 128);
         t.fingerprint = bounded_string(need(o, "fingerprint", p), p + ".fingerprint", 1, 128);
         t.result = bounded_string(need(o, "result", p), p + ".result", 1, 512);
         f.tokens.push_back(std::move(t));
@@ -711,12 +717,72 @@ json::array write_tokens(const std::vector<TokenRecord>& all) {
     return tokens;
 }
 
+// --- notebooks: reader and writer
+
+const boost::regex kNotebookIdPattern("[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}");
+
+void read_notebook_sessions(const json::value& v, const std::string& p, FixtureNotebook& n) {
+    const auto& a = as_array(v, p);
+    for (std::size_t j = 0; j < a.size(); ++j)
+        n.sessions.push_back(bounded_string(a[j], p + "[" + std::to_string(j) + "]", 1, 256));
+}
+
+void read_notebooks(const json::value& v, FixtureSet& f) {
+    const auto& a = as_array(v, "notebooks");
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const std::string p = "notebooks[" + std::to_string(i) + "]";
+        const auto& o = as_object(a[i], p);
+        only(o, p,
+             {"id", "workgroup", "name", "payload", "type", "sessions", "account", "region", "created", "modified"});
+        FixtureNotebook n;
+        n.path = p;
+        n.id = matching(need(o, "id", p), p + ".id", kNotebookIdPattern, "a lowercase UUID, as a NotebookId");
+        n.workgroup = matching(need(o, "workgroup", p), p + ".workgroup", kWorkgroupPattern, "a workgroup name");
+        n.name = bounded_string(need(o, "name", p), p + ".name", 1, 255);
+        if (n.name.find_first_of("/:\\") != std::string::npos)
+            throw Bad{p + ".name", "must not contain '/', ':' or '\\'"};
+        if (auto* fv = get(o, "type")) n.type = as_string(*fv, p + ".type");
+        if (check_notebook_type(n.type)) throw Bad{p + ".type", "must be IPYNB"};
+        if (auto* fv = get(o, "payload")) {
+            n.payload = bounded_string(*fv, p + ".payload", 1, 10485760);
+            if (auto why = notebook_payload_problem(*n.payload)) throw Bad{p + ".payload", *why};
+        }
+        if (auto* fv = get(o, "account")) n.account = matching(*fv, p + ".account", kAccountPattern, "12 digits");
+        if (auto* fv = get(o, "region"))
+            n.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");
+        if (auto* fv = get(o, "created")) n.created = as_time(*fv, p + ".created");
+        if (auto* fv = get(o, "modified")) n.modified = as_time(*fv, p + ".modified");
+        if (auto* fv = get(o, "sessions")) read_notebook_sessions(*fv, p + ".sessions", n);
+        f.notebooks.push_back(std::move(n));
+    }
+}
+
+json::array write_notebooks(const std::vector<NotebookSnapshot>& all) {
+    json::array notebooks;
+    for (const auto& [n, sessions] : all) {
+        json::array linked;
+        for (const auto& s : sessions) linked.push_back(json::string(s));
+        notebooks.push_back(json::object{{"id", n.id},
+                                         {"account", n.tenant.account},
+                                         {"region", n.tenant.region},
+                                         {"workgroup", n.workgroup},
+                                         {"name", n.name},
+                                         {"type", n.type},
+                                         {"payload", n.payload},
+                                         {"created", format_rfc3339_ms(n.created)},
+                                         {"modified", format_rfc3339_ms(n.modified)},
+                                         {"sessions", std::move(linked)}});
+    }
+    return notebooks;
+}
+
 FixtureSet parse_document(const json::value& root, const std::string& source) {
     FixtureSet f;
     f.source = source;
     const auto& doc = as_object(root, "$");
     only(doc, "",
-         {"profiles", "scenarios", "workgroups", "sessions", "clock", "outcomes", "calculations", "tokens", "faults"});
+         {"profiles", "scenarios", "workgroups", "sessions", "clock", "outcomes", "calculations", "tokens", "faults",
+          "notebooks"});
     if (auto* v = get(doc, "clock")) f.clock = as_time(*v, "clock");
     if (auto* v = get(doc, "profiles")) read_profiles(*v, f);
     if (auto* v = get(doc, "scenarios")) read_scenarios(*v, f);
@@ -725,6 +791,7 @@ FixtureSet parse_document(const json::value& root, const std::string& source) {
     if (auto* v = get(doc, "sessions")) read_sessions(*v, f);
     if (auto* v = get(doc, "calculations")) read_calculations(*v, f);
     if (auto* v = get(doc, "tokens")) read_tokens(*v, f);
+    if (auto* v = get(doc, "notebooks")) read_notebooks(*v, f);
     return f;
 }
 
@@ -854,6 +921,7 @@ json::object state_document(const StateSnapshot& snap, const std::vector<FaultRu
     doc["sessions"] = write_sessions(snap.sessions);
     doc["calculations"] = write_calculations(snap.calculations);
     doc["tokens"] = write_tokens(snap.tokens);
+    doc["notebooks"] = write_notebooks(snap.notebooks);
     json::array rules;
     for (const auto& r : faults) rules.push_back(fault_rule_json(r));
     doc["faults"] = std::move(rules);

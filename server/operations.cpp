@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "server/json_writer.hpp"
+#include "server/notebook_operations.hpp"
 #include "server/page_token.hpp"
 
 namespace athena {
@@ -165,7 +166,7 @@ std::optional<PageCursor> parse_cursor_token(std::string_view prefix, std::strin
 }
 
 void write_engine_version(JsonWriter& w, std::string_view key, const std::string& selected) {
-    const std::string effective = selected == "AUTO" ? std::string("Athena engine version 3") : selected;
+    const std::string effective(effective_engine_version(selected).value_or(selected));
     w.key(key)
         .begin_object()
         .member("SelectedEngineVersion", selected)
@@ -213,6 +214,7 @@ OperationOutcome start_session(OperationContext& ctx, const json::object& in) {
     }
     if (auto* m = object_member(in, "MonitoringConfiguration")) s.monitoring_configuration = json::serialize(*m);
     s.notebook_version = std::string(string_member(in, "NotebookVersion"));
+    if (auto e = check_notebook_version(s.notebook_version)) return failed(*e);
     s.execution_role = std::string(string_member(in, "ExecutionRole"));
     if (auto minutes = int_member(in, "SessionIdleTimeoutInMinutes"))
         s.idle_timeout_minutes = static_cast<int>(*minutes);
@@ -321,15 +323,12 @@ OperationOutcome terminate_session(OperationContext& ctx, const json::object& in
 
 // --- workgroups -------------------------------------------------------------------------
 
-constexpr std::string_view kEngineVersions[] = {"AUTO", "Athena engine version 2", "Athena engine version 3",
-                                                "PySpark engine version 3"};
-
 // Reads the fields the domain uses out of a workgroup configuration document.
 std::optional<Error> absorb_configuration(WorkgroupRecord& w, json::object cfg) {
     std::string selected = "AUTO";
     if (auto* ev = object_member(cfg, "EngineVersion"))
         if (auto sel = string_member(*ev, "SelectedEngineVersion"); !sel.empty()) selected = std::string(sel);
-    if (std::find(std::begin(kEngineVersions), std::end(kEngineVersions), selected) == std::end(kEngineVersions))
+    if (!effective_engine_version(selected))
         return make_error(
             ErrorKind::InvalidArgument,
             "Invalid EngineVersion " + selected +
@@ -851,13 +850,28 @@ void append_session_status(std::string& out, const SessionStatus& st) {
     w.end_object();
 }
 
+// The session, workgroup and calculation rows, then the notebook ones (notebook_operations.cpp).
+const std::vector<Operation>& all_operations() {
+    static const std::vector<Operation> all = [] {
+        std::vector<Operation> v(kOperations.begin(), kOperations.end());
+        const auto notebooks = notebook_operations();
+        v.insert(v.end(), notebooks.begin(), notebooks.end());
+        return v;
+    }();
+    return all;
+}
+
 const Operation* find_operation(std::string_view name) {
-    for (const auto& op : kOperations)
+    for (const auto& op : all_operations())
         if (op.name == name) return &op;
     return nullptr;
 }
 
-std::span<const Operation> implemented_operations() { return kOperations; }
+std::span<const Operation> implemented_operations() { return all_operations(); }
+
+std::string request_fingerprint(const boost::json::object& in, std::string_view token_member) {
+    return fingerprint(in, token_member);
+}
 
 bool is_athena_operation(std::string_view name) {
     return std::binary_search(kAthenaOperations.begin(), kAthenaOperations.end(), name);

@@ -43,6 +43,10 @@ std::span<const Operation> implemented_operations();
 // True for every operation of the Athena API (implemented or not).
 bool is_athena_operation(std::string_view name);
 
+// SHA-256 (hex) of the request's parameters other than `token_member`, keys sorted: what a
+// ClientRequestToken's replay compares.
+std::string request_fingerprint(const boost::json::object& in, std::string_view token_member);
+
 // The operation names the S3 front end journals ("s3:GetObject", "s3:HeadObject",
 // "s3:ListObjectsV2", and the refused ones such as "s3:PutObject"); fault rules may name them.
 bool is_s3_operation(std::string_view name);

@@ -314,6 +314,9 @@ Result<FixtureCounts> ControlService::apply_in(Store::Tx& tx, const FixtureSet& 
     }
 
     if (auto r = apply_fixture_calculations(tx, f, now, counts); !r) return r.error();
+    auto notebooks = NotebookService::apply_fixtures(tx, f, ctx_.opts.default_tenant, now);
+    if (!notebooks) return notebooks.error();
+    counts.notebooks = *notebooks;
     return counts;
 }
 
@@ -406,6 +409,7 @@ Result<StateSnapshot> ControlService::export_state() {
             ss.next_calculation_id = tx.blob(next_calculation_id_key(ss.record.tenant, ss.record.id));
         snap.calculations = tx.all_calculations();
         snap.tokens = tx.tokens();
+        snap.notebooks = NotebookService::export_in(tx);
         return snap;
     });
 }

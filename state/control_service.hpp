@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "state/domain_context.hpp"
+#include "state/notebook_service.hpp"
 
 namespace athena {
 
@@ -42,6 +43,7 @@ struct StateSnapshot {
     std::vector<SessionSnapshot> sessions;        // insertion order
     std::vector<CalculationRecord> calculations;  // insertion order
     std::vector<TokenRecord> tokens;
+    std::vector<NotebookSnapshot> notebooks;  // insertion order
 };
 
 class ControlService {

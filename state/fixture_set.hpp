@@ -60,6 +60,19 @@ struct FixtureToken {
     std::string operation, token, fingerprint, result;
 };
 
+// A notebook (issue 15): as the state export writes it; `sessions` are linked in that order.
+struct FixtureNotebook {
+    std::string path;  // e.g. "notebooks[0]"
+    std::optional<std::string> account, region;
+    std::string id;  // a lowercase UUID, as NotebookId
+    std::string workgroup;
+    std::string name;
+    std::string type{"IPYNB"};
+    std::optional<std::string> payload;        // a notebook document (checked by the parser); else the empty one
+    std::optional<Instant> created, modified;  // default: the load time; modified: created
+    std::vector<std::string> sessions;
+};
+
 struct FixtureSet {
     std::string source;  // the file name, or "request body"
     std::vector<ProfilePatch> profiles;
@@ -69,11 +82,13 @@ struct FixtureSet {
     std::vector<OutcomeRule> outcomes;
     std::vector<FixtureCalculation> calculations;
     std::vector<FixtureToken> tokens;
+    std::vector<FixtureNotebook> notebooks;
     std::optional<Instant> clock;
 };
 
 struct FixtureCounts {
     int profiles{0}, scenarios{0}, workgroups{0}, sessions{0}, outcomes{0}, calculations{0}, tokens{0};
+    int notebooks{0};
 };
 
 }  // namespace athena

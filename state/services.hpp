@@ -5,10 +5,12 @@
 //   calculations  CalculationService  StartCalculationExecution ..., endpoints, executors, outputs
 //   workgroups    WorkgroupService    workgroups and tags
 //   control       ControlService      fixtures, clock, reset, admin transitions, export, metrics
+//   notebooks     NotebookService     notebooks, notebook sessions, presigned URLs, dashboards
 // Each service's header states what each method returns on success and on each ErrorKind.
 #include "state/calculation_service.hpp"
 #include "state/control_service.hpp"
 #include "state/domain_context.hpp"
+#include "state/notebook_service.hpp"
 #include "state/session_service.hpp"
 #include "state/workgroup_service.hpp"
 
@@ -23,7 +25,8 @@ public:
           sessions(context),
           calculations(context),
           workgroups(context),
-          control(context) {}
+          control(context),
+          notebooks(store, clock, context.opts.seed) {}
     Services(const Services&) = delete;
     Services& operator=(const Services&) = delete;
 
@@ -36,6 +39,7 @@ public:
     CalculationService calculations;
     WorkgroupService workgroups;
     ControlService control;
+    NotebookService notebooks;
 };
 
 }  // namespace athena

@@ -194,7 +194,7 @@ void Store::create_schema() {
         auto st = db_.prepare(
             "SELECT count(*) FROM sqlite_master WHERE type='table' AND name NOT IN "
             "('meta','profiles','scenario_steps','workgroups','sessions','session_steps','tags','tokens','calculations'"
-            ",'calculation_steps','outcomes','blobs')");
+            ",'calculation_steps','outcomes','blobs','notebooks','notebook_sessions')");
         // (session_steps, calculation_steps: version 1, migrated below)
         st.step();
         if (st.col_int(0) > 0)
@@ -209,6 +209,7 @@ void Store::create_schema() {
     db_.exec("BEGIN IMMEDIATE");
     try {
         db_.exec(kSchema);
+        create_notebook_schema();
         if (version && *version == 1) migrate_v1();
         add_outcome_failure_columns();
         if (version && *version <= 2) migrate_v2();
@@ -782,7 +783,8 @@ void Store::Tx::clear_all() {
     s_.db_.exec(
         "DELETE FROM sessions; DELETE FROM workgroups; "
         "DELETE FROM profiles; DELETE FROM scenario_steps; DELETE FROM tags; DELETE FROM tokens; "
-        "DELETE FROM calculations; DELETE FROM outcomes; DELETE FROM blobs;");
+        "DELETE FROM calculations; DELETE FROM outcomes; DELETE FROM blobs; "
+        "DELETE FROM notebooks; DELETE FROM notebook_sessions;");
 }
 
 std::vector<WorkgroupRecord> Store::Tx::list_workgroups(const Tenant& t) {

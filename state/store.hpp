@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "state/calculation.hpp"
+#include "state/notebook.hpp"
 #include "state/profile.hpp"
 #include "state/result.hpp"
 #include "state/scenario.hpp"
@@ -37,7 +38,8 @@ namespace athena {
 // 3: calculations and outcome rules hold their output texts (stdout_text, stderr_text, result_text; NULL = default)
 // instead of tables of their own; no index on the session id alone. A version-1 file is
 // migrated when it is opened.
-inline constexpr int kSchemaVersion = 3;
+// 4: notebooks and notebook_sessions (create_notebook_schema; an older file gains them).
+inline constexpr int kSchemaVersion = 4;
 
 template <class T>
 inline constexpr bool kIsResult = false;
@@ -151,8 +153,24 @@ public:
         void for_each_session_everywhere(const std::function<void(SessionRecord&)>& f);  // insertion order
         std::vector<CalculationRecord> all_calculations();                               // insertion order
         void mark_initialized();
-        // Drops sessions, workgroups, profiles, scenarios and tags; keeps meta.
+        // Drops sessions, workgroups, notebooks, profiles, scenarios and tags; keeps meta.
         void clear_all();
+
+        // --- notebooks (state/notebook_store.cpp) ---------------------------------------
+        std::optional<NotebookRecord> find_notebook(const Tenant& t, std::string_view id);
+        std::optional<NotebookRecord> find_notebook_by_name(const Tenant& t, std::string_view workgroup,
+                                                            std::string_view name);
+        void put_notebook(const NotebookRecord& n);                  // insert or replace
+        void delete_notebook(const Tenant& t, std::string_view id);  // and its session links
+        // The workgroup's notebooks by name (payloads included).
+        std::vector<NotebookRecord> workgroup_notebooks(const Tenant& t, std::string_view workgroup);
+        // Deletes the workgroup's notebooks and their session links; returns how many there were.
+        std::size_t delete_workgroup_notebooks(const Tenant& t, std::string_view workgroup);
+        // Associates a session with a notebook (UpdateNotebook's SessionId); once per pair.
+        void link_notebook_session(const Tenant& t, std::string_view notebook_id, std::string_view session_id);
+        // The ids of the sessions linked to the notebook, in the order they were linked.
+        std::vector<std::string> notebook_session_ids(const Tenant& t, std::string_view notebook_id);
+        std::vector<NotebookRecord> all_notebooks();  // insertion order, for the state export
 
     private:
         friend class Store;
@@ -228,6 +246,7 @@ public:
 
 private:
     void create_schema();
+    void create_notebook_schema();  // state/notebook_store.cpp
     void migrate_v1();
     void add_outcome_failure_columns();
     void migrate_v2();

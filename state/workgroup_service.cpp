@@ -135,7 +135,10 @@ Result<Unit> WorkgroupService::delete_workgroup(const Tenant& t, std::string_vie
                               "WorkGroup " + std::string(name) + " has " + std::to_string(active.size()) +
                                   " active sessions; terminate them or set RecursiveDeleteOption.",
                               std::string(name));
+        const std::size_t notebooks = tx.workgroup_notebooks(t, name).size();
+        if (auto e = check_workgroup_notebooks(name, notebooks, recursive)) return *e;
         for (auto& s : active) terminate_in(tx, s, now, "The workgroup was deleted.");
+        tx.delete_workgroup_notebooks(t, name);
         tx.delete_workgroup(t, name);
         return Unit{};
     });

@@ -69,9 +69,10 @@ public:
     // InvalidArgument: the result is a Spark workgroup without an execution role.
     Result<bool> update_workgroup(const Tenant& t, std::string_view name, const WorkgroupUpdate& u);
 
-    // Deletes the workgroup; `recursive` first terminates its active sessions.
-    // InvalidArgument: "primary". WorkgroupNotFound: no such workgroup.
-    // InvalidState: it has active sessions and `recursive` is false.
+    // Deletes the workgroup; `recursive` first terminates its active sessions and deletes its
+    // notebooks. InvalidArgument: "primary". WorkgroupNotFound: no such workgroup.
+    // InvalidState: it has active sessions, or notebooks (check_workgroup_notebooks), and
+    // `recursive` is false.
     Result<Unit> delete_workgroup(const Tenant& t, std::string_view name, bool recursive);
 
     // The tags of the workgroup or session `arn` names (an empty account field = t's).

@@ -1,10 +1,10 @@
 // Fuzz target: AWS JSON 1.1 requests straight to the router, past HTTP. The input is one or
 // more requests separated by a 0xFF byte (never part of UTF-8, so every JSON text can be
 // written). Each request is a selector byte and a body:
-//   selector % 24: 0..20 one of the implemented operations (implemented_operations() order),
-//                  21 an Athena operation outside the session API, 22/23 move the manual
+//   selector % 40: 0..33 one of the implemented operations (implemented_operations() order),
+//                  34..37 an Athena operation outside the Spark API, 38/39 move the manual
 //                  clock by a minute / an hour (body ignored);
-//   selector / 24 % 3: the caller: no Authorization, a SigV4 credential for the default
+//   selector / 40 % 3: the caller: no Authorization, a SigV4 credential for the default
 //                  account in us-east-1, or account 111122223333 in eu-west-1.
 // The body goes through decoding, validation against the operation's shape and the operation;
 // the answer must have a status and __type README documents (fuzz_check.hpp).
@@ -22,6 +22,8 @@
 namespace {
 
 constexpr int kMaxRequests = 16;
+constexpr std::size_t kSelectors = 40;  // per caller
+constexpr std::size_t kAdvanceMinute = 38, kAdvanceHour = 39;
 constexpr unsigned char kSeparator = 0xFF;
 
 constexpr std::string_view kCallers[] = {
@@ -35,10 +37,11 @@ constexpr std::string_view kCallers[] = {
 void run_one(athena::fuzz::World& world, unsigned char selector, std::string_view body) {
     using namespace athena;
     const auto ops = implemented_operations();
-    const std::size_t pick = selector % 24;
-    if (pick == 22 || pick == 23) {
+    const std::size_t pick = selector % kSelectors;
+    if (pick == kAdvanceMinute || pick == kAdvanceHour) {
         // Forwards on the manual clock always works (CONTRACT: only backwards is refused).
-        if (auto r = world.service.control.advance_clock(pick == 22 ? Millis(60'000) : Millis(3'600'000)); !r) {
+        if (auto r = world.service.control.advance_clock(pick == kAdvanceMinute ? Millis(60'000) : Millis(3'600'000));
+            !r) {
             std::fprintf(stderr, "fuzz: advancing the manual clock failed: %s\n", r.error().message.c_str());
             std::abort();
         }
@@ -46,7 +49,7 @@ void run_one(athena::fuzz::World& world, unsigned char selector, std::string_vie
     }
     std::string target = "AmazonAthena.";
     target += pick < ops.size() ? ops[pick].name : std::string_view("StartQueryExecution");
-    const HttpRequest req{"POST", "/", target, kCallers[selector / 24 % 3], body};
+    const HttpRequest req{"POST", "/", target, kCallers[selector / kSelectors % 3], body};
     const std::size_t journaled = world.journal.query({}, {}, {}).size();
     const HttpResponse r = world.router.handle(req);
     const auto entries = world.journal.query({}, {}, {});
@@ -55,9 +58,9 @@ void run_one(athena::fuzz::World& world, unsigned char selector, std::string_vie
         return;
     }
     fuzz::check_aws_answer(r);
-    // An Athena operation outside the session API: README's 400 UnknownOperationException.
+    // An Athena operation outside the Spark API: README's 400 UnknownOperationException.
     if (pick >= ops.size() && (r.status != 400 || fuzz::aws_error_type(r) != "UnknownOperationException"))
-        fuzz::broken("an operation outside the session API not answered 400 UnknownOperationException", r);
+        fuzz::broken("an operation outside the Spark API not answered 400 UnknownOperationException", r);
 }
 
 }  // namespace

@@ -30,8 +30,26 @@ OPERATIONS = [
     'TagResource', 'UntagResource', 'ListTagsForResource', 'StartCalculationExecution',
     'GetCalculationExecutionStatus', 'GetCalculationExecution', 'GetCalculationExecutionCode',
     'ListCalculationExecutions', 'StopCalculationExecution', 'GetSessionEndpoint', 'ListExecutors',
+    # server/notebook_operations.cpp, kNotebookOperations
+    'CreateNotebook', 'ImportNotebook', 'ExportNotebook', 'GetNotebookMetadata', 'ListNotebookMetadata',
+    'UpdateNotebook', 'UpdateNotebookMetadata', 'DeleteNotebook', 'ListNotebookSessions',
+    'CreatePresignedNotebookUrl', 'ListApplicationDPUSizes', 'ListEngineVersions', 'GetResourceDashboard',
 ]
-UNKNOWN, ADVANCE_MINUTE, ADVANCE_HOUR = 21, 22, 23
+SELECTORS = 40  # per caller (fuzz_aws_operation.cpp)
+UNKNOWN, ADVANCE_MINUTE, ADVANCE_HOUR = 34, 38, 39
+NOTEBOOK = json.dumps({'cells': [{'cell_type': 'code', 'source': ['print(1)'], 'metadata': {}, 'outputs': [],
+                                  'execution_count': None}],
+                       'metadata': {'kernelspec': {'name': 'python3'}}, 'nbformat': 4, 'nbformat_minor': 5})
+NB_TOKEN = '00000000-0000-4000-8000-00000000f022'
+NOTEBOOK_FIXTURE = json.dumps({
+    'workgroups': [{'name': 'nb', 'engine_version': 'PySpark engine version 3'}],
+    'sessions': [{'id': 'nb-s', 'workgroup': 'nb'}],
+    'notebooks': [{'id': '11111111-1111-4111-8111-111111111111', 'workgroup': 'nb', 'name': 'n', 'type': 'IPYNB',
+                   'payload': NOTEBOOK, 'sessions': ['nb-s'], 'created': '2025-12-31T00:00:00Z',
+                   'modified': '2025-12-31T01:00:00Z', 'account': '123456789012', 'region': 'us-east-1'}],
+    'tokens': [{'operation': 'CreateNotebook', 'token': '00000000-0000-4000-8000-00000000f022',
+                'fingerprint': 'f', 'result': '11111111-1111-4111-8111-111111111111'}]})
+SESSION_ARN = 'arn:aws:athena:us-east-1:123456789012:session/example-idle'
 SEPARATOR = b'\xff'
 WG_ARN = 'arn:aws:athena:us-east-1:123456789012:workgroup/spark'
 TOKEN = 'athena-emu-fuzz-seed-token-0000000001'
@@ -76,7 +94,7 @@ def selector(request, caller=0):
     op = request.headers['X-Amz-Target'].decode() if isinstance(request.headers['X-Amz-Target'], bytes) \
         else request.headers['X-Amz-Target']
     op = op.split('.', 1)[1]
-    return bytes([OPERATIONS.index(op) + 24 * caller])
+    return bytes([OPERATIONS.index(op) + SELECTORS * caller])
 
 
 def body_of(request):
@@ -139,6 +157,27 @@ def main():
             story.append(selector(rec.requests[-1]) + body_of(rec.requests[-1]))
         write('fuzz_aws_operation', SEPARATOR.join(story), 'story-session-calculation')
 
+        # A notebook's story: create, import, read, list, link a session, rename, delete.
+        story = []
+        nid = call('create_notebook', WorkGroup='spark', Name='seed notebook',
+                   ClientRequestToken=NB_TOKEN).get('NotebookId', '00000000-0000-4000-8000-000000000000')
+        story.append(selector(rec.requests[-1]) + body_of(rec.requests[-1]))
+        for name, kw in [
+                ('import_notebook', {'WorkGroup': 'spark', 'Name': 'imported', 'Type': 'IPYNB', 'Payload': NOTEBOOK}),
+                ('get_notebook_metadata', {'NotebookId': nid}),
+                ('export_notebook', {'NotebookId': nid}),
+                ('list_notebook_metadata', {'WorkGroup': 'spark', 'Filters': {'Name': 'seed'}, 'MaxResults': 1}),
+                ('update_notebook', {'NotebookId': nid, 'Payload': NOTEBOOK, 'Type': 'IPYNB',
+                                     'SessionId': 'example-idle', 'ClientRequestToken': NB_TOKEN}),
+                ('list_notebook_sessions', {'NotebookId': nid, 'MaxResults': 1}),
+                ('create_presigned_notebook_url', {'SessionId': 'example-idle'}),
+                ('update_notebook_metadata', {'NotebookId': nid, 'Name': 'renamed', 'ClientRequestToken': NB_TOKEN}),
+                ('delete_notebook', {'NotebookId': nid}),
+        ]:
+            call(name, **kw)
+            story.append(selector(rec.requests[-1]) + body_of(rec.requests[-1]))
+        write('fuzz_aws_operation', SEPARATOR.join(story), 'story-notebook')
+
         # Every other operation, with most of its members.
         for name, kw in [
                 ('get_session_status', {'SessionId': 'example-idle'}),
@@ -186,6 +225,21 @@ def main():
                 ('start_session', {'WorkGroup': 'spark', 'EngineConfiguration': {'MaxConcurrentDpus': 4},
                                    'ClientRequestToken': '\u00e9' * 100}),
                 ('start_session', {'WorkGroup': 'nowhere', 'EngineConfiguration': {'MaxConcurrentDpus': 4}}),
+                # Notebooks and the catalog: the model's members, then what the rules refuse.
+                ('list_application_dpu_sizes', {'MaxResults': 1}),
+                ('list_engine_versions', {'MaxResults': 2}),
+                ('get_resource_dashboard', {'ResourceARN': SESSION_ARN}),
+                ('import_notebook', {'WorkGroup': 'spark', 'Name': 'n', 'Type': 'IPYNB',
+                                     'NotebookS3LocationUri': 's3://bucket/n.ipynb'}),
+                ('import_notebook', {'WorkGroup': 'spark', 'Name': 'n', 'Type': 'IPYNB', 'Payload': '{"cells": 1}'}),
+                ('import_notebook', {'WorkGroup': 'spark', 'Name': 'a/b:c', 'Type': 'HTML', 'Payload': ''}),
+                ('create_notebook', {'WorkGroup': 'primary', 'Name': 'n', 'ClientRequestToken': 'not-a-uuid'}),
+                ('list_notebook_metadata', {'WorkGroup': 'spark', 'NextToken': 'bm9wZQ==', 'MaxResults': 51}),
+                ('update_notebook', {'NotebookId': '00000000-0000-4000-8000-000000000000', 'Payload': '[]',
+                                     'Type': 'IPYNB', 'SessionId': 'example-terminated'}),
+                ('list_notebook_sessions', {'NotebookId': 'x'}),
+                ('start_session', {'WorkGroup': 'spark', 'EngineConfiguration': {'MaxConcurrentDpus': 4},
+                                   'NotebookVersion': 'Athena notebook version 2'}),
         ]:
             call(name, **kw)
         # A real paging token, then the same token with one character changed.
@@ -271,7 +325,10 @@ def main():
             '{"workgroups": [{"name": "w", "engine_version": "PySpark engine version 3", "account": "111122223333", '
             '"region": "eu-west-1", "tags": {"a": "b"}, "configuration": {"ExecutionRole": "arn:aws:iam::1:role/r"}}], '
             '"sessions": [{"id": "s", "workgroup": "w", "account": "111122223333", "region": "eu-west-1", '
-            '"engine_configuration": {"CoordinatorDpuSize": 1, "MaxConcurrentDpus": 4, "DefaultExecutorDpuSize": 1}}]}']:
+            '"engine_configuration": {"CoordinatorDpuSize": 1, "MaxConcurrentDpus": 4, "DefaultExecutorDpuSize": 1}}]}',
+            NOTEBOOK_FIXTURE,
+            '{"notebooks": [{"id": "NOT-A-UUID", "workgroup": "spark", "name": "a/b", "type": "HTML", '
+            '"payload": "{\\"cells\\": 1}", "sessions": [7], "created": "2999-01-01T00:00:00Z"}]}']:
         write('fuzz_fixture', data)
     print('corpus written to', os.path.join(HERE, 'corpus'))
 

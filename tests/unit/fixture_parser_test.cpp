@@ -25,7 +25,7 @@ TEST_CASE("fixture errors name the file, the JSON path and the reason") {
     CHECK(error_of("{\n  \"sessions\": [\n").rfind("f.json: $: invalid JSON at line 3", 0) == 0);
     CHECK(error_of(R"({"sesions":[]})") ==
           "f.json: sesions: unknown field (allowed here: profiles, scenarios, workgroups, sessions, clock, outcomes, "
-          "calculations, tokens, faults)");
+          "calculations, tokens, faults, notebooks)");
     CHECK(error_of(R"({"sessions":[{"id":"a","workgroup":"w","script":[{"after_ms":0,"state":"SLEEPING"}]}]})") ==
           "f.json: sessions[0].script[0].state: must be one of CREATING, CREATED, IDLE, BUSY, TERMINATING, TERMINATED, "
           "DEGRADED, FAILED (got \"SLEEPING\")");

@@ -18,7 +18,9 @@ const Tenant A{"123456789012", "us-east-1"};
 
 constexpr std::string_view kFixture = R"({
     "workgroups": [{"name": "wg", "engine_version": "PySpark engine version 3"}],
-    "sessions": [{"id": "s1", "workgroup": "wg"}, {"id": "s2", "workgroup": "wg"}]})";
+    "sessions": [{"id": "s1", "workgroup": "wg"}, {"id": "s2", "workgroup": "wg"}],
+    "notebooks": [{"id": "11111111-1111-4111-8111-111111111111", "workgroup": "wg", "name": "nb",
+                   "sessions": ["s1"]}]})";
 
 constexpr std::string_view kMore = R"({
     "workgroups": [{"name": "wg2", "engine_version": "PySpark engine version 3", "tags": {"k": "v"}}],
@@ -149,4 +151,23 @@ TEST_CASE("an error result rolls the transaction back") {
     REQUIRE_FALSE(r);
     CHECK(r.error().message == "changed my mind");
     CHECK(d.everything() == before);
+}
+
+TEST_CASE("notebook writes under injected SQLite failures: all or nothing") {
+    const std::string nb = "11111111-1111-4111-8111-111111111111";
+    CHECK(sweep([](Services& s) {
+              CreateNotebookInput in;
+              in.workgroup = "wg";
+              in.name = "new";
+              in.client_token = "00000000-0000-4000-8000-000000000001";
+              in.fingerprint = "fp";
+              return s.notebooks.create(A, "CreateNotebook", in);
+          }) > 2);
+    CHECK(sweep([&](Services& s) {
+              UpdateNotebookInput in{nb, std::string(kEmptyNotebookPayload), "IPYNB", "s2", std::nullopt, ""};
+              return s.notebooks.update(A, in);
+          }) > 1);
+    CHECK(sweep([&](Services& s) { return s.notebooks.rename(A, nb, "renamed", std::nullopt, ""); }) > 1);
+    CHECK(sweep([&](Services& s) { return s.notebooks.remove(A, nb); }) > 1);
+    CHECK(sweep([](Services& s) { return s.workgroups.delete_workgroup(A, "wg", true); }) > 2);
 }

@@ -86,6 +86,13 @@ WG_NAME = lambda name='WorkGroup': M(name, STR, True, pattern_bad='bad name')
 TAGS = lambda required=False: M('Tags', LIST, required, item=STRUCT)
 SESSION_TOKEN = M('NextToken', STR, max=2048)
 
+NOTEBOOK_ID = M('NotebookId', STR, True, 1, 36, pattern_bad='NOT-A-UUID')
+NOTEBOOK_NAME = M('Name', STR, True, 1, 255, pattern_bad='a/b')
+NOTEBOOK_TOKEN = M('ClientRequestToken', STR, min=1, max=36, pattern_bad='not-a-uuid')
+NOTEBOOK_TYPE = M('Type', ENUM, True, enum='IPYNB')
+MAX_BODY_BYTES = 1024 * 1024  # --max-body-bytes' default
+NOTEBOOK_DOC = '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
+
 # Per operation: a good body (valid input; the domain may still refuse it)
 # and the members of its input shape. '{calc}' is replaced by a real
 # calculation id.
@@ -146,6 +153,33 @@ OPERATIONS = {
         {'SessionId': SID},
         [SESSION_ID, M('ExecutorStateFilter', ENUM, enum='REGISTERED'),
          M('MaxResults', INT, min=1, max=100), SESSION_TOKEN]),
+    # Notebooks and the Spark catalog (issue 15). '{notebook}' is a real notebook id.
+    'CreateNotebook': ({'WorkGroup': WG, 'Name': 'made-by-matrix'}, [WG_NAME(), NOTEBOOK_NAME, NOTEBOOK_TOKEN]),
+    'ImportNotebook': (
+        {'WorkGroup': WG, 'Name': 'imported-by-matrix', 'Type': 'IPYNB', 'Payload': NOTEBOOK_DOC},
+        [WG_NAME(), NOTEBOOK_NAME, M('Payload', STR, min=1, max=10485760), NOTEBOOK_TYPE,
+         M('NotebookS3LocationUri', STR, max=1024, pattern_bad='ftp://b/k'), NOTEBOOK_TOKEN]),
+    'ExportNotebook': ({'NotebookId': '{notebook}'}, [NOTEBOOK_ID]),
+    'GetNotebookMetadata': ({'NotebookId': '{notebook}'}, [NOTEBOOK_ID]),
+    'ListNotebookMetadata': (
+        {'WorkGroup': WG},
+        [M('Filters', STRUCT), M('NextToken', STR, min=1, max=1024), M('MaxResults', INT, min=1, max=50),
+         WG_NAME()]),
+    'UpdateNotebook': (
+        {'NotebookId': '{notebook}', 'Payload': NOTEBOOK_DOC, 'Type': 'IPYNB'},
+        [NOTEBOOK_ID, M('Payload', STR, True, 1, 10485760), NOTEBOOK_TYPE,
+         M('SessionId', STR, min=1, max=256), NOTEBOOK_TOKEN]),
+    'UpdateNotebookMetadata': ({'NotebookId': '{notebook}', 'Name': 'renamed-by-matrix'},
+                               [NOTEBOOK_ID, NOTEBOOK_TOKEN, NOTEBOOK_NAME]),
+    'DeleteNotebook': ({'NotebookId': '00000000-0000-4000-8000-000000000000'}, [NOTEBOOK_ID]),
+    'ListNotebookSessions': ({'NotebookId': '{notebook}'},
+                             [NOTEBOOK_ID, M('MaxResults', INT, min=1, max=100),
+                              M('NextToken', STR, min=1, max=1024)]),
+    'CreatePresignedNotebookUrl': ({'SessionId': SID}, [SESSION_ID]),
+    'ListApplicationDPUSizes': ({}, [M('MaxResults', INT, min=1, max=100), M('NextToken', STR, min=1, max=1024)]),
+    'ListEngineVersions': ({}, [M('NextToken', STR, min=1, max=1024), M('MaxResults', INT, min=1, max=10)]),
+    'GetResourceDashboard': ({'ResourceARN': 'arn:aws:athena:us-east-1:%s:session/%s' % (ACCOUNT, SID)},
+                             [M('ResourceARN', STR, True, 1, 1011)]),
 }
 
 # A value of every JSON type; each member kind refuses the ones not its own.
@@ -226,6 +260,9 @@ class BadInputBase(unittest.TestCase):
                         {'SessionId': SID, 'CodeBlock': 'print(1)'})
         assert r.status == 200, r
         cls.calc_id = r.json()['CalculationExecutionId']
+        r = cls.emu.aws('CreateNotebook', {'WorkGroup': WG, 'Name': 'matrix notebook'})
+        assert r.status == 200, r
+        cls.notebook_id = r.json()['NotebookId']
         cls.rows = 0
 
     @classmethod
@@ -237,6 +274,8 @@ class BadInputBase(unittest.TestCase):
         for k, v in body.items():
             if v == '{calc}':
                 body[k] = self.calc_id
+            if v == '{notebook}':
+                body[k] = self.notebook_id
         return body
 
     # -- the checks every row makes ------------------------------------------
@@ -318,7 +357,7 @@ class OperationMatrixTest(BadInputBase):
                     self.assertNotIn(r.json()['__type'],
                                      ('SerializationException',), r)
                     self.assertNotIn('validation error', r.json().get('Message', ''), r)
-        self.assertEqual(len(OPERATIONS), 21)
+        self.assertEqual(len(OPERATIONS), 34)
 
     def test_missing_required_members(self):
         for op, (_, members) in OPERATIONS.items():
@@ -408,6 +447,11 @@ class OperationMatrixTest(BadInputBase):
                     body[m.name] = v
                     # The value is never echoed (measured on real Athena).
                     r = self.emu.aws(op, json.dumps(body))
+                    if len(json.dumps(body)) > MAX_BODY_BYTES:
+                        # A Payload over the model's 10 MiB is over the body limit first.
+                        with self.subTest(op=op, member=m.name, value='%d characters' % len(v)):
+                            self.assert_error(r, 413, 'RequestEntityTooLargeException', ['--max-body-bytes'])
+                        continue
                     with self.subTest(op=op, member=m.name, value=str(v)[:40]):
                         doc = self.assert_error(r, 400, 'InvalidRequestException',
                                                 ["Value at '%s' failed to satisfy constraint: %s"

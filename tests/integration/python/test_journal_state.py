@@ -56,7 +56,7 @@ ENTRY_KEYS = {'time', 'epoch_ms', 'clock_time', 'clock_epoch_ms', 'request_id',
 ENTRY_REQUIRED = {'time', 'epoch_ms', 'clock_time', 'clock_epoch_ms', 'request_id',
                   'account', 'region', 'operation', 'status', 'latency_ms'}
 FIXTURE_KEYS = {'profiles', 'scenarios', 'outcomes', 'workgroups',
-                'sessions', 'calculations', 'tokens', 'faults', 'clock'}
+                'sessions', 'calculations', 'tokens', 'faults', 'clock', 'notebooks'}
 SESSION_STATES = ('CREATING', 'CREATED', 'IDLE', 'BUSY', 'TERMINATING',
                   'TERMINATED', 'DEGRADED', 'FAILED')
 
