@@ -811,14 +811,17 @@ Result<std::vector<FixtureDocument>> load_fixture_paths(const std::vector<std::s
         if (!in) return make_error(ErrorKind::InvalidArgument, file.string() + ": cannot read the fixture file");
         std::stringstream ss;
         ss << in.rdbuf();
-        auto r = parse_fixture_document(ss.str(), file.string());
+        std::string text = std::move(ss).str();
+        auto r = parse_fixture_document(text, file.string());
         if (!r) return r.error();
+        r->text = std::move(text);
         out.push_back(std::move(*r));
         return std::nullopt;
     };
     if (paths.empty()) {
         auto r = parse_fixture_document(embedded_default_fixture(), "built-in fixtures/default.json");
         if (!r) return r.error();
+        r->text = embedded_default_fixture();
         out.push_back(std::move(*r));
         return out;
     }

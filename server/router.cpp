@@ -91,6 +91,8 @@ Answer failed(AwsError e) {
     return a;
 }
 
+bool is_admin(std::string_view target) { return target.substr(0, kAdminPrefix.size()) == kAdminPrefix; }
+
 }  // namespace
 
 Tenant tenant_from_authorization(std::string_view auth, const Tenant& fallback, const CredentialStore* credentials) {
@@ -126,9 +128,13 @@ AwsError injected_error(const FaultRule& rule) {
     return e;
 }
 
+BodyLimit Router::body_limit(std::string_view target, const HttpLimits& limits) {
+    if (is_admin(target)) return {limits.max_admin_body_bytes, "--max-admin-body-bytes"};
+    return {limits.max_body_bytes, "--max-body-bytes"};
+}
+
 HttpResponse Router::handle(const HttpRequest& req) {
-    if (req.target.substr(0, kAdminPrefix.size()) == kAdminPrefix)
-        return admin_.handle(req, req.target.substr(kAdminPrefix.size()));
+    if (is_admin(req.target)) return admin_.handle(req, req.target.substr(kAdminPrefix.size()));
     const std::string_view path = req.target.substr(0, req.target.find('?'));
     if (path == "/" && req.method == "POST" && !req.amz_target.empty()) return handle_aws(req);
     // Without X-Amz-Target: S3 when it looks like S3 (s3_api.hpp), else as before.

@@ -115,6 +115,11 @@ Service::Service(Store& store, Clock& clock, ManualClock* manual, Instant real_n
     clock_start_ = real_now_;
 }
 
+Result<std::vector<FixtureSet>> Service::startup_fixtures() const {
+    if (!opts_.startup_fixtures) return std::vector<FixtureSet>{};
+    return opts_.startup_fixtures();
+}
+
 Result<Unit> Service::initialize() {
     try {
         if (!store_.is_new()) {
@@ -132,8 +137,10 @@ Result<Unit> Service::initialize() {
     } catch (const SqliteError& e) {
         return make_error(ErrorKind::Internal, e.what());
     }
+    auto startup = startup_fixtures();
+    if (!startup) return startup.error();
     std::optional<Instant> first_fixture_clock;
-    for (const auto& f : opts_.startup_fixtures)
+    for (const auto& f : *startup)
         if (f.clock) {
             first_fixture_clock = f.clock;
             break;
@@ -143,7 +150,7 @@ Result<Unit> Service::initialize() {
     std::optional<Instant> clock_after;
     auto r = store_.write([&](Store::Tx& tx) -> Result<Unit> {
         tx.set_meta("clock_start_ms", to_epoch_ms(clock_start_));
-        for (const auto& f : opts_.startup_fixtures)
+        for (const auto& f : *startup)
             if (auto applied = apply_in(tx, f, clock_after); !applied) return applied.error();
         if (manual_) tx.set_meta("clock_now_ms", to_epoch_ms(clock_after.value_or(clock_start_)));
         tx.mark_initialized();
@@ -318,13 +325,15 @@ Result<FixtureCounts> Service::apply_in(Store::Tx& tx, const FixtureSet& f, std:
 
 Result<Unit> Service::reset(bool reapply_startup_fixtures) {
     std::lock_guard lock(clock_mu_);
+    Result<std::vector<FixtureSet>> startup = std::vector<FixtureSet>{};
+    if (reapply_startup_fixtures) startup = startup_fixtures();
+    if (!startup) return startup.error();
     std::optional<Instant> clock_after;
     auto r = store_.write([&](Store::Tx& tx) -> Result<Unit> {
         tx.clear_all();
         if (manual_) clock_after = clock_start_;
-        if (reapply_startup_fixtures)
-            for (const auto& f : opts_.startup_fixtures)
-                if (auto applied = apply_in(tx, f, clock_after); !applied) return applied.error();
+        for (const auto& f : *startup)
+            if (auto applied = apply_in(tx, f, clock_after); !applied) return applied.error();
         if (manual_) tx.set_meta("clock_now_ms", to_epoch_ms(*clock_after));
         return Unit{};
     });

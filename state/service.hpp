@@ -181,8 +181,8 @@ struct ServiceOptions {
     // The manual clock's start time for a new database (--start-time, else the first startup
     // fixture's clock, else the real time at startup).
     std::optional<Instant> start_time;
-    std::vector<FixtureSet> startup_fixtures;
-    std::uint64_t seed{0};  // generated session ids
+    FixtureSource startup_fixtures;  // empty: none
+    std::uint64_t seed{0};           // generated session ids
 };
 
 // A bucket as the account sees it: it exists when it is the default results bucket or one of
@@ -280,6 +280,7 @@ private:
     Result<FixtureCounts> apply_in(Store::Tx& tx, const FixtureSet& f, std::optional<Instant>& clock);
     Result<Instant> fixture_clock(const FixtureSet& f, std::optional<Instant>& clock);
     Result<Unit> apply_fixture_calculations(Store::Tx& tx, const FixtureSet& f, Instant now, FixtureCounts& counts);
+    Result<std::vector<FixtureSet>> startup_fixtures() const;  // opts_.startup_fixtures, or none
     Result<SessionRecord> find_for_admin(std::string_view id, const std::optional<Tenant>& t);
     Result<Instant> set_clock_locked(Instant t);
     Result<ResourceRef> resolve_arn(Store::Tx& tx, const Tenant& t, std::string_view arn);
