@@ -150,14 +150,22 @@ std::optional<std::pair<std::int64_t, std::int64_t>> two_integers(std::string_vi
     return std::make_pair(a, b);
 }
 
-std::string session_token(const SessionCursor& c) {
-    return seal_page_token("s1:" + std::to_string(c.start_ms) + ":" + std::to_string(c.seq));
+// A list's NextToken: "<kind>:<a>:<b>" sealed (kind "s1" sessions, "c1" calculations).
+std::string cursor_token(std::string_view kind, std::int64_t a, std::int64_t b) {
+    return seal_page_token(std::string(kind) + ":" + std::to_string(a) + ":" + std::to_string(b));
 }
 
-std::optional<SessionCursor> parse_session_token(std::string_view token) {
+std::optional<std::pair<std::int64_t, std::int64_t>> parse_cursor_token(std::string_view token, std::string_view kind) {
     auto text = open_page_token(token);
-    if (!text || text->rfind("s1:", 0) != 0) return std::nullopt;
-    auto v = two_integers(std::string_view(*text).substr(3));
+    if (!text || text->size() <= kind.size() || text->compare(0, kind.size(), kind) != 0 || (*text)[kind.size()] != ':')
+        return std::nullopt;
+    return two_integers(std::string_view(*text).substr(kind.size() + 1));
+}
+
+std::string session_token(const SessionCursor& c) { return cursor_token("s1", c.start_ms, c.seq); }
+
+std::optional<SessionCursor> parse_session_token(std::string_view token) {
+    auto v = parse_cursor_token(token, "s1");
     if (!v) return std::nullopt;
     return SessionCursor{v->first, v->second};
 }
@@ -531,14 +539,10 @@ std::string calculation_statistics_json(const CalculationDetails& d) {
     return out;
 }
 
-std::string calculation_token(const CalculationCursor& c) {
-    return seal_page_token("c1:" + std::to_string(c.submitted_ms) + ":" + std::to_string(c.seq));
-}
+std::string calculation_token(const CalculationCursor& c) { return cursor_token("c1", c.submitted_ms, c.seq); }
 
 std::optional<CalculationCursor> parse_calculation_token(std::string_view token) {
-    auto text = open_page_token(token);
-    if (!text || text->rfind("c1:", 0) != 0) return std::nullopt;
-    auto v = two_integers(std::string_view(*text).substr(3));
+    auto v = parse_cursor_token(token, "c1");
     if (!v) return std::nullopt;
     return CalculationCursor{v->first, v->second};
 }

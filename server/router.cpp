@@ -309,18 +309,13 @@ void Router::record(const RequestFacts& facts, const Delivered& out, const std::
                                   facts.operation, facts.session_id, facts.calculation_id, facts.workgroup,
                                   out.journal_status, error_code, ms, fault_id, facts.received_clock});
     if (!log_.enabled(LogLevel::Info)) return;
-    char latency[32];
-    std::snprintf(latency, sizeof latency, "%.3f", ms);
-    std::vector<LogField> f{{"request_id", facts.request_id},
-                            {"account", facts.tenant.account},
-                            {"region", facts.tenant.region},
-                            {"operation", facts.operation.empty() ? "-" : facts.operation}};
+    auto f = request_log_fields(facts.request_id, facts.tenant.account, facts.tenant.region, facts.operation);
     if (!facts.session_id.empty()) f.push_back({"session_id", facts.session_id});
     if (!facts.calculation_id.empty()) f.push_back({"calculation_id", facts.calculation_id});
     f.push_back({"status", std::to_string(out.journal_status), true});
     if (!error_code.empty()) f.push_back({"error", error_code});
     if (!log_reason.empty()) f.push_back({"reason", log_reason});
-    f.push_back({"latency_ms", latency, true});
+    f.push_back({"latency_ms", latency_ms_text(ms), true});
     if (fault) f.push_back({"fault_id", fault_id});
     log_.log(LogLevel::Info, "request", f);
 }
