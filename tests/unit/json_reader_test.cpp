@@ -53,8 +53,9 @@ TEST_CASE("members: absent, required, unknown") {
     CHECK(error_of([&] { s0.need("workgroup", "is required (a workgroup name)"); }) ==
           "sessions[0].workgroup: is required (a workgroup name)");
     CHECK(error_of([&] { s0.only({"id"}); }) == "no error");
-    CHECK(error_of([&] { s0.only({"workgroup", "script"}); }) ==
-          "sessions[0].id: unknown field (allowed here: workgroup, script)");
+    CHECK(error_of([&] {
+              s0.only({"workgroup", "script"});
+          }) == "sessions[0].id: unknown field (allowed here: workgroup, script)");
     CHECK(error_of([&] { JsonReader(kDoc, "").only({"sessions"}); }).rfind("n: unknown field", 0) == 0);
     CHECK(error_of([&] { JsonReader(kDoc, "").need("n").find("x"); }) == "n: must be an object");
 }
