@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "control/fixture_parser.hpp"
 #include "server/emulator.hpp"
-#include "server/fixture_parser.hpp"
 
 using namespace athena;
 using Steady = std::chrono::steady_clock;
@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
     } catch (const StartupError& e) {
         die(e.what());
     }
-    Service& service = emu->service();
+    Services& service = emu->service();
     const double apply_ms = ms_since(t0);
 
     const Tenant t = service.default_tenant();
@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
         StartSessionInput in;
         in.workgroup = "bench";
         in.engine_configuration = R"({"MaxConcurrentDpus":20})";
-        auto r = service.start_session(t, in);
+        auto r = service.sessions.start_session(t, in);
         if (!r) die("StartSession: " + r.error().message);
         started.push_back(r->session_id);
     };
@@ -111,21 +111,21 @@ int main(int argc, char** argv) {
         StartCalculationInput in;
         in.session_id = fixture_id(calc_next++);
         in.code = "print(1)";
-        auto r = service.start_calculation(t, in);
+        auto r = service.calculations.start_calculation(t, in);
         if (!r) die("StartCalculationExecution: " + r.error().message);
     };
     std::size_t term_next = 0;
     auto terminate_one = [&] {
         if (term_next >= started.size()) return start_one();
-        auto r = service.terminate_session(t, started[term_next++]);
+        auto r = service.sessions.terminate_session(t, started[term_next++]);
         if (!r) die("TerminateSession: " + r.error().message);
     };
     auto status_one = [&] {
-        auto r = service.get_session_status(t, fixture_id(1 + rng() % k));
+        auto r = service.sessions.get_session_status(t, fixture_id(1 + rng() % k));
         if (!r) die("GetSessionStatus: " + r.error().message);
     };
     auto list_one = [&] {
-        auto r = service.list_sessions(t, "bench", std::nullopt, 10, std::nullopt);
+        auto r = service.sessions.list_sessions(t, "bench", std::nullopt, 10, std::nullopt);
         if (!r) die("ListSessions: " + r.error().message);
     };
 

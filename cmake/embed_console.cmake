@@ -28,7 +28,7 @@ foreach(name IN LISTS inputs)
 endforeach()
 file(WRITE "${OUTPUT}.tmp"
   "// Generated from console/ by cmake/embed_console.cmake. Do not edit.\n"
-  "#include \"server/console_assets.hpp\"\n"
+  "#include \"control/console_assets.hpp\"\n"
   "namespace athena {\n"
   "namespace {\n"
   "${arrays}"

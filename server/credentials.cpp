@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "server/fixture_parser.hpp"
+#include "control/fixture_parser.hpp"
 #include "server/json_reader.hpp"
 
 namespace athena {

@@ -71,8 +71,8 @@ Emulator::Emulator(const Config& cfg, std::vector<FixtureDocument> fixtures, Cre
     fixtures.clear();
     sopts.startup_fixtures = [startup] { return (*startup)(); };
     Clock& clock = manual_ ? static_cast<Clock&>(*manual_) : wall_;
-    service_ = std::make_unique<Service>(*store_, clock, manual_.get(), wall_.now(), std::move(sopts));
-    if (auto r = service_->initialize(); !r) throw StartupError("fixtures: " + r.error().message);
+    service_ = std::make_unique<Services>(*store_, clock, manual_.get(), wall_.now(), std::move(sopts));
+    if (auto r = service_->control.initialize(); !r) throw StartupError("fixtures: " + r.error().message);
     // a saved database does not ask for them: drop the parsed documents either way
     startup->handed_over = true;
     startup->parsed = {};
@@ -91,15 +91,16 @@ Emulator::Emulator(const Config& cfg, std::vector<FixtureDocument> fixtures, Cre
     router_->set_max_json_depth(cfg.max_json_depth);
 }
 
-// Fault rules live in the store too, so a database file keeps them across restarts.
+// Fault rules live in the store too (ControlService), so a database file keeps them across restarts.
 void Emulator::restore_or_add_faults(const std::vector<FaultRule>& startup_faults) {
     faults_ = std::make_unique<FaultInjector>(seed_, [this](const std::string& rules) {
-        store_->write([&](Store::Tx& tx) { tx.set_blob("fault_rules", rules); });
+        if (auto saved = service_->control.save_fault_rules(rules); !saved)
+            throw std::runtime_error(saved.error().message);
     });
     if (new_database_) {
         for (auto rule : startup_faults)
             if (auto e = faults_->add(rule)) throw StartupError("fixtures: faults: " + *e);
-    } else if (auto saved = store_->blob("fault_rules")) {
+    } else if (auto saved = service_->control.saved_fault_rules()) {
         faults_->load_json(*saved);
     }
 }

@@ -9,14 +9,14 @@
 #include <string>
 #include <vector>
 
-#include "server/admin_api.hpp"
+#include "control/admin_api.hpp"
+#include "control/fixture_parser.hpp"
 #include "server/config.hpp"
 #include "server/credentials.hpp"
-#include "server/fixture_parser.hpp"
 #include "server/logger.hpp"
 #include "server/router.hpp"
 #include "server/sigv4.hpp"
-#include "state/service.hpp"
+#include "state/services.hpp"
 #include "state/store.hpp"
 
 namespace athena {
@@ -39,7 +39,7 @@ public:
     Emulator& operator=(const Emulator&) = delete;
 
     Router& router() { return *router_; }
-    Service& service() { return *service_; }
+    Services& service() { return *service_; }
     Store& store() { return *store_; }
     const Logger& log() const { return log_; }
     const Clock& clock() const { return manual_ ? static_cast<const Clock&>(*manual_) : wall_; }
@@ -61,7 +61,7 @@ private:
     std::uint64_t seed_;
     bool new_database_;
     CredentialStore credentials_;
-    std::unique_ptr<Service> service_;
+    std::unique_ptr<Services> service_;
     std::unique_ptr<FaultInjector> faults_;
     RequestJournal journal_;
     Metrics metrics_;

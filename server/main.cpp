@@ -14,10 +14,10 @@
 #include <iostream>
 #include <thread>
 
+#include "control/fixture_parser.hpp"
 #include "server/config.hpp"
 #include "server/credentials.hpp"
 #include "server/emulator.hpp"
-#include "server/fixture_parser.hpp"
 #include "server/healthcheck.hpp"
 #include "server/http_server.hpp"
 #include "server/time_format.hpp"

@@ -150,24 +150,18 @@ std::optional<std::pair<std::int64_t, std::int64_t>> two_integers(std::string_vi
     return std::make_pair(a, b);
 }
 
-// A list's NextToken: "<kind>:<a>:<b>" sealed (kind "s1" sessions, "c1" calculations).
-std::string cursor_token(std::string_view kind, std::int64_t a, std::int64_t b) {
-    return seal_page_token(std::string(kind) + ":" + std::to_string(a) + ":" + std::to_string(b));
+// A listing's NextToken: "s1:" (sessions) or "c1:" (calculations), then the cursor's
+// "<at_ms>:<seq>", sealed.
+std::string cursor_token(std::string_view prefix, const PageCursor& c) {
+    return seal_page_token(std::string(prefix) + std::to_string(c.at_ms) + ":" + std::to_string(c.seq));
 }
 
-std::optional<std::pair<std::int64_t, std::int64_t>> parse_cursor_token(std::string_view token, std::string_view kind) {
+std::optional<PageCursor> parse_cursor_token(std::string_view prefix, std::string_view token) {
     auto text = open_page_token(token);
-    if (!text || text->size() <= kind.size() || text->compare(0, kind.size(), kind) != 0 || (*text)[kind.size()] != ':')
-        return std::nullopt;
-    return two_integers(std::string_view(*text).substr(kind.size() + 1));
-}
-
-std::string session_token(const SessionCursor& c) { return cursor_token("s1", c.start_ms, c.seq); }
-
-std::optional<SessionCursor> parse_session_token(std::string_view token) {
-    auto v = parse_cursor_token(token, "s1");
+    if (!text || text->rfind(prefix, 0) != 0) return std::nullopt;
+    auto v = two_integers(std::string_view(*text).substr(prefix.size()));
     if (!v) return std::nullopt;
-    return SessionCursor{v->first, v->second};
+    return PageCursor{v->first, v->second};
 }
 
 void write_engine_version(JsonWriter& w, std::string_view key, const std::string& selected) {
@@ -230,7 +224,7 @@ OperationOutcome start_session(OperationContext& ctx, const json::object& in) {
         s.client_token = std::string(token);
         s.fingerprint = fingerprint(in, "ClientRequestToken");
     }
-    auto r = ctx.service.start_session(ctx.tenant, s);
+    auto r = ctx.service.sessions.start_session(ctx.tenant, s);
     if (!r) return failed(r.error());
     std::string body;
     JsonWriter(body)
@@ -260,7 +254,7 @@ std::string engine_configuration_json(const SessionRecord& s) {
 
 OperationOutcome get_session(OperationContext& ctx, const json::object& in) {
     const std::string id(string_member(in, "SessionId"));
-    auto r = ctx.service.get_session(ctx.tenant, id);
+    auto r = ctx.service.sessions.get_session(ctx.tenant, id);
     if (!r) return failed(r.error(), id);
     const SessionRecord& s = r->record;
     std::string body;
@@ -290,19 +284,19 @@ OperationOutcome list_sessions(OperationContext& ctx, const json::object& in) {
     const int max = static_cast<int>(int_member(in, "MaxResults").value_or(100));
     std::optional<SessionCursor> after;
     if (auto token = string_member(in, "NextToken"); !token.empty()) {
-        after = parse_session_token(token);
+        after = parse_cursor_token("s1:", token);
         if (!after) {
             // An unknown workgroup wins over a bad token, as on real Athena.
-            if (auto known = ctx.service.get_workgroup(ctx.tenant, wg); !known) return failed(known.error());
+            if (auto known = ctx.service.workgroups.get_workgroup(ctx.tenant, wg); !known) return failed(known.error());
             return failed(malformed_token(token));
         }
     }
-    auto r = ctx.service.list_sessions(ctx.tenant, wg, filter, max, after);
+    auto r = ctx.service.sessions.list_sessions(ctx.tenant, wg, filter, max, after);
     if (!r) return failed(r.error());
     std::string body;
     JsonWriter w(body);
     w.begin_object();
-    if (r->next) w.member("NextToken", session_token(*r->next));
+    if (r->next) w.member("NextToken", cursor_token("s1:", *r->next));
     w.key("Sessions").begin_array();
     for (const auto& d : r->sessions) {
         w.begin_object().member("SessionId", d.record.id);
@@ -318,7 +312,7 @@ OperationOutcome list_sessions(OperationContext& ctx, const json::object& in) {
 
 OperationOutcome terminate_session(OperationContext& ctx, const json::object& in) {
     const std::string id(string_member(in, "SessionId"));
-    auto r = ctx.service.terminate_session(ctx.tenant, id);
+    auto r = ctx.service.sessions.terminate_session(ctx.tenant, id);
     if (!r) return failed(r.error(), id);
     std::string body;
     JsonWriter(body).begin_object().member("State", to_string(*r)).end_object();
@@ -389,13 +383,13 @@ OperationOutcome create_work_group(OperationContext& ctx, const json::object& in
     w.tags = tag_list(in, "Tags");
     const json::object* cfg = object_member(in, "Configuration");
     if (auto e = absorb_configuration(w, cfg ? *cfg : json::object{})) return failed(*e);
-    auto r = ctx.service.create_workgroup(std::move(w));
+    auto r = ctx.service.workgroups.create_workgroup(std::move(w));
     if (!r) return failed(r.error());
     return ok("{}");
 }
 
 OperationOutcome get_work_group(OperationContext& ctx, const json::object& in) {
-    auto r = ctx.service.get_workgroup(ctx.tenant, string_member(in, "WorkGroup"));
+    auto r = ctx.service.workgroups.get_workgroup(ctx.tenant, string_member(in, "WorkGroup"));
     if (!r) return failed(r.error());
     std::string body;
     JsonWriter w(body);
@@ -415,8 +409,8 @@ OperationOutcome list_work_groups(OperationContext& ctx, const json::object& in)
         if (!text || text->rfind("w1:", 0) != 0) return failed(malformed_token(token));
         after = text->substr(3);
     }
-    auto r =
-        ctx.service.list_workgroups(ctx.tenant, static_cast<int>(int_member(in, "MaxResults").value_or(50)), after);
+    auto r = ctx.service.workgroups.list_workgroups(ctx.tenant,
+                                                    static_cast<int>(int_member(in, "MaxResults").value_or(50)), after);
     if (!r) return failed(r.error());
     std::string body;
     JsonWriter w(body);
@@ -450,32 +444,48 @@ void apply_updates(json::object& cfg, const json::object& updates) {
     }
 }
 
+// The configuration UpdateWorkGroup's ConfigurationUpdates make of `w`'s, or the error that
+// refuses them.
+Result<WorkgroupConfiguration> updated_configuration(WorkgroupRecord w, const json::object& updates) {
+    json::object cfg;
+    if (!w.configuration.empty()) {
+        boost::system::error_code ec;
+        auto v = json::parse(w.configuration, ec);
+        if (!ec && v.is_object()) cfg = std::move(v.get_object());
+    }
+    cfg["EngineVersion"] = json::object{{"SelectedEngineVersion", w.engine_version}};
+    if (!w.execution_role.empty() && !cfg.contains("ExecutionRole")) cfg["ExecutionRole"] = w.execution_role;
+    apply_updates(cfg, updates);
+    if (auto e = absorb_configuration(w, std::move(cfg))) return *e;
+    return configuration_of(w);
+}
+
 OperationOutcome update_work_group(OperationContext& ctx, const json::object& in) {
+    const std::string_view name = string_member(in, "WorkGroup");
     WorkgroupUpdate u;
     if (in.contains("Description")) u.description = std::string(string_member(in, "Description"));
     if (auto state = string_member(in, "State"); !state.empty()) u.enabled = state == "ENABLED";
-    if (const json::object* updates = object_member(in, "ConfigurationUpdates")) {
-        u.configure = [updates](WorkgroupRecord& w) -> std::optional<Error> {
-            json::object cfg;
-            if (!w.configuration.empty()) {
-                boost::system::error_code ec;
-                auto v = json::parse(w.configuration, ec);
-                if (!ec && v.is_object()) cfg = std::move(v.get_object());
-            }
-            cfg["EngineVersion"] = json::object{{"SelectedEngineVersion", w.engine_version}};
-            if (!w.execution_role.empty() && !cfg.contains("ExecutionRole")) cfg["ExecutionRole"] = w.execution_role;
-            apply_updates(cfg, *updates);
-            return absorb_configuration(w, std::move(cfg));
-        };
+    const json::object* updates = object_member(in, "ConfigurationUpdates");
+    // The new configuration is computed from the one read; an update that finds it changed
+    // meanwhile writes nothing, and this reads it again.
+    for (;;) {
+        if (updates) {
+            auto w = ctx.service.workgroups.get_workgroup(ctx.tenant, name);
+            if (!w) return failed(w.error());
+            auto cfg = updated_configuration(*w, *updates);
+            if (!cfg) return failed(cfg.error());
+            u.based_on = configuration_of(*w);
+            u.configuration = std::move(*cfg);
+        }
+        auto r = ctx.service.workgroups.update_workgroup(ctx.tenant, name, u);
+        if (!r) return failed(r.error());
+        if (*r) return ok("{}");
     }
-    auto r = ctx.service.update_workgroup(ctx.tenant, string_member(in, "WorkGroup"), u);
-    if (!r) return failed(r.error());
-    return ok("{}");
 }
 
 OperationOutcome delete_work_group(OperationContext& ctx, const json::object& in) {
-    auto r = ctx.service.delete_workgroup(ctx.tenant, string_member(in, "WorkGroup"),
-                                          bool_member(in, "RecursiveDeleteOption").value_or(false));
+    auto r = ctx.service.workgroups.delete_workgroup(ctx.tenant, string_member(in, "WorkGroup"),
+                                                     bool_member(in, "RecursiveDeleteOption").value_or(false));
     if (!r) return failed(r.error());
     return ok("{}");
 }
@@ -483,7 +493,7 @@ OperationOutcome delete_work_group(OperationContext& ctx, const json::object& in
 // --- tags -------------------------------------------------------------------------------
 
 OperationOutcome tag_resource(OperationContext& ctx, const json::object& in) {
-    auto r = ctx.service.tag_resource(ctx.tenant, string_member(in, "ResourceARN"), tag_list(in, "Tags"));
+    auto r = ctx.service.workgroups.tag_resource(ctx.tenant, string_member(in, "ResourceARN"), tag_list(in, "Tags"));
     if (!r) return failed(r.error());
     return ok("{}");
 }
@@ -493,13 +503,13 @@ OperationOutcome untag_resource(OperationContext& ctx, const json::object& in) {
     if (auto it = in.find("TagKeys"); it != in.end() && it->value().is_array())
         for (const auto& k : it->value().get_array())
             if (k.is_string()) keys.emplace_back(k.get_string());
-    auto r = ctx.service.untag_resource(ctx.tenant, string_member(in, "ResourceARN"), keys);
+    auto r = ctx.service.workgroups.untag_resource(ctx.tenant, string_member(in, "ResourceARN"), keys);
     if (!r) return failed(r.error());
     return ok("{}");
 }
 
 OperationOutcome list_tags_for_resource(OperationContext& ctx, const json::object& in) {
-    auto r = ctx.service.list_tags(ctx.tenant, string_member(in, "ResourceARN"));
+    auto r = ctx.service.workgroups.list_tags(ctx.tenant, string_member(in, "ResourceARN"));
     if (!r) return failed(r.error());
     // Every tag fits one page (at most 50; MaxResults is at least 75): no token was issued.
     if (auto token = string_member(in, "NextToken"); !token.empty()) return failed(malformed_token(token));
@@ -539,14 +549,6 @@ std::string calculation_statistics_json(const CalculationDetails& d) {
     return out;
 }
 
-std::string calculation_token(const CalculationCursor& c) { return cursor_token("c1", c.submitted_ms, c.seq); }
-
-std::optional<CalculationCursor> parse_calculation_token(std::string_view token) {
-    auto v = parse_cursor_token(token, "c1");
-    if (!v) return std::nullopt;
-    return CalculationCursor{v->first, v->second};
-}
-
 OperationOutcome start_calculation_execution(OperationContext& ctx, const json::object& in) {
     StartCalculationInput c;
     c.session_id = std::string(string_member(in, "SessionId"));
@@ -567,7 +569,7 @@ OperationOutcome start_calculation_execution(OperationContext& ctx, const json::
         c.client_token = std::string(token);
         c.fingerprint = fingerprint(in, "ClientRequestToken");
     }
-    auto r = ctx.service.start_calculation(ctx.tenant, c);
+    auto r = ctx.service.calculations.start_calculation(ctx.tenant, c);
     if (!r) return failed(r.error(), c.session_id);
     std::string body;
     JsonWriter(body)
@@ -581,7 +583,7 @@ OperationOutcome start_calculation_execution(OperationContext& ctx, const json::
 }
 
 OperationOutcome get_calculation_execution_status(OperationContext& ctx, const json::object& in) {
-    auto r = ctx.service.get_calculation(ctx.tenant, string_member(in, "CalculationExecutionId"));
+    auto r = ctx.service.calculations.get_calculation(ctx.tenant, string_member(in, "CalculationExecutionId"));
     if (!r) return failed(r.error());
     std::string body;
     JsonWriter(body)
@@ -595,7 +597,7 @@ OperationOutcome get_calculation_execution_status(OperationContext& ctx, const j
 }
 
 OperationOutcome get_calculation_execution(OperationContext& ctx, const json::object& in) {
-    auto r = ctx.service.get_calculation(ctx.tenant, string_member(in, "CalculationExecutionId"));
+    auto r = ctx.service.calculations.get_calculation(ctx.tenant, string_member(in, "CalculationExecutionId"));
     if (!r) return failed(r.error());
     const auto& c = r->record;
     std::string body;
@@ -620,7 +622,7 @@ OperationOutcome get_calculation_execution(OperationContext& ctx, const json::ob
 }
 
 OperationOutcome get_calculation_execution_code(OperationContext& ctx, const json::object& in) {
-    auto r = ctx.service.get_calculation(ctx.tenant, string_member(in, "CalculationExecutionId"));
+    auto r = ctx.service.calculations.get_calculation(ctx.tenant, string_member(in, "CalculationExecutionId"));
     if (!r) return failed(r.error());
     std::string body;
     JsonWriter(body).begin_object().member("CodeBlock", r->record.code).end_object();
@@ -633,20 +635,21 @@ OperationOutcome list_calculation_executions(OperationContext& ctx, const json::
     if (auto f = string_member(in, "StateFilter"); !f.empty()) filter = parse_calculation_state(f);
     std::optional<CalculationCursor> after;
     if (auto token = string_member(in, "NextToken"); !token.empty()) {
-        after = parse_calculation_token(token);
+        after = parse_cursor_token("c1:", token);
         if (!after) {
             // An unknown session wins over a bad token, as on real Athena.
-            if (auto known = ctx.service.get_session_status(ctx.tenant, sid); !known) return failed(known.error(), sid);
+            if (auto known = ctx.service.sessions.get_session_status(ctx.tenant, sid); !known)
+                return failed(known.error(), sid);
             return failed(malformed_token(token), sid);
         }
     }
-    auto r = ctx.service.list_calculations(ctx.tenant, sid, filter,
-                                           static_cast<int>(int_member(in, "MaxResults").value_or(100)), after);
+    auto r = ctx.service.calculations.list_calculations(
+        ctx.tenant, sid, filter, static_cast<int>(int_member(in, "MaxResults").value_or(100)), after);
     if (!r) return failed(r.error(), sid);
     std::string body;
     JsonWriter w(body);
     w.begin_object();
-    if (r->next) w.member("NextToken", calculation_token(*r->next));
+    if (r->next) w.member("NextToken", cursor_token("c1:", *r->next));
     w.key("Calculations").begin_array();
     for (const auto& d : r->calculations) {
         w.begin_object().member("CalculationExecutionId", d.record.id);
@@ -659,7 +662,7 @@ OperationOutcome list_calculation_executions(OperationContext& ctx, const json::
 }
 
 OperationOutcome stop_calculation_execution(OperationContext& ctx, const json::object& in) {
-    auto r = ctx.service.stop_calculation(ctx.tenant, string_member(in, "CalculationExecutionId"));
+    auto r = ctx.service.calculations.stop_calculation(ctx.tenant, string_member(in, "CalculationExecutionId"));
     if (!r) return failed(r.error());
     std::string body;
     JsonWriter(body).begin_object().member("State", to_string(*r)).end_object();
@@ -668,7 +671,7 @@ OperationOutcome stop_calculation_execution(OperationContext& ctx, const json::o
 
 OperationOutcome get_session_endpoint(OperationContext& ctx, const json::object& in) {
     const std::string sid(string_member(in, "SessionId"));
-    auto r = ctx.service.session_endpoint(ctx.tenant, sid);
+    auto r = ctx.service.calculations.session_endpoint(ctx.tenant, sid);
     if (!r) return failed(r.error(), sid);
     std::string body;
     JsonWriter(body)
@@ -684,7 +687,7 @@ OperationOutcome list_executors(OperationContext& ctx, const json::object& in) {
     const std::string sid(string_member(in, "SessionId"));
     std::optional<ExecutorState> filter;
     if (auto f = string_member(in, "ExecutorStateFilter"); !f.empty()) filter = parse_executor_state(f);
-    auto r = ctx.service.list_executors(ctx.tenant, sid);
+    auto r = ctx.service.calculations.list_executors(ctx.tenant, sid);
     if (!r) return failed(r.error(), sid);  // an unknown session wins over a bad token
     std::size_t offset = 0;
     if (auto token = string_member(in, "NextToken"); !token.empty()) {
@@ -722,7 +725,7 @@ OperationOutcome list_executors(OperationContext& ctx, const json::object& in) {
 OperationOutcome get_session_status(OperationContext& ctx, const boost::json::object& in) {
     const std::string_view id = string_member(in, "SessionId");
     OperationOutcome out;
-    auto r = ctx.service.get_session_status(ctx.tenant, id);
+    auto r = ctx.service.sessions.get_session_status(ctx.tenant, id);
     if (!r) {
         out.error = to_aws_error(r.error());
         return out;
@@ -858,6 +861,14 @@ std::span<const Operation> implemented_operations() { return kOperations; }
 
 bool is_athena_operation(std::string_view name) {
     return std::binary_search(kAthenaOperations.begin(), kAthenaOperations.end(), name);
+}
+
+bool is_s3_operation(std::string_view name) {
+    static constexpr std::string_view kNames[] = {
+        "s3:GetObject",  "s3:HeadObject",    "s3:ListObjectsV2", "s3:ListObjects",  "s3:ListBuckets",
+        "s3:HeadBucket", "s3:PutObject",     "s3:CreateBucket",  "s3:DeleteObject", "s3:DeleteBucket",
+        "s3:PostObject", "s3:DeleteObjects", "s3:(unknown)"};
+    return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
 }
 
 }  // namespace athena

@@ -10,12 +10,12 @@
 
 #include "server/aws_error.hpp"
 #include "server/wire_model.hpp"
-#include "state/service.hpp"
+#include "state/services.hpp"
 
 namespace athena {
 
 struct OperationContext {
-    Service& service;
+    Services& service;
     Tenant tenant;
 };
 
@@ -42,6 +42,10 @@ const Operation* find_operation(std::string_view name);
 std::span<const Operation> implemented_operations();
 // True for every operation of the Athena API (implemented or not).
 bool is_athena_operation(std::string_view name);
+
+// The operation names the S3 front end journals ("s3:GetObject", "s3:HeadObject",
+// "s3:ListObjectsV2", and the refused ones such as "s3:PutObject"); fault rules may name them.
+bool is_s3_operation(std::string_view name);
 
 // Encoders shared by operations (exposed for unit tests).
 void append_session_status(std::string& out, const SessionStatus& st);

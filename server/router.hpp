@@ -14,16 +14,16 @@
 #include <string>
 #include <variant>
 
-#include "server/admin_api.hpp"
+#include "control/admin_api.hpp"
+#include "control/observability.hpp"
 #include "server/aws_error.hpp"
 #include "server/http_limits.hpp"
 #include "server/http_types.hpp"
 #include "server/logger.hpp"
-#include "server/observability.hpp"
 #include "server/operations.hpp"
 #include "server/s3_api.hpp"
 #include "server/sigv4.hpp"
-#include "state/service.hpp"
+#include "state/services.hpp"
 
 namespace athena {
 
@@ -61,7 +61,7 @@ struct Delivered {
 
 class Router {
 public:
-    Router(Service& service, AdminApi& admin, const Logger& log, Observability obs, RouterAuth auth = {})
+    Router(Services& service, AdminApi& admin, const Logger& log, Observability obs, RouterAuth auth = {})
         : service_(service),
           admin_(admin),
           log_(log),
@@ -108,7 +108,7 @@ private:
     HttpResponse handle_aws(const HttpRequest& req);
     Answer answer(const HttpRequest& req, RequestFacts& facts, std::optional<FaultRule>& fault) const;
 
-    Service& service_;
+    Services& service_;
     AdminApi& admin_;
     const Logger& log_;
     Observability obs_;

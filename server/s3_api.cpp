@@ -323,14 +323,6 @@ std::string_view virtual_host_bucket(std::string_view host) {
     return {};
 }
 
-bool is_s3_operation(std::string_view name) {
-    static constexpr std::string_view kNames[] = {
-        "s3:GetObject",  "s3:HeadObject",    "s3:ListObjectsV2", "s3:ListObjects",  "s3:ListBuckets",
-        "s3:HeadBucket", "s3:PutObject",     "s3:CreateBucket",  "s3:DeleteObject", "s3:DeleteBucket",
-        "s3:PostObject", "s3:DeleteObjects", "s3:(unknown)"};
-    return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
-}
-
 bool is_s3_request(const HttpRequest& req) {
     // A target that is no URI path (bytes outside ASCII, absolute-form, '*') stays with the
     // AWS endpoint's 404.
@@ -391,7 +383,7 @@ HttpResponse S3Api::serve(const HttpRequest& req, Exchange& x) {
         x.error = S3Error{403, "AccessDenied", "Access Denied", {}};  // writes: the output is read-only
         return {};
     }
-    auto contents = service_.output_objects(x.tenant.account, x.target.bucket);
+    auto contents = service_.calculations.output_objects(x.tenant.account, x.target.bucket);
     if (!contents) {
         x.error = S3Error{500, "InternalError", contents.error().message, {}};
         return {};

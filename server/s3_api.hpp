@@ -6,12 +6,12 @@
 #include <string>
 #include <string_view>
 
+#include "control/observability.hpp"
 #include "server/credentials.hpp"
 #include "server/http_types.hpp"
 #include "server/logger.hpp"
-#include "server/observability.hpp"
 #include "server/sigv4.hpp"
-#include "state/service.hpp"
+#include "state/services.hpp"
 
 namespace athena {
 
@@ -25,17 +25,13 @@ struct S3Auth {
 // "localhost", any other name).
 std::string_view virtual_host_bucket(std::string_view host);
 
-// The operation names the S3 front end journals ("s3:GetObject", "s3:HeadObject",
-// "s3:ListObjectsV2", and the refused ones such as "s3:PutObject"); fault rules may name them.
-bool is_s3_operation(std::string_view name);
-
 // True for a request without X-Amz-Target that S3 serves: signed for service "s3", a path
 // other than "/" (path-style), or a Host that names a bucket.
 bool is_s3_request(const HttpRequest& req);
 
 class S3Api {
 public:
-    S3Api(Service& service, const Logger& log, Observability obs, S3Auth auth)
+    S3Api(Services& service, const Logger& log, Observability obs, S3Auth auth)
         : service_(service), log_(log), obs_(obs), auth_(auth) {}
 
     // Never throws. Journals and counts the request as s3:<Operation>.
@@ -47,7 +43,7 @@ private:
     void record(const Exchange& x, Instant received, unsigned status, std::chrono::steady_clock::time_point started,
                 std::chrono::milliseconds delay);
 
-    Service& service_;
+    Services& service_;
     const Logger& log_;
     Observability obs_;
     S3Auth auth_;

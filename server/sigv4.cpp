@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "server/digest.hpp"
+
 namespace athena {
 
 namespace {
@@ -56,17 +58,6 @@ std::string percent_decode(std::string_view s) {
             }
         }
         out += s[i];
-    }
-    return out;
-}
-
-std::string to_hex(const unsigned char* p, std::size_t n) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(n * 2);
-    for (std::size_t i = 0; i < n; ++i) {
-        out += kHex[p[i] >> 4];
-        out += kHex[p[i] & 0xf];
     }
     return out;
 }
@@ -281,13 +272,6 @@ std::string signature(std::string_view secret, std::string_view date, std::strin
     key = hmac_sha256(key, kTerminator);
     const std::string sig = hmac_sha256(key, string_to_sign);
     return to_hex(reinterpret_cast<const unsigned char*>(sig.data()), sig.size());
-}
-
-std::string sha256_hex(std::string_view data) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-    return to_hex(digest, len);
 }
 
 std::string format_basic(Instant t) {

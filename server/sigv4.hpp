@@ -10,6 +10,7 @@
 
 #include "server/aws_error.hpp"
 #include "server/credentials.hpp"
+#include "server/digest.hpp"
 #include "server/http_types.hpp"
 #include "state/session.hpp"
 #include "state/time.hpp"
@@ -93,8 +94,8 @@ std::string string_to_sign(std::string_view amz_date, std::string_view scope, st
 std::string signature(std::string_view secret, std::string_view date, std::string_view region, std::string_view service,
                       std::string_view string_to_sign);
 
-// Lower-case hex SHA-256.
-std::string sha256_hex(std::string_view data);
+// Lower-case hex SHA-256 (digest.hpp).
+using athena::sha256_hex;
 
 // "20150830T123600Z" for an instant (seconds truncated); parse is the inverse (nullopt
 // unless exactly that form and a real calendar time).

@@ -13,9 +13,7 @@ constexpr std::array<std::string_view, 8> kNames = {"CREATING",  "CREATED",  "QU
 std::string_view to_string(CalculationState s) { return kNames[static_cast<std::size_t>(s)]; }
 
 std::optional<CalculationState> parse_calculation_state(std::string_view s) {
-    for (std::size_t i = 0; i < kNames.size(); ++i)
-        if (kNames[i] == s) return static_cast<CalculationState>(i);
-    return std::nullopt;
+    return enum_from_name<CalculationState>(kNames, s);
 }
 
 bool is_final(CalculationState s) {
@@ -27,10 +25,7 @@ CalculationStatus calculation_status_at(const CalculationRecord& c, Instant now)
     for (const auto& step : c.steps) {
         if (step.at > now) break;
         st.state = step.state;
-        if (step.reason.empty())
-            st.reason.reset();
-        else
-            st.reason = step.reason;
+        st.reason = shown_reason(step.reason);
         if (is_final(step.state) && !st.completed) st.completed = step.at;
     }
     return st;
@@ -89,6 +84,41 @@ std::optional<OutcomeRule::Stop> parse_stop(std::string_view s) {
     for (auto v : {OutcomeRule::Stop::Honoured, OutcomeRule::Stop::Ignored, OutcomeRule::Stop::Delayed})
         if (to_string(v) == s) return v;
     return std::nullopt;
+}
+
+CalculationResultUris plan_result_uris(std::string_view working_directory, std::string_view session_id,
+                                       std::string_view calculation_id, const OutcomeRule* rule) {
+    std::string base(working_directory);
+    if (base.empty()) base = "s3://" + std::string(kDefaultResultsBucket) + "/" + std::string(session_id) + "/";
+    if (base.back() != '/') base += '/';
+    base += std::string(calculation_id) + "/";
+    CalculationResultUris uris{base, base + "stdout.txt", base + "stderr.txt", "application/json"};
+    if (rule && rule->result) {
+        const auto& r = *rule->result;
+        if (!r.result_s3_uri.empty()) uris.result_s3_uri = r.result_s3_uri;
+        if (!r.stdout_s3_uri.empty()) uris.stdout_s3_uri = r.stdout_s3_uri;
+        if (!r.stderr_s3_uri.empty()) uris.stderr_s3_uri = r.stderr_s3_uri;
+        if (!r.result_type.empty()) uris.result_type = r.result_type;
+    }
+    return uris;
+}
+
+CalculationPlan plan_new_calculation(const Profile& p, const OutcomeRule* rule, Instant now) {
+    CalculationPlan plan;
+    const Instant created = now + p.calculation_creating_ms;
+    const Instant running = created + (rule && rule->queued_ms ? *rule->queued_ms : p.calculation_queued_ms);
+    plan.end = running + (rule && rule->running_ms ? *rule->running_ms : p.calculation_running_ms);
+    plan.steps = {{now, CalculationState::Creating, {}},
+                  {created, CalculationState::Created, {}},
+                  {created, CalculationState::Queued, {}},
+                  {running, CalculationState::Running, {}},
+                  {plan.end, rule ? rule->state : CalculationState::Completed, rule ? rule->reason : std::string()}};
+    plan.session_steps.push_back(Step{now, SessionState::Busy, Cause::Calculation, {}});
+    if (rule && rule->session)
+        plan.session_steps.push_back(
+            Step{now + rule->session->after, rule->session->state, Cause::Calculation, rule->session->reason});
+    if (rule) plan.output = rule->output;
+    return plan;
 }
 
 std::string session_ended_reason(SessionState session_state) {

@@ -7,11 +7,14 @@
 #include <utility>
 #include <vector>
 
+#include "state/profile.hpp"
 #include "state/session.hpp"
 #include "state/time.hpp"
 
 namespace athena {
 
+// The order is stored: a step's state is kept in SQLite as its enum value (timeline_index.hpp),
+// and the names (calculation.cpp) are indexed by it. Never reorder or insert: append.
 enum class CalculationState { Creating, Created, Queued, Running, Canceling, Canceled, Completed, Failed };
 
 std::string_view to_string(CalculationState s);
@@ -100,6 +103,27 @@ std::optional<OutcomeRule::Stop> parse_stop(std::string_view s);
 bool outcome_matches(const OutcomeRule& rule, std::string_view code);
 // The first rule of `rules` that matches `code`, or null.
 const OutcomeRule* first_matching(const std::vector<OutcomeRule>& rules, std::string_view code);
+
+// --- Planning a new calculation (pure, like calculation_status_at) -----------------------
+
+// Where a calculation's outputs go: under the session's working directory (which follows the
+// workgroup's output location; the default results bucket when it is empty), in a folder named
+// after the calculation; a rule's non-empty URIs and type replace the defaults.
+CalculationResultUris plan_result_uris(std::string_view working_directory, std::string_view session_id,
+                                       std::string_view calculation_id, const OutcomeRule* rule);
+
+// What StartCalculationExecution sets going at `now`, from the session's profile and the first
+// matching outcome rule (null = none).
+struct CalculationPlan {
+    // CREATING now, CREATED and QUEUED after calculation_creating_ms, RUNNING after the queued
+    // time, then the rule's final state (COMPLETED by default) at `end`.
+    std::vector<CalculationStep> steps;
+    Instant end;
+    // For plan_session_around_calculation: the session's BUSY now and the rule's session step.
+    std::vector<Step> session_steps;
+    CalculationOutput output;  // the rule's texts
+};
+CalculationPlan plan_new_calculation(const Profile& p, const OutcomeRule* rule, Instant now);
 
 // --- A calculation under a session that dies (CONTRACT §4) ------------------------------
 

@@ -57,10 +57,7 @@ SessionStatus status_at(const SessionRecord& s, Instant now) {
         if (step.state == SessionState::Idle) idle_entry = step.at;
         st.state = step.state;
         st.last_modified = step.at;
-        if (step.reason.empty())
-            st.reason.reset();
-        else
-            st.reason = step.reason;
+        st.reason = shown_reason(step.reason);
         if (is_final(step.state) && !st.end) st.end = step.at;
     });
     if (st.state == SessionState::Idle) st.idle_since = idle_entry;
@@ -91,6 +88,21 @@ std::optional<Step> plan_session_around_calculation(SessionRecord& s, Instant no
     freeze_at(s, now);
     s.steps.insert(s.steps.end(), ahead.begin(), ahead.end());
     return first_end;
+}
+
+std::vector<Step> default_timeline(Instant start, const Profile& p, Cause first) {
+    return {Step{start, SessionState::Creating, first, {}},
+            Step{start + p.creating_ms, SessionState::Created, Cause::Profile, {}},
+            Step{start + p.creating_ms + p.created_ms, SessionState::Idle, Cause::Profile, {}}};
+}
+
+std::vector<Step> plan_new_session(Instant start, const Profile& p, const Scenario* scenario) {
+    if (!scenario) return default_timeline(start, p, Cause::Api);
+    std::vector<Step> steps;
+    steps.reserve(scenario->steps.size());
+    for (const auto& st : scenario->steps)
+        steps.push_back(Step{start + st.after, st.state, steps.empty() ? Cause::Api : Cause::Script, st.reason});
+    return steps;
 }
 
 std::string idle_timeout_reason(int minutes) {

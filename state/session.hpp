@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "state/profile.hpp"
+#include "state/scenario.hpp"
 #include "state/session_state.hpp"
 #include "state/time.hpp"
 
@@ -65,6 +67,12 @@ struct SessionStatus {
     std::optional<std::string> reason;  // of the latest transition, when it has one
 };
 
+// A step's reason as a status shows it: none when empty.
+inline std::optional<std::string> shown_reason(const std::string& reason) {
+    if (reason.empty()) return std::nullopt;
+    return reason;
+}
+
 // The transitions in effect at `now`: the stored steps with at <= now, then the derived
 // idle-timeout / termination steps that are due. Never empty for a valid record.
 std::vector<Step> effective_steps(const SessionRecord& s, Instant now);
@@ -86,6 +94,17 @@ void freeze_at(SessionRecord& s, Instant now);
 // when it comes at or before `calculation_end` (see end_calculation_at).
 std::optional<Step> plan_session_around_calculation(SessionRecord& s, Instant now, std::vector<Step> added,
                                                     Instant calculation_end);
+
+// --- Planning a new session (pure, like status_at) --------------------------------------
+
+// The profile's own timeline from `start`: CREATING (cause `first`), CREATED after
+// creating_ms, IDLE after created_ms more (cause profile). StartSession's (first = api), and a
+// fixture session's that has no history, script or scenario (first = profile).
+std::vector<Step> default_timeline(Instant start, const Profile& p, Cause first);
+
+// StartSession's timeline: the scenario's steps from `start` (the first, StartSession's own,
+// with cause api; the rest with cause script), else the default timeline.
+std::vector<Step> plan_new_session(Instant start, const Profile& p, const Scenario* scenario);
 
 // The reason given to both idle-timeout transitions.
 std::string idle_timeout_reason(int minutes);

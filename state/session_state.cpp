@@ -13,18 +13,12 @@ constexpr std::array<std::string_view, 6> kCauseNames = {"api",         "profile
 std::string_view to_string(SessionState s) { return kStateNames[static_cast<std::size_t>(s)]; }
 
 std::optional<SessionState> parse_session_state(std::string_view s) {
-    for (std::size_t i = 0; i < kStateNames.size(); ++i)
-        if (kStateNames[i] == s) return static_cast<SessionState>(i);
-    return std::nullopt;
+    return enum_from_name<SessionState>(kStateNames, s);
 }
 
 std::string_view to_string(Cause c) { return kCauseNames[static_cast<std::size_t>(c)]; }
 
-std::optional<Cause> parse_cause(std::string_view s) {
-    for (std::size_t i = 0; i < kCauseNames.size(); ++i)
-        if (kCauseNames[i] == s) return static_cast<Cause>(i);
-    return std::nullopt;
-}
+std::optional<Cause> parse_cause(std::string_view s) { return enum_from_name<Cause>(kCauseNames, s); }
 
 bool is_active(SessionState s) {
     return s == SessionState::Creating || s == SessionState::Created || s == SessionState::Idle ||

@@ -5,6 +5,26 @@
 namespace athena {
 namespace {
 
+// Binds a session's columns from workgroup to steps (the order of put_session's statements),
+// the first at parameter `first`.
+Stmt& bind_session_columns(Stmt& st, int first, const SessionRecord& s, const std::string& steps) {
+    return st.bind(first, s.workgroup)
+        .bind(first + 1, s.description)
+        .bind(first + 2, to_epoch_ms(s.start))
+        .bind(first + 3, s.idle_timeout_minutes)
+        .bind(first + 4, static_cast<std::int64_t>(s.terminating_ms.count()))
+        .bind(first + 5, s.engine_configuration)
+        .bind(first + 6, s.monitoring_configuration)
+        .bind(first + 7, s.engine_version)
+        .bind(first + 8, s.notebook_version)
+        .bind(first + 9, s.execution_role)
+        .bind(first + 10, s.working_directory)
+        .bind(first + 11, s.coordinator_dpu_size)
+        .bind(first + 12, s.max_concurrent_dpus)
+        .bind(first + 13, s.default_executor_dpu_size)
+        .bind_blob(first + 14, steps);
+}
+
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta(
   key TEXT PRIMARY KEY,
@@ -651,55 +671,22 @@ void Store::Tx::put_session(const SessionRecord& s) {
     std::int64_t sid;
     if (known) {
         sid = known->sid;
-        db.prepare(
-              "UPDATE sessions SET workgroup = ?, description = ?, start_ms = ?, "
-              "idle_timeout_minutes = ?, terminating_ms = ?, engine_configuration = ?, "
-              "monitoring_configuration = ?, engine_version = ?, notebook_version = ?, "
-              "execution_role = ?, working_directory = ?, coordinator_dpu_size = ?, max_concurrent_dpus = ?, "
-              "default_executor_dpu_size = ?, steps = ? WHERE sid = ?")
-            .bind(1, s.workgroup)
-            .bind(2, s.description)
-            .bind(3, to_epoch_ms(s.start))
-            .bind(4, s.idle_timeout_minutes)
-            .bind(5, static_cast<std::int64_t>(s.terminating_ms.count()))
-            .bind(6, s.engine_configuration)
-            .bind(7, s.monitoring_configuration)
-            .bind(8, s.engine_version)
-            .bind(9, s.notebook_version)
-            .bind(10, s.execution_role)
-            .bind(11, s.working_directory)
-            .bind(12, s.coordinator_dpu_size)
-            .bind(13, s.max_concurrent_dpus)
-            .bind(14, s.default_executor_dpu_size)
-            .bind_blob(15, steps)
-            .bind(16, sid)
-            .run();
+        auto st = db.prepare(
+            "UPDATE sessions SET workgroup = ?, description = ?, start_ms = ?, "
+            "idle_timeout_minutes = ?, terminating_ms = ?, engine_configuration = ?, "
+            "monitoring_configuration = ?, engine_version = ?, notebook_version = ?, "
+            "execution_role = ?, working_directory = ?, coordinator_dpu_size = ?, max_concurrent_dpus = ?, "
+            "default_executor_dpu_size = ?, steps = ? WHERE sid = ?");
+        bind_session_columns(st, 1, s, steps).bind(16, sid).run();
     } else {
-        db.prepare(
-              "INSERT INTO sessions(account, region, id, workgroup, description, start_ms, "
-              "idle_timeout_minutes, terminating_ms, engine_configuration, monitoring_configuration, "
-              "engine_version, notebook_version, execution_role, working_directory, coordinator_dpu_size, "
-              "max_concurrent_dpus, default_executor_dpu_size, steps) "
-              "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-            .bind(1, s.tenant.account)
-            .bind(2, s.tenant.region)
-            .bind(3, s.id)
-            .bind(4, s.workgroup)
-            .bind(5, s.description)
-            .bind(6, to_epoch_ms(s.start))
-            .bind(7, s.idle_timeout_minutes)
-            .bind(8, static_cast<std::int64_t>(s.terminating_ms.count()))
-            .bind(9, s.engine_configuration)
-            .bind(10, s.monitoring_configuration)
-            .bind(11, s.engine_version)
-            .bind(12, s.notebook_version)
-            .bind(13, s.execution_role)
-            .bind(14, s.working_directory)
-            .bind(15, s.coordinator_dpu_size)
-            .bind(16, s.max_concurrent_dpus)
-            .bind(17, s.default_executor_dpu_size)
-            .bind_blob(18, steps)
-            .run();
+        auto st = db.prepare(
+            "INSERT INTO sessions(account, region, id, workgroup, description, start_ms, "
+            "idle_timeout_minutes, terminating_ms, engine_configuration, monitoring_configuration, "
+            "engine_version, notebook_version, execution_role, working_directory, coordinator_dpu_size, "
+            "max_concurrent_dpus, default_executor_dpu_size, steps) "
+            "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        st.bind(1, s.tenant.account).bind(2, s.tenant.region).bind(3, s.id);
+        bind_session_columns(st, 4, s, steps).run();
         sid = db.last_insert_rowid();
     }
     // A new session has no tags stored yet: nothing to delete when it brings none.
@@ -1013,11 +1000,7 @@ void Store::Tx::add_outcome_rule(const OutcomeRule& r) {
 // --- blobs ------------------------------------------------------------------------------
 
 std::optional<std::string> Store::blob(std::string_view name) {
-    std::lock_guard lock(mu_);
-    auto st = db_.prepare("SELECT value FROM blobs WHERE name = ?");
-    st.bind(1, name);
-    if (!st.step()) return std::nullopt;
-    return st.col_text(0);
+    return read([&](Tx& tx) { return tx.blob(name); });
 }
 
 std::optional<std::string> Store::Tx::blob(std::string_view name) {

@@ -45,53 +45,67 @@ bool get_step(std::string_view in, std::size_t& pos, std::int64_t& at_ms, std::u
     return true;
 }
 
-constexpr auto kMaxSessionState = static_cast<std::uint8_t>(SessionState::Failed);
-constexpr auto kMaxCause = static_cast<std::uint8_t>(Cause::Admin);
-constexpr auto kMaxCalculationState = static_cast<std::uint8_t>(CalculationState::Failed);
+// What encode and decode need of each kind of step: its cause byte (0 for a calculation's),
+// the largest valid values, and how decoded values fill a step.
+struct SessionSteps {
+    static constexpr auto kMaxState = static_cast<std::uint8_t>(SessionState::Failed);
+    static constexpr auto kMaxCause = static_cast<std::uint8_t>(Cause::Admin);
+    static std::uint8_t cause(const Step& s) { return static_cast<std::uint8_t>(s.cause); }
+    static void assign(Step& s, std::int64_t at, std::uint8_t state, std::uint8_t cause, std::string_view reason) {
+        s.at = from_epoch_ms(at);
+        s.state = static_cast<SessionState>(state);
+        s.cause = static_cast<Cause>(cause);
+        s.reason.assign(reason);
+    }
+};
 
-}  // namespace
+struct CalculationSteps {
+    static constexpr auto kMaxState = static_cast<std::uint8_t>(CalculationState::Failed);
+    static constexpr std::uint8_t kMaxCause = 0;
+    static std::uint8_t cause(const CalculationStep&) { return 0; }
+    static void assign(CalculationStep& s, std::int64_t at, std::uint8_t state, std::uint8_t, std::string_view reason) {
+        s.at = from_epoch_ms(at);
+        s.state = static_cast<CalculationState>(state);
+        s.reason.assign(reason);
+    }
+};
 
-std::string encode_steps(const std::vector<Step>& steps) {
+template <class Kind, class S>
+std::string encode(const std::vector<S>& steps) {
     std::string out;
     out.reserve(steps.size() * (kStepFixedBytes + 1));
     for (const auto& s : steps)
-        put_step(out, to_epoch_ms(s.at), static_cast<std::uint8_t>(s.state), static_cast<std::uint8_t>(s.cause),
-                 s.reason);
+        put_step(out, to_epoch_ms(s.at), static_cast<std::uint8_t>(s.state), Kind::cause(s), s.reason);
     return out;
 }
 
-bool decode_steps(std::string_view bytes, std::vector<Step>& out) {
-    out.clear();
-    std::size_t pos = 0;
+// Reuses `out`'s steps and their buffers: no allocation once a scratch record has held a few
+// steps (TimelineIndex::load, on every GetSessionStatus).
+template <class Kind, class S>
+bool decode(std::string_view bytes, std::vector<S>& out) {
+    std::size_t n = 0, pos = 0;
     while (pos < bytes.size()) {
         std::int64_t at;
         std::uint8_t state, cause;
         std::string_view reason;
-        if (!get_step(bytes, pos, at, state, cause, reason, kMaxSessionState, kMaxCause)) return false;
-        out.push_back(
-            Step{from_epoch_ms(at), static_cast<SessionState>(state), static_cast<Cause>(cause), std::string(reason)});
+        if (!get_step(bytes, pos, at, state, cause, reason, Kind::kMaxState, Kind::kMaxCause)) {
+            out.clear();
+            return false;
+        }
+        if (n == out.size()) out.emplace_back();
+        Kind::assign(out[n++], at, state, cause, reason);
     }
+    out.resize(n);
     return true;
 }
 
-std::string encode_steps(const std::vector<CalculationStep>& steps) {
-    std::string out;
-    out.reserve(steps.size() * (kStepFixedBytes + 1));
-    for (const auto& s : steps) put_step(out, to_epoch_ms(s.at), static_cast<std::uint8_t>(s.state), 0, s.reason);
-    return out;
-}
+}  // namespace
 
+std::string encode_steps(const std::vector<Step>& steps) { return encode<SessionSteps>(steps); }
+bool decode_steps(std::string_view bytes, std::vector<Step>& out) { return decode<SessionSteps>(bytes, out); }
+std::string encode_steps(const std::vector<CalculationStep>& steps) { return encode<CalculationSteps>(steps); }
 bool decode_steps(std::string_view bytes, std::vector<CalculationStep>& out) {
-    out.clear();
-    std::size_t pos = 0;
-    while (pos < bytes.size()) {
-        std::int64_t at;
-        std::uint8_t state, cause;
-        std::string_view reason;
-        if (!get_step(bytes, pos, at, state, cause, reason, kMaxCalculationState, 0)) return false;
-        out.push_back(CalculationStep{from_epoch_ms(at), static_cast<CalculationState>(state), std::string(reason)});
-    }
-    return true;
+    return decode<CalculationSteps>(bytes, out);
 }
 
 std::uint32_t TimelineIndex::tenant_index(const Tenant& t) {
@@ -135,23 +149,7 @@ bool TimelineIndex::load(const Entry& e, SessionRecord& out) {
     out.idle_timeout_minutes = e.idle_timeout_minutes;
     out.terminating_ms = Millis{e.terminating_ms};
     out.seq = e.sid;
-    // Reuses the steps' buffers: no allocation once the scratch record has held a few steps.
-    std::size_t n = 0, pos = 0;
-    const std::string_view bytes = e.steps;
-    while (pos < bytes.size()) {
-        std::int64_t at;
-        std::uint8_t state, cause;
-        std::string_view reason;
-        if (!get_step(bytes, pos, at, state, cause, reason, kMaxSessionState, kMaxCause)) return false;
-        if (n == out.steps.size()) out.steps.emplace_back();
-        Step& s = out.steps[n++];
-        s.at = from_epoch_ms(at);
-        s.state = static_cast<SessionState>(state);
-        s.cause = static_cast<Cause>(cause);
-        s.reason.assign(reason);
-    }
-    out.steps.resize(n);
-    return true;
+    return decode<SessionSteps>(e.steps, out.steps);
 }
 
 }  // namespace athena

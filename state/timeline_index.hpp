@@ -5,7 +5,7 @@
 // that survives a restart.
 //
 // Steps are kept (and stored in SQLite) encoded: per step the instant (8 bytes, little
-// endian), the state and the cause (1 byte each: their enum order, which must never change),
+// endian), the state and the cause (1 byte each: their enum value; see the enums' comments),
 // the reason's length (varint) and its bytes. A session with one step and no reason costs
 // 11 bytes, inside std::string's small buffer.
 #include <cstdint>

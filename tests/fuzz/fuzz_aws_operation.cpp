@@ -38,7 +38,7 @@ void run_one(athena::fuzz::World& world, unsigned char selector, std::string_vie
     const std::size_t pick = selector % 24;
     if (pick == 22 || pick == 23) {
         // Forwards on the manual clock always works (CONTRACT: only backwards is refused).
-        if (auto r = world.service.advance_clock(pick == 22 ? Millis(60'000) : Millis(3'600'000)); !r) {
+        if (auto r = world.service.control.advance_clock(pick == 22 ? Millis(60'000) : Millis(3'600'000)); !r) {
             std::fprintf(stderr, "fuzz: advancing the manual clock failed: %s\n", r.error().message.c_str());
             std::abort();
         }

@@ -11,8 +11,8 @@
 #include <cstdlib>
 #include <vector>
 
+#include "control/fixture_parser.hpp"
 #include "server/emulator.hpp"
-#include "server/fixture_parser.hpp"
 
 namespace athena::fuzz {
 
@@ -36,7 +36,7 @@ inline const FixtureDocument& default_fixtures() {
 struct World {
     ManualClock wall{from_epoch_ms(kStartMs)};
     Emulator emu;
-    Service& service;
+    Services& service;
     RequestJournal& journal;
     Router& router;
 

@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "server/fixture_parser.hpp"
+#include "control/fixture_parser.hpp"
 
 using namespace athena;
 

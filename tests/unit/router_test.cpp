@@ -3,8 +3,8 @@
 
 #include <boost/json/parse.hpp>
 
+#include "control/fixture_parser.hpp"
 #include "server/emulator.hpp"
-#include "server/fixture_parser.hpp"
 
 using namespace athena;
 namespace json = boost::json;
@@ -17,7 +17,7 @@ const Instant T0 = from_epoch_ms(1767225600000);
 // `fixture` as the one startup fixture document.
 struct World {
     Emulator emu;
-    Service& service;
+    Services& service;
     RequestJournal& journal;
     Metrics& metrics;
     Router& router;
@@ -87,14 +87,14 @@ TEST_CASE("GetSessionStatus follows the script as the manual clock moves") {
     CHECK(
         r.body ==
         R"({"SessionId":"s1","Status":{"StartDateTime":1767225600,"LastModifiedDateTime":1767225600,"State":"CREATING"}})");
-    REQUIRE(w.service.advance_clock(Millis{1000}));
+    REQUIRE(w.service.control.advance_clock(Millis{1000}));
     CHECK(
         w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"s1"})").body ==
         R"({"SessionId":"s1","Status":{"StartDateTime":1767225600,"LastModifiedDateTime":1767225601,"IdleSinceDateTime":1767225601,"State":"IDLE"}})");
-    REQUIRE(w.service.advance_clock(Millis{60000}));
+    REQUIRE(w.service.control.advance_clock(Millis{60000}));
     auto o = body(w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"s1"})"));
     CHECK(o["Status"].as_object()["State"] == "TERMINATING");
-    REQUIRE(w.service.advance_clock(Millis{500}));
+    REQUIRE(w.service.control.advance_clock(Millis{500}));
     o = body(w.aws("AmazonAthena.GetSessionStatus", R"({"SessionId":"s1"})"));
     CHECK(o["Status"].as_object()["State"] == "TERMINATED");
     CHECK(o["Status"].as_object()["EndDateTime"].to_number<double>() == doctest::Approx(1767225661.5));

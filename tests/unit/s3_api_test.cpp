@@ -2,6 +2,7 @@
 // calculation has written at a given instant (issue 14).
 #include <doctest/doctest.h>
 
+#include "server/operations.hpp"
 #include "server/s3_api.hpp"
 #include "state/calculation.hpp"
 

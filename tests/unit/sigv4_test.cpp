@@ -8,11 +8,11 @@
 #include <initializer_list>
 #include <utility>
 
-#include "server/admin_api.hpp"
+#include "control/admin_api.hpp"
 #include "server/credentials.hpp"
 #include "server/router.hpp"
 #include "server/sigv4.hpp"
-#include "state/service.hpp"
+#include "state/services.hpp"
 
 using namespace athena;
 namespace http = boost::beast::http;
@@ -409,8 +409,8 @@ TEST_CASE("Router under --auth sigv4: verifies before dispatch; failures are ans
     FaultInjector faults(1, nullptr);
     RequestJournal journal(100);
     Metrics metrics;
-    Service service(store, clock, &clock, t0, ServiceOptions{});
-    REQUIRE(service.initialize());
+    Services service(store, clock, &clock, t0, ServiceOptions{});
+    REQUIRE(service.control.initialize());
     Observability obs{faults, journal, metrics, wall};
     AdminApi admin(service, AdminOptions{}, obs, {});
     CredentialStore creds({Credential{std::string(kKey), std::string(kSecret), "111122223333", std::nullopt}});

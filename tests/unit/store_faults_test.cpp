@@ -6,8 +6,8 @@
 
 #include <boost/json/serialize.hpp>
 
-#include "server/fixture_parser.hpp"
-#include "state/service.hpp"
+#include "control/fixture_parser.hpp"
+#include "state/services.hpp"
 
 using namespace athena;
 
@@ -59,9 +59,9 @@ struct Injector {
 struct Domain {
     Store store{":memory:", 2000, false};
     ManualClock clock{T0};
-    Service service;
+    Services service;
 
-    Domain() : service(store, clock, &clock, T0, options()) { REQUIRE(service.initialize()); }
+    Domain() : service(store, clock, &clock, T0, options()) { REQUIRE(service.control.initialize()); }
     static ServiceOptions options() {
         ServiceOptions o;
         o.default_tenant = A;
@@ -71,13 +71,13 @@ struct Domain {
     }
     // Everything the state export shows, and the states GetSessionStatus reads from memory.
     std::string everything() {
-        auto snap = service.export_state();
+        auto snap = service.control.export_state();
         REQUIRE(snap);
         std::string s = boost::json::serialize(state_document(*snap, {}));
-        for (const auto& [state, n] : service.sessions_by_state())
+        for (const auto& [state, n] : service.control.sessions_by_state())
             s += " " + std::string(to_string(state)) + "=" + std::to_string(n);
         for (const char* id : {"s1", "s2", "n1", "n2"}) {
-            auto st = service.get_session_status(A, id);
+            auto st = service.sessions.get_session_status(A, id);
             s += std::string(" ") + id + ":" + (st ? std::string(to_string(st->status.state)) : "-");
         }
         return s;
@@ -101,7 +101,7 @@ int sweep(Op op) {
     int failures = 0;
     for (long at = 1; at < 100000; ++at) {
         Domain d;
-        REQUIRE(d.service.advance_clock(Millis{10000}));
+        REQUIRE(d.service.control.advance_clock(Millis{10000}));
         const std::string before = d.everything();
         Injector in{at};
         auto r = d.under_fault(in, op);
@@ -124,19 +124,19 @@ int sweep(Op op) {
 
 TEST_CASE("apply_fixtures under injected SQLite failures: all or nothing") {
     const FixtureSet more = fixture(kMore);
-    CHECK(sweep([&](Service& s) { return s.apply_fixtures(more); }) > 10);
+    CHECK(sweep([&](Services& s) { return s.control.apply_fixtures(more); }) > 10);
 }
 
 TEST_CASE("start_session, terminate_session and reset under injected SQLite failures") {
-    CHECK(sweep([](Service& s) {
+    CHECK(sweep([](Services& s) {
               StartSessionInput in;
               in.workgroup = "wg";
               in.client_token = std::string(40, 't');
               in.fingerprint = "fp";
-              return s.start_session(A, in);
+              return s.sessions.start_session(A, in);
           }) > 3);
-    CHECK(sweep([](Service& s) { return s.terminate_session(A, "s1"); }) > 1);
-    CHECK(sweep([](Service& s) { return s.reset(false); }) > 1);
+    CHECK(sweep([](Services& s) { return s.sessions.terminate_session(A, "s1"); }) > 1);
+    CHECK(sweep([](Services& s) { return s.control.reset(false); }) > 1);
 }
 
 TEST_CASE("an error result rolls the transaction back") {

@@ -1,10 +1,12 @@
-#include "state/service.hpp"
+#include "state/control_service.hpp"
 
 #include <algorithm>
 #include <array>
 
 namespace athena {
 namespace {
+
+constexpr std::string_view kFaultRulesKey = "fault_rules";  // the store's blob
 
 std::string fixture_where(const FixtureSet& f, const std::string& path) { return f.source + ": " + path + ": "; }
 
@@ -71,10 +73,7 @@ Result<Unit> fill_fixture_session(Store::Tx& tx, const FixtureSet& f, const Fixt
             s.steps.push_back(Step{at, st.state, st.cause.value_or(Cause::Script), st.reason});
         }
     } else if (fs.history.empty()) {
-        s.steps.push_back(Step{s.start, SessionState::Creating, Cause::Profile, {}});
-        s.steps.push_back(Step{s.start + profile.creating_ms, SessionState::Created, Cause::Profile, {}});
-        s.steps.push_back(
-            Step{s.start + profile.creating_ms + profile.created_ms, SessionState::Idle, Cause::Profile, {}});
+        s.steps = default_timeline(s.start, profile, Cause::Profile);
     }
     return Unit{};
 }
@@ -110,27 +109,22 @@ Result<WorkgroupRecord> fixture_workgroup(Store::Tx& tx, const FixtureSet& f, co
 
 }  // namespace
 
-Service::Service(Store& store, Clock& clock, ManualClock* manual, Instant real_now, ServiceOptions opts)
-    : store_(store), clock_(clock), manual_(manual), real_now_(real_now), opts_(std::move(opts)), ids_(opts_.seed) {
-    clock_start_ = real_now_;
+Result<std::vector<FixtureSet>> ControlService::startup_fixtures() const {
+    if (!ctx_.opts.startup_fixtures) return std::vector<FixtureSet>{};
+    return ctx_.opts.startup_fixtures();
 }
 
-Result<std::vector<FixtureSet>> Service::startup_fixtures() const {
-    if (!opts_.startup_fixtures) return std::vector<FixtureSet>{};
-    return opts_.startup_fixtures();
-}
-
-Result<Unit> Service::initialize() {
+Result<Unit> ControlService::initialize() {
     try {
-        if (!store_.is_new()) {
-            auto start = store_.meta_int("clock_start_ms");
-            auto saved = store_.meta_int("clock_now_ms");
-            clock_start_ = start ? from_epoch_ms(*start) : opts_.start_time.value_or(real_now_);
-            if (manual_) manual_->set(saved ? from_epoch_ms(*saved) : clock_start_);
-            if (start && (!manual_ || saved)) return Unit{};
-            return store_.write([&](Store::Tx& tx) -> Result<Unit> {
-                tx.set_meta("clock_start_ms", to_epoch_ms(clock_start_));
-                if (manual_) tx.set_meta("clock_now_ms", to_epoch_ms(manual_->now()));
+        if (!ctx_.store.is_new()) {
+            auto start = ctx_.store.meta_int("clock_start_ms");
+            auto saved = ctx_.store.meta_int("clock_now_ms");
+            ctx_.clock_start = start ? from_epoch_ms(*start) : ctx_.opts.start_time.value_or(ctx_.real_now);
+            if (ctx_.manual) ctx_.manual->set(saved ? from_epoch_ms(*saved) : ctx_.clock_start);
+            if (start && (!ctx_.manual || saved)) return Unit{};
+            return ctx_.store.write([&](Store::Tx& tx) -> Result<Unit> {
+                tx.set_meta("clock_start_ms", to_epoch_ms(ctx_.clock_start));
+                if (ctx_.manual) tx.set_meta("clock_now_ms", to_epoch_ms(ctx_.manual->now()));
                 return Unit{};
             });
         }
@@ -145,41 +139,29 @@ Result<Unit> Service::initialize() {
             first_fixture_clock = f.clock;
             break;
         }
-    clock_start_ = opts_.start_time ? *opts_.start_time : first_fixture_clock.value_or(real_now_);
-    if (manual_) manual_->set(clock_start_);
+    ctx_.clock_start = ctx_.opts.start_time ? *ctx_.opts.start_time : first_fixture_clock.value_or(ctx_.real_now);
+    if (ctx_.manual) ctx_.manual->set(ctx_.clock_start);
     std::optional<Instant> clock_after;
-    auto r = store_.write([&](Store::Tx& tx) -> Result<Unit> {
-        tx.set_meta("clock_start_ms", to_epoch_ms(clock_start_));
+    auto r = ctx_.store.write([&](Store::Tx& tx) -> Result<Unit> {
+        tx.set_meta("clock_start_ms", to_epoch_ms(ctx_.clock_start));
         for (const auto& f : *startup)
             if (auto applied = apply_in(tx, f, clock_after); !applied) return applied.error();
-        if (manual_) tx.set_meta("clock_now_ms", to_epoch_ms(clock_after.value_or(clock_start_)));
+        if (ctx_.manual) tx.set_meta("clock_now_ms", to_epoch_ms(clock_after.value_or(ctx_.clock_start)));
         tx.mark_initialized();
         return Unit{};
     });
-    if (r && manual_ && clock_after) manual_->set(*clock_after);
+    if (r && ctx_.manual && clock_after) ctx_.manual->set(*clock_after);
     return r;
 }
 
-Result<SessionStatusView> Service::get_session_status(const Tenant& t, std::string_view id) {
-    SessionStatusView view;
-    const bool found = store_.with_timeline(t, id, [&](const SessionRecord& s) {
-        view.id = s.id;
-        view.status = status_at(s, clock_.now());
-    });
-    if (!found)
-        return make_error(ErrorKind::SessionNotFound, "Session " + std::string(id) + " does not exist.",
-                          std::string(id));
-    return view;
-}
-
-Result<SessionRecord> Service::find_for_admin(std::string_view id, const std::optional<Tenant>& t) {
+Result<SessionRecord> ControlService::find_for_admin(std::string_view id, const std::optional<Tenant>& t) {
     if (t) {
-        if (auto s = store_.find_session(*t, id)) return std::move(*s);
+        if (auto s = ctx_.store.find_session(*t, id)) return std::move(*s);
         return make_error(ErrorKind::SessionNotFound,
                           "no session '" + std::string(id) + "' in account " + t->account + ", region " + t->region,
                           std::string(id));
     }
-    auto found = store_.find_sessions_by_id(id);
+    auto found = ctx_.store.find_sessions_by_id(id);
     if (found.empty())
         return make_error(ErrorKind::SessionNotFound, "no session '" + std::string(id) + "'", std::string(id));
     if (found.size() > 1)
@@ -190,15 +172,15 @@ Result<SessionRecord> Service::find_for_admin(std::string_view id, const std::op
     return std::move(found.front());
 }
 
-Result<TransitionResult> Service::force_transition(std::string_view id, const std::optional<Tenant>& t,
-                                                   SessionState state, std::string reason) {
+Result<TransitionResult> ControlService::force_transition(std::string_view id, const std::optional<Tenant>& t,
+                                                          SessionState state, std::string reason) {
     auto found = find_for_admin(id, t);
     if (!found) return found.error();
     const Tenant tenant = found->tenant;
-    return store_.write([&](Store::Tx& tx) -> Result<TransitionResult> {
+    return ctx_.store.write([&](Store::Tx& tx) -> Result<TransitionResult> {
         auto s = tx.find_session(tenant, id);
         if (!s) return make_error(ErrorKind::SessionNotFound, "no session '" + std::string(id) + "'", std::string(id));
-        const Instant now = clock_.now();
+        const Instant now = ctx_.now();
         freeze_at(*s, now);
         s->steps.push_back(Step{now, state, Cause::Admin, std::move(reason)});
         tx.put_session_steps(*s);
@@ -207,30 +189,49 @@ Result<TransitionResult> Service::force_transition(std::string_view id, const st
     });
 }
 
-Result<SessionHistory> Service::history(std::string_view id, const std::optional<Tenant>& t) {
-    auto found = find_for_admin(id, t);
+Result<std::string> ControlService::set_next_calculation_id(std::string_view session_id, const std::optional<Tenant>& t,
+                                                            std::string calculation_id) {
+    auto found = find_for_admin(session_id, t);
     if (!found) return found.error();
-    return SessionHistory{found->id, effective_steps(*found, clock_.now())};
+    const std::size_t n = utf8_code_points(calculation_id);
+    if (n < 1 || n > 36)
+        return make_error(ErrorKind::InvalidArgument,
+                          "id must be a calculation id of 1 to 36 characters (got " + std::to_string(n) + ")");
+    return ctx_.store.write([&](Store::Tx& tx) -> Result<std::string> {
+        if (tx.find_calculation(found->tenant, calculation_id))
+            return make_error(ErrorKind::AlreadyExists,
+                              "calculation " + calculation_id + " already exists in account " + found->tenant.account +
+                                  " region " + found->tenant.region + "; choose another id",
+                              calculation_id);
+        tx.set_blob(next_calculation_id_key(found->tenant, found->id), calculation_id);
+        return found->id;
+    });
 }
 
-Result<FixtureCounts> Service::apply_fixtures(const FixtureSet& f) {
-    std::lock_guard lock(clock_mu_);
+Result<SessionHistory> ControlService::history(std::string_view id, const std::optional<Tenant>& t) {
+    auto found = find_for_admin(id, t);
+    if (!found) return found.error();
+    return SessionHistory{found->id, effective_steps(*found, ctx_.now())};
+}
+
+Result<FixtureCounts> ControlService::apply_fixtures(const FixtureSet& f) {
+    std::lock_guard lock(ctx_.clock_mu);
     std::optional<Instant> clock_after;
-    auto r = store_.write([&](Store::Tx& tx) -> Result<FixtureCounts> {
+    auto r = ctx_.store.write([&](Store::Tx& tx) -> Result<FixtureCounts> {
         auto applied = apply_in(tx, f, clock_after);
-        if (applied && manual_ && clock_after) tx.set_meta("clock_now_ms", to_epoch_ms(*clock_after));
+        if (applied && ctx_.manual && clock_after) tx.set_meta("clock_now_ms", to_epoch_ms(*clock_after));
         return applied;
     });
-    if (r && manual_ && clock_after) manual_->set(*clock_after);
+    if (r && ctx_.manual && clock_after) ctx_.manual->set(*clock_after);
     return r;
 }
 
 // The time a fixture document's "clock" moves the manual clock to (`clock`, when set, is the
 // time an earlier document of the same call moved it to), or the error that refuses it.
-Result<Instant> Service::fixture_clock(const FixtureSet& f, std::optional<Instant>& clock) {
-    Instant now = clock.value_or(clock_.now());
+Result<Instant> ControlService::fixture_clock(const FixtureSet& f, std::optional<Instant>& clock) {
+    Instant now = clock.value_or(ctx_.now());
     if (!f.clock) return now;
-    if (!manual_)
+    if (!ctx_.manual)
         return make_error(ErrorKind::ClockMode, fixture_where(f, "clock") + "setting the clock needs --clock manual");
     if (*f.clock < now)
         return make_error(ErrorKind::ClockBackwards,
@@ -240,12 +241,12 @@ Result<Instant> Service::fixture_clock(const FixtureSet& f, std::optional<Instan
 }
 
 // A fixture document's calculations and client tokens (after its sessions).
-Result<Unit> Service::apply_fixture_calculations(Store::Tx& tx, const FixtureSet& f, Instant now,
-                                                 FixtureCounts& counts) {
+Result<Unit> ControlService::apply_fixture_calculations(Store::Tx& tx, const FixtureSet& f, Instant now,
+                                                        FixtureCounts& counts) {
     for (const auto& fc : f.calculations) {
         CalculationRecord c = fc.record;
-        c.tenant =
-            Tenant{fc.account.value_or(opts_.default_tenant.account), fc.region.value_or(opts_.default_tenant.region)};
+        c.tenant = Tenant{fc.account.value_or(ctx_.opts.default_tenant.account),
+                          fc.region.value_or(ctx_.opts.default_tenant.region)};
         if (!tx.find_session(c.tenant, c.session_id))
             return make_error(ErrorKind::InvalidArgument, fixture_where(f, fc.path + ".session_id") + "session '" +
                                                               c.session_id + "' does not exist in account " +
@@ -257,15 +258,15 @@ Result<Unit> Service::apply_fixture_calculations(Store::Tx& tx, const FixtureSet
         ++counts.calculations;
     }
     for (const auto& ft : f.tokens) {
-        const Tenant t{ft.account.value_or(opts_.default_tenant.account),
-                       ft.region.value_or(opts_.default_tenant.region)};
+        const Tenant t{ft.account.value_or(ctx_.opts.default_tenant.account),
+                       ft.region.value_or(ctx_.opts.default_tenant.region)};
         tx.put_token(t, ft.operation, ft.token, ft.fingerprint, ft.result);
         ++counts.tokens;
     }
     return Unit{};
 }
 
-Result<FixtureCounts> Service::apply_in(Store::Tx& tx, const FixtureSet& f, std::optional<Instant>& clock) {
+Result<FixtureCounts> ControlService::apply_in(Store::Tx& tx, const FixtureSet& f, std::optional<Instant>& clock) {
     FixtureCounts counts;
     auto moved = fixture_clock(f, clock);
     if (!moved) return moved.error();
@@ -286,7 +287,7 @@ Result<FixtureCounts> Service::apply_in(Store::Tx& tx, const FixtureSet& f, std:
     }
 
     for (const auto& w : f.workgroups) {
-        auto rec = fixture_workgroup(tx, f, w, opts_.default_tenant, now);
+        auto rec = fixture_workgroup(tx, f, w, ctx_.opts.default_tenant, now);
         if (!rec) return rec.error();
         tx.put_workgroup(*rec);
         ++counts.workgroups;
@@ -297,8 +298,8 @@ Result<FixtureCounts> Service::apply_in(Store::Tx& tx, const FixtureSet& f, std:
     std::optional<Profile> profile;
     for (const auto& fs : f.sessions) {
         SessionRecord s;
-        s.tenant =
-            Tenant{fs.account.value_or(opts_.default_tenant.account), fs.region.value_or(opts_.default_tenant.region)};
+        s.tenant = Tenant{fs.account.value_or(ctx_.opts.default_tenant.account),
+                          fs.region.value_or(ctx_.opts.default_tenant.region)};
         s.id = fs.id;
         if (!wg || wg->name != fs.workgroup || !(wg->tenant == s.tenant)) {
             wg = tx.find_workgroup(s.tenant, fs.workgroup);
@@ -323,69 +324,78 @@ Result<FixtureCounts> Service::apply_in(Store::Tx& tx, const FixtureSet& f, std:
     return counts;
 }
 
-Result<Unit> Service::reset(bool reapply_startup_fixtures) {
-    std::lock_guard lock(clock_mu_);
+Result<Unit> ControlService::reset(bool reapply_startup_fixtures) {
+    std::lock_guard lock(ctx_.clock_mu);
     Result<std::vector<FixtureSet>> startup = std::vector<FixtureSet>{};
     if (reapply_startup_fixtures) startup = startup_fixtures();
     if (!startup) return startup.error();
     std::optional<Instant> clock_after;
-    auto r = store_.write([&](Store::Tx& tx) -> Result<Unit> {
+    auto r = ctx_.store.write([&](Store::Tx& tx) -> Result<Unit> {
         tx.clear_all();
-        if (manual_) clock_after = clock_start_;
+        if (ctx_.manual) clock_after = ctx_.clock_start;
         for (const auto& f : *startup)
             if (auto applied = apply_in(tx, f, clock_after); !applied) return applied.error();
-        if (manual_) tx.set_meta("clock_now_ms", to_epoch_ms(*clock_after));
+        if (ctx_.manual) tx.set_meta("clock_now_ms", to_epoch_ms(*clock_after));
         return Unit{};
     });
-    if (r && manual_) manual_->set(*clock_after);
+    if (r && ctx_.manual) ctx_.manual->set(*clock_after);
     return r;
 }
 
-Result<Instant> Service::advance_clock(Millis by) {
-    if (!manual_)
+Result<Instant> ControlService::advance_clock(Millis by) {
+    if (!ctx_.manual)
         return make_error(ErrorKind::ClockMode, "the clock is the system clock; start with --clock manual to move it");
     if (by.count() < 0)
         return make_error(ErrorKind::InvalidArgument,
                           "advance_ms must be >= 0: the manual clock never moves backwards");
-    std::lock_guard lock(clock_mu_);
-    return set_clock_locked(manual_->now() + by);
+    std::lock_guard lock(ctx_.clock_mu);
+    return set_clock_locked(ctx_.manual->now() + by);
 }
 
-Result<Instant> Service::set_clock(Instant t) {
-    if (!manual_)
+Result<Instant> ControlService::set_clock(Instant t) {
+    if (!ctx_.manual)
         return make_error(ErrorKind::ClockMode, "the clock is the system clock; start with --clock manual to move it");
-    std::lock_guard lock(clock_mu_);
+    std::lock_guard lock(ctx_.clock_mu);
     return set_clock_locked(t);
 }
 
-Result<Instant> Service::set_clock_locked(Instant t) {
-    if (t < manual_->now())
+Result<Instant> ControlService::set_clock_locked(Instant t) {
+    if (t < ctx_.manual->now())
         return make_error(ErrorKind::ClockBackwards,
                           "the manual clock cannot move backwards (use POST /_emulator/reset to return to its start)");
-    auto saved = store_.write([&](Store::Tx& tx) -> Result<Unit> {
+    auto saved = ctx_.store.write([&](Store::Tx& tx) -> Result<Unit> {
         tx.set_meta("clock_now_ms", to_epoch_ms(t));
         return Unit{};
     });
     if (!saved) return saved.error();
-    manual_->set(t);
+    ctx_.manual->set(t);
     return t;
 }
 
-std::vector<std::pair<SessionState, std::int64_t>> Service::sessions_by_state() {
+Result<Unit> ControlService::save_fault_rules(const std::string& rules) {
+    return ctx_.store.write([&](Store::Tx& tx) -> Result<Unit> {
+        tx.set_blob(kFaultRulesKey, rules);
+        return Unit{};
+    });
+}
+
+std::optional<std::string> ControlService::saved_fault_rules() { return ctx_.store.blob(kFaultRulesKey); }
+
+std::vector<std::pair<SessionState, std::int64_t>> ControlService::sessions_by_state() {
     std::array<std::int64_t, 8> counts{};
-    const Instant now = clock_.now();
-    store_.for_each_timeline(
+    const Instant now = ctx_.now();
+    ctx_.store.for_each_timeline(
         [&](const SessionRecord& s) { ++counts[static_cast<std::size_t>(status_at(s, now).state)]; });
     std::vector<std::pair<SessionState, std::int64_t>> out;
     for (std::size_t i = 0; i < counts.size(); ++i) out.emplace_back(static_cast<SessionState>(i), counts[i]);
     return out;
 }
 
-Result<StateSnapshot> Service::export_state() {
-    return store_.read([&](Store::Tx& tx) -> Result<StateSnapshot> {
+Result<StateSnapshot> ControlService::export_state() {
+    return ctx_.store.read([&](Store::Tx& tx) -> Result<StateSnapshot> {
         StateSnapshot snap;
-        snap.now = clock_.now();
-        if (manual_) snap.clock = snap.now;
+        snap.now = ctx_.now();
+        if (ctx_.manual) snap.clock = snap.now;
         snap.profiles = tx.profiles();
         snap.scenarios = tx.scenarios();
         snap.outcomes = tx.outcome_rules();

@@ -1,14 +1,9 @@
-// Workgroups and tags.
-#include <algorithm>
+#include "state/workgroup_service.hpp"
 
-#include "state/service.hpp"
+#include <algorithm>
 
 namespace athena {
 namespace {
-
-Error workgroup_not_found(std::string_view name) {
-    return make_error(ErrorKind::WorkgroupNotFound, "WorkGroup is not found: " + std::string(name), std::string(name));
-}
 
 constexpr std::size_t kMaxTags = 50;
 
@@ -38,7 +33,10 @@ std::string workgroup_arn(const Tenant& t, std::string_view name) {
     return "arn:aws:athena:" + t.region + ":" + t.account + ":workgroup/" + std::string(name);
 }
 
-Result<ResourceRef> Service::resolve_arn(Store::Tx& tx, const Tenant& t, std::string_view arn) {
+namespace {
+
+// The resource `arn` names, when it exists for `t`.
+Result<ResourceRef> resolve_arn(Store::Tx& tx, const Tenant& t, std::string_view arn) {
     auto ref = parse_athena_arn(arn);
     // An empty account field means the caller's (Terraform builds such ARNs with
     // skip_requesting_account_id).
@@ -56,8 +54,10 @@ Result<ResourceRef> Service::resolve_arn(Store::Tx& tx, const Tenant& t, std::st
     return *ref;
 }
 
-Result<Unit> Service::create_workgroup(WorkgroupRecord w) {
-    return store_.write([&](Store::Tx& tx) -> Result<Unit> {
+}  // namespace
+
+Result<Unit> WorkgroupService::create_workgroup(WorkgroupRecord w) {
+    return ctx_.store.write([&](Store::Tx& tx) -> Result<Unit> {
         if (tx.find_workgroup(w.tenant, w.name))
             return make_error(ErrorKind::InvalidArgument, "WorkGroup " + w.name + " is already created.", w.name);
         if (w.is_spark() && w.execution_role.empty())
@@ -66,20 +66,20 @@ Result<Unit> Service::create_workgroup(WorkgroupRecord w) {
                                   std::string(kSparkEngine) + " (Configuration.ExecutionRole).");
         if (w.tags.size() > kMaxTags)
             return make_error(ErrorKind::InvalidArgument, "A resource can have at most 50 tags.");
-        w.created = clock_.now();
+        w.created = ctx_.now();
         tx.put_workgroup(w);
         return Unit{};
     });
 }
 
-Result<WorkgroupRecord> Service::get_workgroup(const Tenant& t, std::string_view name) {
-    auto w = store_.find_workgroup(t, name);
+Result<WorkgroupRecord> WorkgroupService::get_workgroup(const Tenant& t, std::string_view name) {
+    auto w = ctx_.store.find_workgroup(t, name);
     if (!w) return workgroup_not_found(name);
     return std::move(*w);
 }
 
-Result<WorkgroupPage> Service::list_workgroups(const Tenant& t, int max, std::optional<std::string> after) {
-    return store_.read([&](Store::Tx& tx) -> Result<WorkgroupPage> {
+Result<WorkgroupPage> WorkgroupService::list_workgroups(const Tenant& t, int max, std::optional<std::string> after) {
+    return ctx_.store.read([&](Store::Tx& tx) -> Result<WorkgroupPage> {
         WorkgroupPage page;
         for (auto& w : tx.list_workgroups(t)) {
             if (after && w.name <= *after) continue;
@@ -93,29 +93,38 @@ Result<WorkgroupPage> Service::list_workgroups(const Tenant& t, int max, std::op
     });
 }
 
-Result<Unit> Service::update_workgroup(const Tenant& t, std::string_view name, const WorkgroupUpdate& u) {
-    return store_.write([&](Store::Tx& tx) -> Result<Unit> {
+WorkgroupConfiguration configuration_of(const WorkgroupRecord& w) {
+    return WorkgroupConfiguration{w.configuration, w.engine_version, w.execution_role, w.output_location};
+}
+
+Result<bool> WorkgroupService::update_workgroup(const Tenant& t, std::string_view name, const WorkgroupUpdate& u) {
+    return ctx_.store.write([&](Store::Tx& tx) -> Result<bool> {
         auto w = tx.find_workgroup(t, name);
         if (!w) return workgroup_not_found(name);
+        if (u.configuration && u.based_on && !(configuration_of(*w) == *u.based_on)) return false;
         if (u.description) w->description = *u.description;
         if (u.enabled) w->enabled = *u.enabled;
-        if (u.configure)
-            if (auto e = u.configure(*w)) return *e;
+        if (u.configuration) {
+            w->configuration = u.configuration->document;
+            w->engine_version = u.configuration->engine_version;
+            w->execution_role = u.configuration->execution_role;
+            w->output_location = u.configuration->output_location;
+        }
         if (w->is_spark() && w->execution_role.empty())
             return make_error(ErrorKind::InvalidArgument,
                               "ExecutionRole is required for a workgroup with the engine version " +
                                   std::string(kSparkEngine) + " (Configuration.ExecutionRole).");
         tx.put_workgroup(*w);
-        return Unit{};
+        return true;
     });
 }
 
-Result<Unit> Service::delete_workgroup(const Tenant& t, std::string_view name, bool recursive) {
+Result<Unit> WorkgroupService::delete_workgroup(const Tenant& t, std::string_view name, bool recursive) {
     if (name == kPrimaryWorkgroup)
         return make_error(ErrorKind::InvalidArgument, "The primary workgroup cannot be deleted.", std::string(name));
-    return store_.write([&](Store::Tx& tx) -> Result<Unit> {
+    return ctx_.store.write([&](Store::Tx& tx) -> Result<Unit> {
         if (!tx.find_workgroup(t, name)) return workgroup_not_found(name);
-        const Instant now = clock_.now();
+        const Instant now = ctx_.now();
         std::vector<SessionRecord> active;
         tx.for_each_session(t, name, std::nullopt, [&](SessionRecord& s) {
             if (is_active(status_at(s, now).state)) active.push_back(s);
@@ -132,16 +141,16 @@ Result<Unit> Service::delete_workgroup(const Tenant& t, std::string_view name, b
     });
 }
 
-Result<Tags> Service::list_tags(const Tenant& t, std::string_view arn) {
-    return store_.read([&](Store::Tx& tx) -> Result<Tags> {
+Result<Tags> WorkgroupService::list_tags(const Tenant& t, std::string_view arn) {
+    return ctx_.store.read([&](Store::Tx& tx) -> Result<Tags> {
         auto ref = resolve_arn(tx, t, arn);
         if (!ref) return ref.error();
         return tx.tags(t, ref->kind, ref->name);
     });
 }
 
-Result<Unit> Service::tag_resource(const Tenant& t, std::string_view arn, const Tags& add) {
-    return store_.write([&](Store::Tx& tx) -> Result<Unit> {
+Result<Unit> WorkgroupService::tag_resource(const Tenant& t, std::string_view arn, const Tags& add) {
+    return ctx_.store.write([&](Store::Tx& tx) -> Result<Unit> {
         auto ref = resolve_arn(tx, t, arn);
         if (!ref) return ref.error();
         Tags tags = tx.tags(t, ref->kind, ref->name);
@@ -160,8 +169,9 @@ Result<Unit> Service::tag_resource(const Tenant& t, std::string_view arn, const 
     });
 }
 
-Result<Unit> Service::untag_resource(const Tenant& t, std::string_view arn, const std::vector<std::string>& keys) {
-    return store_.write([&](Store::Tx& tx) -> Result<Unit> {
+Result<Unit> WorkgroupService::untag_resource(const Tenant& t, std::string_view arn,
+                                              const std::vector<std::string>& keys) {
+    return ctx_.store.write([&](Store::Tx& tx) -> Result<Unit> {
         auto ref = resolve_arn(tx, t, arn);
         if (!ref) return ref.error();
         Tags tags = tx.tags(t, ref->kind, ref->name);

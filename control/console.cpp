@@ -1,4 +1,4 @@
-#include "server/console.hpp"
+#include "control/console.hpp"
 
 #include <boost/json.hpp>
 
@@ -6,10 +6,10 @@
 #include <map>
 #include <set>
 
-#include "server/admin_api.hpp"
-#include "server/console_assets.hpp"
+#include "control/admin_api.hpp"
+#include "control/console_assets.hpp"
+#include "server/digest.hpp"
 #include "server/json_writer.hpp"
-#include "server/sigv4.hpp"
 #include "server/time_format.hpp"
 
 namespace athena {
@@ -54,7 +54,7 @@ HttpResponse not_modified(std::string_view etag, std::string_view content_type) 
 HttpResponse cached_json(const HttpRequest& req, const json::value& v) {
     std::string body = json::serialize(v);
     repair_utf8(body);
-    const std::string etag = '"' + sigv4::sha256_hex(body).substr(0, 20) + '"';
+    const std::string etag = '"' + sha256_hex(body).substr(0, 20) + '"';
     if (etag_matches(req, etag)) return not_modified(etag, "application/json");
     HttpResponse r;
     r.content_type = "application/json";
@@ -132,7 +132,7 @@ json::object session_summary_json(const SessionSnapshot& ss, Instant now, const 
     return o;
 }
 
-json::object clock_json(const Service& service) {
+json::object clock_json(const Services& service) {
     const Instant now = service.now();
     return json::object{{"mode", service.clock_mode() == ClockMode::Manual ? "manual" : "system"},
                         {"now", format_rfc3339_ms(now)},
@@ -234,7 +234,7 @@ std::optional<HttpResponse> Console::api(const HttpRequest& req, std::string_vie
 }
 
 HttpResponse Console::summary(const HttpRequest& req) {
-    auto snap = service_.export_state();
+    auto snap = service_.control.export_state();
     if (!snap) return admin_error(snap.error());
     const auto calcs = tally_calculations(*snap);
     // The newest sessions first; the summary keeps kMaxSummarySessions of them.
@@ -261,7 +261,7 @@ HttpResponse Console::summary(const HttpRequest& req) {
 }
 
 HttpResponse Console::timeline(const Tenant& t, const std::string& id) {
-    auto details = service_.get_session(t, id);
+    auto details = service_.sessions.get_session(t, id);
     if (!details) return admin_error(details.error());
     const Instant now = service_.now();
     const SessionRecord& r = details->record;
@@ -271,7 +271,7 @@ HttpResponse Console::timeline(const Tenant& t, const std::string& id) {
     json::array calculations;
     std::optional<CalculationCursor> after;
     do {
-        auto page = service_.list_calculations(t, id, std::nullopt, 100, after);
+        auto page = service_.calculations.list_calculations(t, id, std::nullopt, 100, after);
         if (!page) return admin_error(page.error());
         for (const auto& c : page->calculations) {
             json::array steps, next;
@@ -323,7 +323,7 @@ HttpResponse Console::timeline(const Tenant& t, const std::string& id) {
 }
 
 HttpResponse Console::terminate(const Tenant& t, const std::string& id) {
-    auto r = service_.terminate_session(t, id);
+    auto r = service_.sessions.terminate_session(t, id);
     if (!r) return admin_error(r.error());
     HttpResponse resp;
     resp.content_type = "application/json";

@@ -1,8 +1,7 @@
-#include "server/faults.hpp"
+#include "control/faults.hpp"
 
 #include "server/json_reader.hpp"
 #include "server/operations.hpp"
-#include "server/s3_api.hpp"
 
 #include <boost/json.hpp>
 

@@ -18,16 +18,16 @@
 
 #include <boost/json/object.hpp>
 
+#include "control/journal.hpp"
+#include "control/observability.hpp"
 #include "server/http_types.hpp"
-#include "server/journal.hpp"
-#include "server/observability.hpp"
-#include "state/service.hpp"
+#include "state/services.hpp"
 
 namespace athena {
 
 class Console {
 public:
-    Console(Service& service, Observability obs) : service_(service), obs_(obs) {}
+    Console(Services& service, Observability obs) : service_(service), obs_(obs) {}
 
     // The page and its files: `path` is "ui" or "ui/<file>" (after /_emulator/). Nullopt for
     // any other path.
@@ -42,7 +42,7 @@ private:
     HttpResponse timeline(const Tenant& t, const std::string& id);
     HttpResponse terminate(const Tenant& t, const std::string& id);
 
-    Service& service_;
+    Services& service_;
     Observability obs_;
 };
 

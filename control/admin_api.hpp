@@ -7,11 +7,11 @@
 #include <string_view>
 #include <vector>
 
-#include "server/console.hpp"
-#include "server/fixture_parser.hpp"
+#include "control/console.hpp"
+#include "control/fixture_parser.hpp"
+#include "control/observability.hpp"
 #include "server/http_types.hpp"
-#include "server/observability.hpp"
-#include "state/service.hpp"
+#include "state/services.hpp"
 
 namespace athena {
 
@@ -30,7 +30,7 @@ struct AdminCall {
 
 class AdminApi {
 public:
-    AdminApi(Service& service, AdminOptions opts, Observability obs, std::vector<FaultRule> startup_faults);
+    AdminApi(Services& service, AdminOptions opts, Observability obs, std::vector<FaultRule> startup_faults);
 
     // `path` is the request path after "/_emulator/", query string included. `health` answers
     // always; every other route needs the admin API on and, with --admin-token, the token.
@@ -65,7 +65,7 @@ private:
 
     static const Route kRoutes[];
 
-    Service& service_;
+    Services& service_;
     AdminOptions opts_;
     Observability obs_;
     std::vector<FaultRule> startup_faults_;

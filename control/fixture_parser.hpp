@@ -12,10 +12,10 @@
 #include <string_view>
 #include <vector>
 
-#include "server/faults.hpp"
+#include "control/faults.hpp"
 #include "state/fixture_set.hpp"
 #include "state/result.hpp"
-#include "state/service.hpp"
+#include "state/services.hpp"
 
 namespace athena {
 

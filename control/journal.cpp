@@ -1,4 +1,4 @@
-#include "server/journal.hpp"
+#include "control/journal.hpp"
 
 #include <array>
 #include <cstdio>

@@ -1,4 +1,4 @@
-#include "server/admin_api.hpp"
+#include "control/admin_api.hpp"
 
 #include <openssl/crypto.h>
 #include <boost/json.hpp>
@@ -9,7 +9,7 @@
 #include <charconv>
 #include <vector>
 
-#include "server/fixture_parser.hpp"
+#include "control/fixture_parser.hpp"
 #include "server/json_writer.hpp"
 #include "server/time_format.hpp"
 
@@ -218,7 +218,7 @@ SessionCall session_call(const AdminCall& call, const Tenant& fallback) {
 
 std::optional<std::string> url_decode(std::string_view s) { return decode(s); }
 
-AdminApi::AdminApi(Service& service, AdminOptions opts, Observability obs, std::vector<FaultRule> startup_faults)
+AdminApi::AdminApi(Services& service, AdminOptions opts, Observability obs, std::vector<FaultRule> startup_faults)
     : service_(service),
       opts_(std::move(opts)),
       obs_(obs),
@@ -280,7 +280,7 @@ HttpResponse AdminApi::reset(const AdminCall& call) {
         if (!it->value().is_bool()) return admin_error(400, "fixtures must be true or false");
         fixtures = it->value().get_bool();
     }
-    auto r = service_.reset(fixtures);
+    auto r = service_.control.reset(fixtures);
     if (!r) return admin_error(r.error());
     obs_.faults.clear();
     obs_.journal.clear();
@@ -297,7 +297,7 @@ HttpResponse AdminApi::load_fixtures(const AdminCall& call) {
             if (!doc->faults[i].id.empty() && existing.id == doc->faults[i].id)
                 return admin_error(400, "request body: faults[" + std::to_string(i) + "].id: a fault rule with id '" +
                                             existing.id + "' exists");
-    auto r = service_.apply_fixtures(doc->set);
+    auto r = service_.control.apply_fixtures(doc->set);
     if (!r) return admin_error(r.error());
     for (auto& rule : doc->faults) obs_.faults.add(rule);
     return json_response(
@@ -329,12 +329,13 @@ HttpResponse AdminApi::move_clock(const AdminCall& call) {
             return admin_error(400, "advance_ms must be an integer number of milliseconds");
         if (adv->is_int64() && adv->get_int64() < 0)
             return admin_error(400, "advance_ms must be >= 0: the manual clock never moves backwards");
-        if (auto r = service_.advance_clock(Millis{adv->to_number<std::int64_t>()}); !r) return admin_error(r.error());
+        if (auto r = service_.control.advance_clock(Millis{adv->to_number<std::int64_t>()}); !r)
+            return admin_error(r.error());
     } else {
         auto t = json_time(*set);
         if (!t)
             return admin_error(400, "set must be an RFC 3339 time such as \"2026-01-01T00:00:00Z\" or epoch seconds");
-        if (auto r = service_.set_clock(*t); !r) return admin_error(r.error());
+        if (auto r = service_.control.set_clock(*t); !r) return admin_error(r.error());
     }
     return get_clock(call);
 }
@@ -404,7 +405,8 @@ HttpResponse AdminApi::clear_requests(const AdminCall&) {
 
 HttpResponse AdminApi::metrics(const AdminCall&) {
     std::vector<std::pair<std::string, std::int64_t>> gauges;
-    for (const auto& [state, n] : service_.sessions_by_state()) gauges.emplace_back(std::string(to_string(state)), n);
+    for (const auto& [state, n] : service_.control.sessions_by_state())
+        gauges.emplace_back(std::string(to_string(state)), n);
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = obs_.metrics.render(gauges);
@@ -412,7 +414,7 @@ HttpResponse AdminApi::metrics(const AdminCall&) {
 }
 
 HttpResponse AdminApi::state(const AdminCall&) {
-    auto snap = service_.export_state();
+    auto snap = service_.control.export_state();
     if (!snap) return admin_error(snap.error());
     return json_response(200, state_document(*snap, obs_.faults.list()));
 }
@@ -436,7 +438,7 @@ HttpResponse AdminApi::transition(const AdminCall& call) {
             return admin_error(400, "reason must be a string of 1 to 1024 characters");
         reason = std::string(r->get_string());
     }
-    auto r = service_.force_transition(target.id, target.tenant, *state, std::move(reason));
+    auto r = service_.control.force_transition(target.id, target.tenant, *state, std::move(reason));
     if (!r) return admin_error(r.error());
     return json_response(200, json::object{{"session_id", r->session_id},
                                            {"state", std::string(to_string(r->state))},
@@ -452,7 +454,7 @@ HttpResponse AdminApi::next_calculation_id(const AdminCall& call) {
         return admin_error(400,
                            "id is required: the calculation id (1 to 36 characters) the session's next "
                            "StartCalculationExecution returns, e.g. {\"id\": \"calc-1\"}");
-    auto r = service_.set_next_calculation_id(target.id, target.tenant, std::string(cid->get_string()));
+    auto r = service_.control.set_next_calculation_id(target.id, target.tenant, std::string(cid->get_string()));
     if (!r) return admin_error(r.error());
     return json_response(200, json::object{{"session_id", *r}, {"next_calculation_id", cid->get_string()}});
 }
@@ -460,7 +462,7 @@ HttpResponse AdminApi::next_calculation_id(const AdminCall& call) {
 HttpResponse AdminApi::history(const AdminCall& call) {
     auto target = session_target(call, service_.default_tenant());
     if (!target) return admin_error(400, std::string(kMalformedSessionPath));
-    auto r = service_.history(target->id, target->tenant);
+    auto r = service_.control.history(target->id, target->tenant);
     if (!r) return admin_error(r.error());
     json::array transitions;
     for (const Step& s : r->transitions) {

@@ -1,20 +1,10 @@
-// The session lifecycle: StartSession, GetSession, ListSessions, TerminateSession.
-#include <algorithm>
+#include "state/session_service.hpp"
 
-#include "state/service.hpp"
+#include <algorithm>
 
 namespace athena {
 namespace {
 
-Error session_not_found(std::string_view id) {
-    return make_error(ErrorKind::SessionNotFound, "Session " + std::string(id) + " does not exist.", std::string(id));
-}
-
-Error workgroup_not_found(std::string_view name) {
-    return make_error(ErrorKind::WorkgroupNotFound, "WorkGroup is not found: " + std::string(name), std::string(name));
-}
-
-// The tag athena-emu:session-id: a valid SessionId (1 to 256 characters), not yet in the tenant.
 // The profile's max_active_sessions, counted over the workgroup's active sessions at `now`.
 std::optional<Error> check_session_limit(Store::Tx& tx, const Tenant& t, const WorkgroupRecord& wg,
                                          const Profile& profile, Instant now) {
@@ -31,6 +21,7 @@ std::optional<Error> check_session_limit(Store::Tx& tx, const Tenant& t, const W
                       "CONCURRENT_QUERY_LIMIT_EXCEEDED");
 }
 
+// The tag athena-emu:session-id: a valid SessionId (1 to 256 characters), not yet in the tenant.
 std::optional<Error> check_chosen_session_id(Store::Tx& tx, const Tenant& t, const std::string& id) {
     const std::size_t n = utf8_code_points(id);
     if (n < 1 || n > 256)
@@ -47,8 +38,18 @@ std::optional<Error> check_chosen_session_id(Store::Tx& tx, const Tenant& t, con
 
 }  // namespace
 
-Result<StartSessionOutput> Service::start_session(const Tenant& t, const StartSessionInput& in) {
-    return store_.write([&](Store::Tx& tx) -> Result<StartSessionOutput> {
+Result<SessionStatusView> SessionService::get_session_status(const Tenant& t, std::string_view id) {
+    SessionStatusView view;
+    const bool found = ctx_.store.with_timeline(t, id, [&](const SessionRecord& s) {
+        view.id = s.id;
+        view.status = status_at(s, ctx_.now());
+    });
+    if (!found) return session_not_found(id);
+    return view;
+}
+
+Result<StartSessionOutput> SessionService::start_session(const Tenant& t, const StartSessionInput& in) {
+    return ctx_.store.write([&](Store::Tx& tx) -> Result<StartSessionOutput> {
         if (auto prior = replay_token(tx, t, "StartSession", in.client_token, in.fingerprint)) {
             if (!*prior) return prior->error();
             auto state = parse_session_state((*prior)->first);
@@ -66,13 +67,13 @@ Result<StartSessionOutput> Service::start_session(const Tenant& t, const StartSe
                               wg->name);
         auto profile = tx.find_profile(wg->profile);
         if (!profile) profile = builtin_default_profile();
-        const Instant now = clock_.now();
+        const Instant now = ctx_.now();
 
         if (auto e = check_session_limit(tx, t, *wg, *profile, now)) return *e;
 
         SessionRecord s;
         s.tenant = t;
-        s.id = in.session_id ? *in.session_id : ids_.next_uuid();
+        s.id = in.session_id ? *in.session_id : ctx_.ids.next_uuid();
         s.workgroup = wg->name;
         s.description = in.description;
         s.start = now;
@@ -95,23 +96,16 @@ Result<StartSessionOutput> Service::start_session(const Tenant& t, const StartSe
         std::sort(s.tags.begin(), s.tags.end());
 
         const std::string scenario = in.scenario.value_or(wg->scenario);
+        std::optional<Scenario> sc;
         if (!scenario.empty()) {
-            auto sc = tx.find_scenario(scenario);
+            sc = tx.find_scenario(scenario);
             if (!sc)
                 return make_error(ErrorKind::InvalidArgument,
                                   "Unknown scenario '" + scenario + "'" +
                                       (in.scenario ? " in the tag athena-emu:scenario" : " named by the workgroup") +
                                       ": define it under \"scenarios\" in a fixture.");
-            // The first state is StartSession's own (cause api); the script makes the rest.
-            for (const auto& st : sc->steps)
-                s.steps.push_back(
-                    Step{now + st.after, st.state, s.steps.empty() ? Cause::Api : Cause::Script, st.reason});
-        } else {
-            s.steps.push_back(Step{now, SessionState::Creating, Cause::Api, {}});
-            s.steps.push_back(Step{now + profile->creating_ms, SessionState::Created, Cause::Profile, {}});
-            s.steps.push_back(
-                Step{now + profile->creating_ms + profile->created_ms, SessionState::Idle, Cause::Profile, {}});
         }
+        s.steps = plan_new_session(now, *profile, sc ? &*sc : nullptr);
         tx.put_session(s);
         const SessionState first = s.steps.front().state;
         if (in.client_token)
@@ -121,11 +115,11 @@ Result<StartSessionOutput> Service::start_session(const Tenant& t, const StartSe
     });
 }
 
-Result<SessionDetails> Service::get_session(const Tenant& t, std::string_view id) {
-    return store_.read([&](Store::Tx& tx) -> Result<SessionDetails> {
+Result<SessionDetails> SessionService::get_session(const Tenant& t, std::string_view id) {
+    return ctx_.store.read([&](Store::Tx& tx) -> Result<SessionDetails> {
         auto s = tx.find_session(t, id, true);
         if (!s) return session_not_found(id);
-        const Instant now = clock_.now();
+        const Instant now = ctx_.now();
         std::int64_t dpu = 0;
         for (const auto& c : tx.session_calculations(t, id)) dpu += running_ms_at(c, now);
         const SessionStatus st = status_at(*s, now);
@@ -133,15 +127,15 @@ Result<SessionDetails> Service::get_session(const Tenant& t, std::string_view id
     });
 }
 
-Result<SessionPage> Service::list_sessions(const Tenant& t, std::string_view workgroup,
-                                           std::optional<SessionState> filter, int max,
-                                           std::optional<SessionCursor> after) {
-    return store_.read([&](Store::Tx& tx) -> Result<SessionPage> {
+Result<SessionPage> SessionService::list_sessions(const Tenant& t, std::string_view workgroup,
+                                                  std::optional<SessionState> filter, int max,
+                                                  std::optional<SessionCursor> after) {
+    return ctx_.store.read([&](Store::Tx& tx) -> Result<SessionPage> {
         if (!tx.find_workgroup(t, workgroup)) return workgroup_not_found(workgroup);
-        const Instant now = clock_.now();
+        const Instant now = ctx_.now();
         SessionPage page;
         std::optional<std::pair<std::int64_t, std::int64_t>> before;
-        if (after) before = std::make_pair(after->start_ms, after->seq);
+        if (after) before = std::make_pair(after->at_ms, after->seq);
         tx.for_each_session(t, workgroup, before, [&](SessionRecord& s) {
             SessionStatus st = status_at(s, now);
             if (filter ? st.state != *filter : !is_active(st.state)) return true;
@@ -157,47 +151,11 @@ Result<SessionPage> Service::list_sessions(const Tenant& t, std::string_view wor
     });
 }
 
-std::optional<Result<std::pair<std::string, std::string>>> Service::replay_token(
-    Store::Tx& tx, const Tenant& t, std::string_view operation, const std::optional<std::string>& token,
-    const std::string& fingerprint) {
-    if (!token) return std::nullopt;
-    auto prior = tx.find_token(t, operation, *token);
-    if (!prior) return std::nullopt;
-    if (prior->first != fingerprint)
-        return Result<std::pair<std::string, std::string>>(
-            make_error(ErrorKind::IdempotentParameterMismatch,
-                       "ClientRequestToken " + *token + " was already used with different parameters."));
-    // Stored as "<first state> <id>".
-    const auto space = prior->second.find(' ');
-    return Result<std::pair<std::string, std::string>>(
-        std::make_pair(prior->second.substr(0, space), prior->second.substr(space + 1)));
-}
-
-void Service::terminate_in(Store::Tx& tx, SessionRecord& s, Instant now, std::string reason) {
-    freeze_at(s, now);
-    s.steps.push_back(Step{now, SessionState::Terminating, Cause::Api, std::move(reason)});
-    tx.put_session_steps(s);
-    end_calculations_in(tx, s, now, SessionState::Terminating);
-}
-
-void Service::end_calculations_in(Store::Tx& tx, const SessionRecord& s, Instant now, SessionState state) {
-    for (auto& c : tx.session_calculations(s.tenant, s.id)) {
-        if (is_final(calculation_status_at(c, now).state)) continue;
-        if (end_calculation_at(c, now, state)) tx.put_calculation(c);
-    }
-}
-
-Profile Service::profile_of_session(Store::Tx& tx, const SessionRecord& s) {
-    if (auto wg = tx.find_workgroup(s.tenant, s.workgroup))
-        if (auto p = tx.find_profile(wg->profile)) return *p;
-    return builtin_default_profile();
-}
-
-Result<SessionState> Service::terminate_session(const Tenant& t, std::string_view id) {
-    return store_.write([&](Store::Tx& tx) -> Result<SessionState> {
+Result<SessionState> SessionService::terminate_session(const Tenant& t, std::string_view id) {
+    return ctx_.store.write([&](Store::Tx& tx) -> Result<SessionState> {
         auto s = tx.find_session(t, id);
         if (!s) return session_not_found(id);
-        const Instant now = clock_.now();
+        const Instant now = ctx_.now();
         const SessionState current = status_at(*s, now).state;
         if (current == SessionState::Terminating || is_final(current)) return current;
         terminate_in(tx, *s, now, {});

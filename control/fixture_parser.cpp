@@ -1,4 +1,4 @@
-#include "server/fixture_parser.hpp"
+#include "control/fixture_parser.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>

@@ -1,7 +1,7 @@
 #pragma once
 // What the AWS endpoint shares with the admin API: fault rules, the journal, metrics.
-#include "server/faults.hpp"
-#include "server/journal.hpp"
+#include "control/faults.hpp"
+#include "control/journal.hpp"
 #include "state/clock.hpp"
 
 namespace athena {
