@@ -14,16 +14,13 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
+#include <memory>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "control/fixture_parser.hpp"
-#include "state/clock.hpp"
-#include "state/services.hpp"
-#include "state/store.hpp"
+#include "server/emulator.hpp"
 
 using namespace athena;
 using Steady = std::chrono::steady_clock;
@@ -68,26 +65,30 @@ int main(int argc, char** argv) {
             die("unknown argument " + a + " (see the comment at the top of bench/state_bench.cpp)");
     }
 
-    ServiceOptions opts;
-    std::vector<FixtureSet> sets;
     auto t0 = Steady::now();
+    std::vector<FixtureDocument> docs;
     if (!fixture.empty()) {
-        std::ifstream in(fixture, std::ios::binary);
-        if (!in) die("cannot read " + fixture);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        auto doc = parse_fixture_document(ss.str(), fixture);
-        if (!doc) die(doc.error().message);
-        if (k == 0) k = doc->set.sessions.size();
-        opts.startup_fixtures.push_back(std::move(doc->set));
+        auto loaded = load_fixture_paths({fixture});
+        if (!loaded) die(loaded.error().message);
+        docs = std::move(*loaded);
+        if (k == 0)
+            for (const auto& d : docs) k += d.set.sessions.size();
     }
     const double parse_ms = ms_since(t0);
 
-    SystemClock clock;
+    // the server's composition root, without the socket (seed 0: the same ids every run)
+    Config cfg;
+    cfg.db = db;
+    cfg.seed = 0;
+    cfg.log_level = LogLevel::Error;
     t0 = Steady::now();
-    Store store(db);
-    Services service(store, clock, nullptr, clock.now(), std::move(opts));
-    if (auto r = service.control.initialize(); !r) die(r.error().message);
+    std::unique_ptr<Emulator> emu;
+    try {
+        emu = std::make_unique<Emulator>(cfg, std::move(docs));
+    } catch (const StartupError& e) {
+        die(e.what());
+    }
+    Services& service = emu->service();
     const double apply_ms = ms_since(t0);
 
     const Tenant t = service.default_tenant();

@@ -200,6 +200,22 @@ HttpResponse admin_error(unsigned status, std::string message) {
 
 HttpResponse admin_error(const Error& e) { return admin_error(admin_status(e.kind), e.message); }
 
+// A sessions/{id}/... call with a JSON object body: its target and body, or the 400 to answer.
+struct SessionCall {
+    SessionTarget target;
+    json::object body;
+    std::optional<HttpResponse> refused;
+};
+
+SessionCall session_call(const AdminCall& call, const Tenant& fallback) {
+    auto t = session_target(call, fallback);
+    if (!t) return {{}, {}, admin_error(400, std::string(kMalformedSessionPath))};
+    std::string err;
+    auto b = body_object(call.req.body, err);
+    if (!b) return {{}, {}, admin_error(400, err)};
+    return {std::move(*t), std::move(*b), std::nullopt};
+}
+
 std::optional<std::string> url_decode(std::string_view s) { return decode(s); }
 
 AdminApi::AdminApi(Services& service, AdminOptions opts, Observability obs, std::vector<FaultRule> startup_faults)
@@ -405,12 +421,9 @@ HttpResponse AdminApi::state(const AdminCall&) {
 }
 
 HttpResponse AdminApi::transition(const AdminCall& call) {
-    auto target = session_target(call, service_.default_tenant());
-    if (!target) return admin_error(400, std::string(kMalformedSessionPath));
-    std::string err;
-    auto body = body_object(call.req.body, err);
-    if (!body) return admin_error(400, err);
-    const auto* st = body->if_contains("state");
+    auto [target, body, refused] = session_call(call, service_.default_tenant());
+    if (refused) return *refused;
+    const auto* st = body.if_contains("state");
     if (!st || !st->is_string())
         return admin_error(
             400, "state is required: one of CREATING, CREATED, IDLE, BUSY, TERMINATING, TERMINATED, DEGRADED, FAILED");
@@ -421,12 +434,12 @@ HttpResponse AdminApi::transition(const AdminCall& call) {
             "state must be one of CREATING, CREATED, IDLE, BUSY, TERMINATING, TERMINATED, DEGRADED, FAILED (got \"" +
                 std::string(st->get_string()) + "\")");
     std::string reason;
-    if (const auto* r = body->if_contains("reason")) {
+    if (const auto* r = body.if_contains("reason")) {
         if (!r->is_string() || r->get_string().empty() || r->get_string().size() > 1024)
             return admin_error(400, "reason must be a string of 1 to 1024 characters");
         reason = std::string(r->get_string());
     }
-    auto r = service_.control.force_transition(target->id, target->tenant, *state, std::move(reason));
+    auto r = service_.control.force_transition(target.id, target.tenant, *state, std::move(reason));
     if (!r) return admin_error(r.error());
     return json_response(200, json::object{{"session_id", r->session_id},
                                            {"state", std::string(to_string(r->state))},
@@ -435,17 +448,14 @@ HttpResponse AdminApi::transition(const AdminCall& call) {
 }
 
 HttpResponse AdminApi::next_calculation_id(const AdminCall& call) {
-    auto target = session_target(call, service_.default_tenant());
-    if (!target) return admin_error(400, std::string(kMalformedSessionPath));
-    std::string err;
-    auto body = body_object(call.req.body, err);
-    if (!body) return admin_error(400, err);
-    const auto* cid = body->if_contains("id");
+    auto [target, body, refused] = session_call(call, service_.default_tenant());
+    if (refused) return *refused;
+    const auto* cid = body.if_contains("id");
     if (!cid || !cid->is_string())
         return admin_error(400,
                            "id is required: the calculation id (1 to 36 characters) the session's next "
                            "StartCalculationExecution returns, e.g. {\"id\": \"calc-1\"}");
-    auto r = service_.control.set_next_calculation_id(target->id, target->tenant, std::string(cid->get_string()));
+    auto r = service_.control.set_next_calculation_id(target.id, target.tenant, std::string(cid->get_string()));
     if (!r) return admin_error(r.error());
     return json_response(200, json::object{{"session_id", *r}, {"next_calculation_id", cid->get_string()}});
 }

@@ -1,5 +1,6 @@
 #include "control/faults.hpp"
 
+#include "server/json_reader.hpp"
 #include "server/operations.hpp"
 
 #include <boost/json.hpp>
@@ -23,29 +24,24 @@ const char* transport_name(Transport t) {
     return "";
 }
 
-struct Bad {
-    std::string path, reason;
-};
-
-std::string str(const json::value& v, const std::string& path) {
-    if (!v.is_string() || v.get_string().empty()) throw Bad{path, "must be a non-empty string"};
-    return std::string(v.get_string());
+std::string str(const JsonReader& v) {
+    if (!v.value().is_string() || v.value().get_string().empty()) v.fail("must be a non-empty string");
+    return std::string(v.value().get_string());
 }
 
-std::int64_t nonneg(const json::value& v, const std::string& path) {
-    if (v.is_int64() && v.get_int64() >= 0) return v.get_int64();
-    if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
-        return static_cast<std::int64_t>(v.get_uint64());
-    throw Bad{path, "must be a non-negative integer"};
+std::int64_t nonneg(const JsonReader& v) {
+    const json::value& x = v.value();
+    if (x.is_int64() && x.get_int64() >= 0) return x.get_int64();
+    if (x.is_uint64() && x.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
+        return static_cast<std::int64_t>(x.get_uint64());
+    v.fail("must be a non-negative integer");
 }
 
-void only(const json::object& o, const std::string& path, std::initializer_list<std::string_view> allowed) {
-    for (const auto& kv : o)
-        if (std::find(allowed.begin(), allowed.end(), std::string_view(kv.key())) == allowed.end()) {
-            std::string list;
-            for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-            throw Bad{path + "." + std::string(kv.key()), "unknown field (allowed here: " + list + ")"};
-        }
+Transport transport_named(const JsonReader& v) {
+    const std::string t = str(v);
+    for (auto tr : {Transport::Reset, Transport::Close, Transport::Empty, Transport::MalformedJson, Transport::Stall})
+        if (t == transport_name(tr)) return tr;
+    v.fail("must be reset, close, empty, malformed_json or stall (got \"" + t + "\")");
 }
 
 }  // namespace
@@ -56,89 +52,70 @@ unsigned default_fault_status(std::string_view code) {
     return 400;
 }
 
-// A fault rule's "action" (error, status, message, members, latency_ms, transport); throws Bad.
-static void read_fault_action(const json::value* a, const std::string& apath, FaultRule& r) {
-    if (!a || !a->is_object()) throw Bad{apath, "is required: an object with error, latency_ms and/or transport"};
-    const auto& ao = a->get_object();
-    only(ao, apath, {"error", "status", "message", "members", "latency_ms", "transport"});
-    if (auto* x = ao.if_contains("error")) r.error = str(*x, apath + ".error");
-    if (auto* x = ao.if_contains("status")) {
-        const auto s = nonneg(*x, apath + ".status");
-        if (s < 100 || s > 599) throw Bad{apath + ".status", "must be an HTTP status from 100 to 599"};
+// A fault rule's "action" (error, status, message, members, latency_ms, transport); throws
+// JsonPathError.
+static void read_fault_action(const JsonReader& rule, FaultRule& r) {
+    auto a = rule.need("action", "is required: an object with error, latency_ms and/or transport");
+    if (!a.value().is_object()) a.fail("is required: an object with error, latency_ms and/or transport");
+    a.only({"error", "status", "message", "members", "latency_ms", "transport"});
+    if (auto x = a.find("error")) r.error = str(*x);
+    if (auto x = a.find("status")) {
+        const auto s = nonneg(*x);
+        if (s < 100 || s > 599) x->fail("must be an HTTP status from 100 to 599");
         r.status = static_cast<unsigned>(s);
     }
-    if (auto* x = ao.if_contains("message")) r.message = str(*x, apath + ".message");
-    if (auto* x = ao.if_contains("members")) {
-        if (!x->is_object()) throw Bad{apath + ".members", "must be an object"};
-        r.members = x->get_object();
+    if (auto x = a.find("message")) r.message = str(*x);
+    if (auto x = a.find("members")) r.members = x->object();
+    if (auto x = a.find("latency_ms")) {
+        r.latency_ms = nonneg(*x);
+        if (r.latency_ms > 600000) x->fail("must be at most 600000 (10 minutes)");
     }
-    if (auto* x = ao.if_contains("latency_ms")) {
-        r.latency_ms = nonneg(*x, apath + ".latency_ms");
-        if (r.latency_ms > 600000) throw Bad{apath + ".latency_ms", "must be at most 600000 (10 minutes)"};
-    }
-    if (auto* x = ao.if_contains("transport")) {
-        const std::string t = str(*x, apath + ".transport");
-        if (t == "reset")
-            r.transport = Transport::Reset;
-        else if (t == "close")
-            r.transport = Transport::Close;
-        else if (t == "empty")
-            r.transport = Transport::Empty;
-        else if (t == "malformed_json")
-            r.transport = Transport::MalformedJson;
-        else if (t == "stall")
-            r.transport = Transport::Stall;
-        else
-            throw Bad{apath + ".transport", "must be reset, close, empty, malformed_json or stall (got \"" + t + "\")"};
-    }
+    if (auto x = a.find("transport")) r.transport = transport_named(*x);
     if (r.error && r.transport != Transport::None)
-        throw Bad{apath, "give an error or a transport fault, not both (latency_ms goes with either)"};
-    if (!r.error && r.transport == Transport::None && r.latency_ms == 0)
-        throw Bad{apath, "needs error, transport or latency_ms"};
-    if ((r.status || r.message || !r.members.empty()) && !r.error)
-        throw Bad{apath, "status, message and members go with error"};
+        a.fail("give an error or a transport fault, not both (latency_ms goes with either)");
+    if (!r.error && r.transport == Transport::None && r.latency_ms == 0) a.fail("needs error, transport or latency_ms");
+    if ((r.status || r.message || !r.members.empty()) && !r.error) a.fail("status, message and members go with error");
+}
+
+// The rule's "operation" and "match"; throws JsonPathError.
+static void read_fault_target(const JsonReader& o, FaultRule& r) {
+    const auto op = o.need("operation", "is required (an operation name such as GetSessionStatus, or \"*\")");
+    r.operation = str(op);
+    if (r.operation != "*" && !is_athena_operation(r.operation) && !is_s3_operation(r.operation))
+        op.fail(
+            "must be an Athena operation name such as GetSessionStatus, an S3 one such as "
+            "s3:GetObject, or \"*\" (got \"" +
+            r.operation + "\")");
+    if (auto m = o.find("match")) {
+        m->only({"session_id", "workgroup", "account", "region"});
+        if (auto x = m->find("session_id")) r.session_id = str(*x);
+        if (auto x = m->find("workgroup")) r.workgroup = str(*x);
+        if (auto x = m->find("account")) r.account = str(*x);
+        if (auto x = m->find("region")) r.region = str(*x);
+    }
 }
 
 std::optional<FaultRule> parse_fault_rule(const json::value& v, const std::string& path, std::string& error) {
     try {
-        if (!v.is_object()) throw Bad{path, "must be an object"};
-        const auto& o = v.get_object();
-        only(o, path, {"id", "operation", "match", "probability", "count", "skip", "action", "fired"});
+        const JsonReader o(v, path);
+        o.only({"id", "operation", "match", "probability", "count", "skip", "action", "fired"});
         FaultRule r;
-        if (auto* x = o.if_contains("id")) r.id = str(*x, path + ".id");
-        auto* op = o.if_contains("operation");
-        if (!op) throw Bad{path + ".operation", "is required (an operation name such as GetSessionStatus, or \"*\")"};
-        r.operation = str(*op, path + ".operation");
-        if (r.operation != "*" && !is_athena_operation(r.operation) && !is_s3_operation(r.operation))
-            throw Bad{path + ".operation",
-                      "must be an Athena operation name such as GetSessionStatus, an S3 one such as "
-                      "s3:GetObject, or \"*\" (got \"" +
-                          r.operation + "\")"};
-        if (auto* m = o.if_contains("match")) {
-            if (!m->is_object()) throw Bad{path + ".match", "must be an object"};
-            const auto& mo = m->get_object();
-            only(mo, path + ".match", {"session_id", "workgroup", "account", "region"});
-            if (auto* x = mo.if_contains("session_id")) r.session_id = str(*x, path + ".match.session_id");
-            if (auto* x = mo.if_contains("workgroup")) r.workgroup = str(*x, path + ".match.workgroup");
-            if (auto* x = mo.if_contains("account")) r.account = str(*x, path + ".match.account");
-            if (auto* x = mo.if_contains("region")) r.region = str(*x, path + ".match.region");
+        if (auto x = o.find("id")) r.id = str(*x);
+        read_fault_target(o, r);
+        if (auto x = o.find("probability")) {
+            r.probability = x->value().is_number() ? x->value().to_number<double>() : -1.0;
+            if (!(r.probability >= 0.0 && r.probability <= 1.0)) x->fail("must be a number from 0 to 1");
         }
-        if (auto* x = o.if_contains("probability")) {
-            if (!x->is_number()) throw Bad{path + ".probability", "must be a number from 0 to 1"};
-            r.probability = x->to_number<double>();
-            if (!(r.probability >= 0.0 && r.probability <= 1.0))
-                throw Bad{path + ".probability", "must be a number from 0 to 1"};
+        if (auto x = o.find("count")) {
+            r.count = nonneg(*x);
+            if (*r.count == 0) x->fail("must be at least 1 (omit it for unlimited)");
         }
-        if (auto* x = o.if_contains("count")) {
-            r.count = nonneg(*x, path + ".count");
-            if (*r.count == 0) throw Bad{path + ".count", "must be at least 1 (omit it for unlimited)"};
-        }
-        if (auto* x = o.if_contains("skip")) r.skip = nonneg(*x, path + ".skip");
-        if (auto* x = o.if_contains("fired")) r.fired = nonneg(*x, path + ".fired");
-        read_fault_action(o.if_contains("action"), path + ".action", r);
+        if (auto x = o.find("skip")) r.skip = nonneg(*x);
+        if (auto x = o.find("fired")) r.fired = nonneg(*x);
+        read_fault_action(o, r);
         return r;
-    } catch (const Bad& b) {
-        error = b.path + ": " + b.reason;
+    } catch (const JsonPathError& e) {
+        error = e.path + ": " + e.reason;
         return std::nullopt;
     }
 }

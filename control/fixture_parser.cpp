@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "server/json_reader.hpp"
 #include "server/notebook_operations.hpp"
 #include "server/time_format.hpp"
 
@@ -21,157 +22,102 @@ namespace {
 
 namespace json = boost::json;
 
-// Thrown while walking a document; becomes the one error of the parse.
-struct Bad {
-    std::string path;
-    std::string reason;
-};
+using Bad = JsonPathError;
 
-std::string quoted_list(std::initializer_list<std::string_view> names) {
-    std::string s;
-    for (auto n : names) s += (s.empty() ? "" : ", ") + std::string(n);
-    return s;
+std::int64_t as_int(const JsonReader& v, std::int64_t lo, std::int64_t hi) {
+    auto n = v.whole_number();
+    if (!n) v.fail("must be an integer");
+    if (*n < lo || *n > hi)
+        v.fail("must be between " + std::to_string(lo) + " and " + std::to_string(hi) + " (got " + std::to_string(*n) +
+               ")");
+    return *n;
 }
 
-const json::object& as_object(const json::value& v, const std::string& path) {
-    if (!v.is_object()) throw Bad{path, "must be an object"};
-    return v.get_object();
-}
-
-const json::array& as_array(const json::value& v, const std::string& path) {
-    if (!v.is_array()) throw Bad{path, "must be an array"};
-    return v.get_array();
-}
-
-std::string as_string(const json::value& v, const std::string& path) {
-    if (!v.is_string()) throw Bad{path, "must be a string"};
-    return std::string(v.get_string());
-}
-
-// A whole number that an int64 holds. Checked before any cast: converting a double outside
-// the range is undefined (found by fuzz_fixture with "after_ms": 6e55).
-bool whole_int64(double d) { return d >= -9223372036854775808.0 && d < 9223372036854775808.0 && d == std::trunc(d); }
-
-std::int64_t as_int(const json::value& v, const std::string& path, std::int64_t lo, std::int64_t hi) {
-    std::int64_t n;
-    if (v.is_int64())
-        n = v.get_int64();
-    else if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
-        n = static_cast<std::int64_t>(v.get_uint64());
-    else if (v.is_double() && whole_int64(v.get_double()))
-        n = static_cast<std::int64_t>(v.get_double());
-    else
-        throw Bad{path, "must be an integer"};
-    if (n < lo || n > hi)
-        throw Bad{path, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + " (got " +
-                            std::to_string(n) + ")"};
-    return n;
-}
-
-Instant as_time(const json::value& v, const std::string& path) {
+Instant as_time(const JsonReader& r) {
+    const json::value& v = r.value();
     if (v.is_string()) {
         if (auto t = parse_rfc3339(std::string_view(v.get_string().data(), v.get_string().size()))) return *t;
-        throw Bad{path, "must be an RFC 3339 time such as \"2026-01-01T00:00:00Z\" or epoch seconds"};
-    }
-    if (v.is_number()) {
+    } else if (v.is_number()) {
         if (auto t = from_epoch_seconds(v.to_number<double>())) return *t;
     }
-    throw Bad{path, "must be an RFC 3339 time such as \"2026-01-01T00:00:00Z\" or epoch seconds"};
+    r.fail("must be an RFC 3339 time such as \"2026-01-01T00:00:00Z\" or epoch seconds");
 }
 
-SessionState as_state(const json::value& v, const std::string& path) {
-    auto s = parse_session_state(as_string(v, path));
+SessionState as_state(const JsonReader& v) {
+    const std::string name = v.string();
+    auto s = parse_session_state(name);
     if (!s)
-        throw Bad{path,
-                  "must be one of CREATING, CREATED, IDLE, BUSY, TERMINATING, TERMINATED, "
-                  "DEGRADED, FAILED (got \"" +
-                      as_string(v, path) + "\")"};
+        v.fail(
+            "must be one of CREATING, CREATED, IDLE, BUSY, TERMINATING, TERMINATED, "
+            "DEGRADED, FAILED (got \"" +
+            name + "\")");
     return *s;
 }
 
-std::string bounded_string(const json::value& v, const std::string& path, std::size_t min, std::size_t max) {
-    std::string s = as_string(v, path);
+std::string bounded_string(const JsonReader& v, std::size_t min, std::size_t max) {
+    std::string s = v.string();
     if (s.size() < min || s.size() > max)
-        throw Bad{path, "must be " + std::to_string(min) + " to " + std::to_string(max) + " characters long (got " +
-                            std::to_string(s.size()) + ")"};
+        v.fail("must be " + std::to_string(min) + " to " + std::to_string(max) + " characters long (got " +
+               std::to_string(s.size()) + ")");
     return s;
 }
 
-std::string matching(const json::value& v, const std::string& path, const boost::regex& pattern, const char* what) {
-    std::string s = as_string(v, path);
-    if (!boost::regex_match(s, pattern)) throw Bad{path, std::string("must be ") + what + " (got \"" + s + "\")"};
+std::string matching(const JsonReader& v, const boost::regex& pattern, const char* what) {
+    std::string s = v.string();
+    if (!boost::regex_match(s, pattern)) v.fail(std::string("must be ") + what + " (got \"" + s + "\")");
     return s;
-}
-
-// Rejects members other than `allowed`.
-void only(const json::object& o, const std::string& path, std::initializer_list<std::string_view> allowed) {
-    for (const auto& kv : o) {
-        const std::string_view k(kv.key().data(), kv.key().size());
-        if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
-            throw Bad{path.empty() ? std::string(k) : path + "." + std::string(k),
-                      "unknown field (allowed here: " + quoted_list(allowed) + ")"};
-    }
-}
-
-const json::value* get(const json::object& o, std::string_view k) {
-    auto it = o.find(k);
-    return it == o.end() ? nullptr : &it->value();
 }
 
 // An outcome rule's or a calculation's output texts ("stdout", "stderr", "result_text"; up to
 // 1 MiB each); absent = the default.
-CalculationOutput parse_output(const json::object& o, const std::string& p) {
+CalculationOutput parse_output(const JsonReader& o) {
     constexpr std::size_t kMaxOutput = 1 << 20;
     CalculationOutput out;
-    if (auto* fv = get(o, "stdout")) out.stdout_text = bounded_string(*fv, p + ".stdout", 0, kMaxOutput);
-    if (auto* fv = get(o, "stderr")) out.stderr_text = bounded_string(*fv, p + ".stderr", 0, kMaxOutput);
-    if (auto* fv = get(o, "result_text")) out.result_text = bounded_string(*fv, p + ".result_text", 0, kMaxOutput);
+    if (auto fv = o.find("stdout")) out.stdout_text = bounded_string(*fv, 0, kMaxOutput);
+    if (auto fv = o.find("stderr")) out.stderr_text = bounded_string(*fv, 0, kMaxOutput);
+    if (auto fv = o.find("result_text")) out.result_text = bounded_string(*fv, 0, kMaxOutput);
     return out;
 }
 
-const json::value& need(const json::object& o, std::string_view k, const std::string& path) {
-    auto* v = get(o, k);
-    if (!v) throw Bad{path + "." + std::string(k), "is required"};
-    return *v;
-}
-
 // An outcome rule's "session", "stop" and "stop_after_ms" (path `p` is the rule's).
-void parse_outcome_failure(const json::object& o, const std::string& p, std::int64_t max_ms, OutcomeRule& r) {
-    if (auto* v = get(o, "session")) {
-        const std::string sp = p + ".session";
-        const auto& so = as_object(*v, sp);
-        only(so, sp, {"state", "after_ms", "reason"});
-        const SessionState state = as_state(need(so, "state", sp), sp + ".state");
+void parse_outcome_failure(const JsonReader& o, std::int64_t max_ms, OutcomeRule& r) {
+    const std::string p = o.path();
+    if (auto v = o.find("session")) {
+        const JsonReader& so = *v;
+        const std::string sp = so.path();
+        so.only({"state", "after_ms", "reason"});
+        const SessionState state = as_state(so.need("state"));
         if (state != SessionState::Failed && state != SessionState::Degraded && state != SessionState::Terminated)
             throw Bad{sp + ".state",
                       "must be FAILED, DEGRADED or TERMINATED (got \"" + std::string(to_string(state)) + "\")"};
         OutcomeRule::SessionEffect e;
         e.state = state;
-        e.after = Millis{as_int(need(so, "after_ms", sp), sp + ".after_ms", 0, max_ms)};
-        if (auto* x = get(so, "reason")) e.reason = bounded_string(*x, sp + ".reason", 1, 1024);
+        e.after = Millis{as_int(so.need("after_ms"), 0, max_ms)};
+        if (auto x = so.find("reason")) e.reason = bounded_string(*x, 1, 1024);
         r.session = e;
     }
-    if (auto* v = get(o, "stop")) {
-        const std::string name = as_string(*v, p + ".stop");
+    if (auto v = o.find("stop")) {
+        const std::string name = v->string();
         auto stop = parse_stop(name);
         if (!stop) throw Bad{p + ".stop", "must be honoured, ignored or delayed (got \"" + name + "\")"};
         r.stop = *stop;
     }
-    const auto* after = get(o, "stop_after_ms");
+    const auto after = o.find("stop_after_ms");
     if (r.stop == OutcomeRule::Stop::Delayed && !after)
         throw Bad{p + ".stop_after_ms", "is required with \"stop\": \"delayed\" (how long CANCELING lasts)"};
     if (after && r.stop != OutcomeRule::Stop::Delayed)
         throw Bad{p + ".stop_after_ms", "is allowed only with \"stop\": \"delayed\""};
-    if (after) r.stop_after = Millis{as_int(*after, p + ".stop_after_ms", 0, max_ms)};
+    if (after) r.stop_after = Millis{as_int(*after, 0, max_ms)};
 }
 
-Tags parse_tags(const json::value& v, const std::string& path) {
+Tags parse_tags(const JsonReader& v) {
+    const std::string path = v.path();
     Tags tags;
-    for (const auto& kv : as_object(v, path)) {
+    for (const auto& kv : v.object()) {
         const std::string key(kv.key());
-        const std::string p = path + "." + key;
+        const std::string p = v.member_path(key);
         if (key.empty() || key.size() > 128) throw Bad{p, "tag keys must be 1 to 128 characters long"};
-        std::string value = as_string(kv.value(), p);
+        std::string value = JsonReader(kv.value(), p).string();
         if (value.size() > 256) throw Bad{p, "tag values must be at most 256 characters long"};
         tags.emplace_back(key, std::move(value));
     }
@@ -180,20 +126,20 @@ Tags parse_tags(const json::value& v, const std::string& path) {
     return tags;
 }
 
-std::vector<ScriptStep> parse_steps(const json::value& v, const std::string& path, bool after_history = false) {
-    const auto& a = as_array(v, path);
-    if (a.empty()) throw Bad{path, "must have at least one step"};
+std::vector<ScriptStep> parse_steps(const JsonReader& v, bool after_history = false) {
+    const auto& a = v.array();
+    if (a.empty()) v.fail("must have at least one step");
     std::vector<ScriptStep> steps;
     for (std::size_t i = 0; i < a.size(); ++i) {
-        const std::string p = path + "[" + std::to_string(i) + "]";
-        const auto& o = as_object(a[i], p);
-        only(o, p, {"after_ms", "state", "reason", "cause"});
+        const JsonReader o = v.element(i);
+        const std::string p = o.path();
+        o.only({"after_ms", "state", "reason", "cause"});
         ScriptStep s;
-        s.after = Millis{as_int(need(o, "after_ms", p), p + ".after_ms", 0, 10LL * 365 * 24 * 3600 * 1000)};
-        s.state = as_state(need(o, "state", p), p + ".state");
-        if (auto* r = get(o, "reason")) s.reason = bounded_string(*r, p + ".reason", 1, 1024);
-        if (auto* c = get(o, "cause")) {
-            auto cause = parse_cause(as_string(*c, p + ".cause"));
+        s.after = Millis{as_int(o.need("after_ms"), 0, 10LL * 365 * 24 * 3600 * 1000)};
+        s.state = as_state(o.need("state"));
+        if (auto r = o.find("reason")) s.reason = bounded_string(*r, 1, 1024);
+        if (auto c = o.find("cause")) {
+            auto cause = parse_cause(c->string());
             if (!cause)
                 throw Bad{p + ".cause", "must be one of api, profile, script, calculation, idle_timeout, admin"};
             s.cause = cause;
@@ -209,7 +155,7 @@ std::vector<ScriptStep> parse_steps(const json::value& v, const std::string& pat
     return steps;
 }
 
-std::string opaque_object(const json::value& v, const std::string& path) { return json::serialize(as_object(v, path)); }
+std::string opaque_object(const JsonReader& v) { return json::serialize(v.object()); }
 
 const boost::regex kAccountPattern("[0-9]{12}");
 const boost::regex kRegionPattern("[a-z]{2}(-[a-z]+)+-[0-9]+");
@@ -238,21 +184,19 @@ json::object tags_json(const Tags& t) {
 
 // --- profiles: reader and writer
 
-void read_profiles(const json::value& v, FixtureSet& f) {
-    for (const auto& kv : as_object(v, "profiles")) {
+void read_profiles(const JsonReader& v, FixtureSet& f) {
+    for (const auto& kv : v.object()) {
         const std::string name(kv.key());
-        const std::string p = "profiles." + name;
-        if (name.empty() || name.size() > 128) throw Bad{p, "profile names must be 1 to 128 characters long"};
-        const auto& o = as_object(kv.value(), p);
-        only(o, p,
-             {"creating_ms", "created_ms", "terminating_ms", "calculation_creating_ms", "calculation_queued_ms",
-              "calculation_running_ms", "calculation_canceling_ms", "idle_timeout_minutes_default",
-              "max_active_sessions"});
+        const JsonReader o(kv.value(), v.member_path(name));
+        if (name.empty() || name.size() > 128) o.fail("profile names must be 1 to 128 characters long");
+        o.only({"creating_ms", "created_ms", "terminating_ms", "calculation_creating_ms", "calculation_queued_ms",
+                "calculation_running_ms", "calculation_canceling_ms", "idle_timeout_minutes_default",
+                "max_active_sessions"});
         ProfilePatch pp;
         pp.name = name;
         constexpr std::int64_t kMaxMs = 7LL * 24 * 3600 * 1000;
         auto ms = [&](std::string_view field, std::optional<Millis>& out) {
-            if (auto* fv = get(o, field)) out = Millis{as_int(*fv, p + "." + std::string(field), 0, kMaxMs)};
+            if (auto fv = o.find(field)) out = Millis{as_int(*fv, 0, kMaxMs)};
         };
         ms("creating_ms", pp.creating_ms);
         ms("created_ms", pp.created_ms);
@@ -261,11 +205,9 @@ void read_profiles(const json::value& v, FixtureSet& f) {
         ms("calculation_queued_ms", pp.calculation_queued_ms);
         ms("calculation_running_ms", pp.calculation_running_ms);
         ms("calculation_canceling_ms", pp.calculation_canceling_ms);
-        if (auto* fv = get(o, "idle_timeout_minutes_default"))
-            pp.idle_timeout_minutes_default =
-                static_cast<int>(as_int(*fv, p + ".idle_timeout_minutes_default", 1, 480));
-        if (auto* fv = get(o, "max_active_sessions"))
-            pp.max_active_sessions = static_cast<int>(as_int(*fv, p + ".max_active_sessions", 0, 1000000));
+        if (auto fv = o.find("idle_timeout_minutes_default"))
+            pp.idle_timeout_minutes_default = static_cast<int>(as_int(*fv, 1, 480));
+        if (auto fv = o.find("max_active_sessions")) pp.max_active_sessions = static_cast<int>(as_int(*fv, 0, 1000000));
         f.profiles.push_back(std::move(pp));
     }
 }
@@ -289,12 +231,12 @@ json::object write_profiles(const std::vector<Profile>& all) {
 
 // --- scenarios: reader and writer
 
-void read_scenarios(const json::value& v, FixtureSet& f) {
-    for (const auto& kv : as_object(v, "scenarios")) {
+void read_scenarios(const JsonReader& v, FixtureSet& f) {
+    for (const auto& kv : v.object()) {
         const std::string name(kv.key());
-        if (name.empty() || name.size() > 128)
-            throw Bad{"scenarios." + name, "scenario names must be 1 to 128 characters long"};
-        f.scenarios.push_back(Scenario{name, parse_steps(kv.value(), "scenarios." + name)});
+        const JsonReader steps(kv.value(), v.member_path(name));
+        if (name.empty() || name.size() > 128) steps.fail("scenario names must be 1 to 128 characters long");
+        f.scenarios.push_back(Scenario{name, parse_steps(steps)});
     }
 }
 
@@ -314,56 +256,52 @@ json::object write_scenarios(const std::vector<Scenario>& all) {
 
 // --- outcomes: reader and writer
 
-void read_outcomes(const json::value& v, FixtureSet& f) {
-    const auto& a = as_array(v, "outcomes");
+void read_outcomes(const JsonReader& v, FixtureSet& f) {
+    const auto& a = v.array();
     for (std::size_t i = 0; i < a.size(); ++i) {
-        const std::string p = "outcomes[" + std::to_string(i) + "]";
-        const auto& o = as_object(a[i], p);
-        only(o, p,
-             {"match", "state", "reason", "queued_ms", "running_ms", "result", "session", "stop", "stop_after_ms",
-              "stdout", "stderr", "result_text"});
+        const JsonReader o = v.element(i);
+        const std::string p = o.path();
+        o.only({"match", "state", "reason", "queued_ms", "running_ms", "result", "session", "stop", "stop_after_ms",
+                "stdout", "stderr", "result_text"});
         OutcomeRule r;
-        r.output = parse_output(o, p);
-        const auto& m = as_object(need(o, "match", p), p + ".match");
-        only(m, p + ".match", {"code_contains", "code_regex"});
-        if (m.size() != 1) throw Bad{p + ".match", "give exactly one of code_contains or code_regex"};
-        if (auto* c = get(m, "code_contains")) {
+        r.output = parse_output(o);
+        const JsonReader m = o.need("match");
+        m.only({"code_contains", "code_regex"});
+        if (m.object().size() != 1) throw Bad{p + ".match", "give exactly one of code_contains or code_regex"};
+        if (auto c = m.find("code_contains")) {
             r.match = OutcomeRule::Match::CodeContains;
-            r.pattern = bounded_string(*c, p + ".match.code_contains", 1, 68000);
+            r.pattern = bounded_string(*c, 1, 68000);
         } else {
             r.match = OutcomeRule::Match::CodeRegex;
-            r.pattern = bounded_string(need(m, "code_regex", p + ".match"), p + ".match.code_regex", 1, 68000);
+            r.pattern = bounded_string(m.need("code_regex"), 1, 68000);
             try {
                 boost::regex check(r.pattern, boost::regex::ECMAScript);
             } catch (const std::exception& e) {
                 throw Bad{p + ".match.code_regex", std::string("is not a valid regular expression: ") + e.what()};
             }
         }
-        const std::string state = as_string(need(o, "state", p), p + ".state");
+        const std::string state = o.need("state").string();
         if (state != "COMPLETED" && state != "FAILED")
             throw Bad{p + ".state", "must be COMPLETED or FAILED (got \"" + state + "\")"};
         r.state = state == "COMPLETED" ? CalculationState::Completed : CalculationState::Failed;
-        if (auto* fv = get(o, "reason")) r.reason = bounded_string(*fv, p + ".reason", 1, 1024);
+        if (auto fv = o.find("reason")) r.reason = bounded_string(*fv, 1, 1024);
         constexpr std::int64_t kMaxMs = 7LL * 24 * 3600 * 1000;
-        if (auto* fv = get(o, "queued_ms")) r.queued_ms = Millis{as_int(*fv, p + ".queued_ms", 0, kMaxMs)};
-        if (auto* fv = get(o, "running_ms")) r.running_ms = Millis{as_int(*fv, p + ".running_ms", 0, kMaxMs)};
-        if (auto* fv = get(o, "result")) {
-            const auto& ro = as_object(*fv, p + ".result");
-            only(ro, p + ".result", {"result_s3_uri", "stdout_s3_uri", "stderr_s3_uri", "result_type"});
+        if (auto fv = o.find("queued_ms")) r.queued_ms = Millis{as_int(*fv, 0, kMaxMs)};
+        if (auto fv = o.find("running_ms")) r.running_ms = Millis{as_int(*fv, 0, kMaxMs)};
+        if (auto fv = o.find("result")) {
+            const JsonReader& ro = *fv;
+            ro.only({"result_s3_uri", "stdout_s3_uri", "stderr_s3_uri", "result_type"});
             CalculationResultUris u;
             static const boost::regex s3(R"(^(https|s3|S3)://([^/]+)/?(.*)$)");
             static const boost::regex type(R"(\w+\/[-+.\w]+)");
-            if (auto* x = get(ro, "result_s3_uri"))
-                u.result_s3_uri = matching(*x, p + ".result.result_s3_uri", s3, "an s3:// URI");
-            if (auto* x = get(ro, "stdout_s3_uri"))
-                u.stdout_s3_uri = matching(*x, p + ".result.stdout_s3_uri", s3, "an s3:// URI");
-            if (auto* x = get(ro, "stderr_s3_uri"))
-                u.stderr_s3_uri = matching(*x, p + ".result.stderr_s3_uri", s3, "an s3:// URI");
-            if (auto* x = get(ro, "result_type"))
-                u.result_type = matching(*x, p + ".result.result_type", type, "a media type such as application/json");
+            if (auto x = ro.find("result_s3_uri")) u.result_s3_uri = matching(*x, s3, "an s3:// URI");
+            if (auto x = ro.find("stdout_s3_uri")) u.stdout_s3_uri = matching(*x, s3, "an s3:// URI");
+            if (auto x = ro.find("stderr_s3_uri")) u.stderr_s3_uri = matching(*x, s3, "an s3:// URI");
+            if (auto x = ro.find("result_type"))
+                u.result_type = matching(*x, type, "a media type such as application/json");
             r.result = u;
         }
-        parse_outcome_failure(o, p, kMaxMs, r);
+        parse_outcome_failure(o, kMaxMs, r);
         f.outcomes.push_back(std::move(r));
     }
 }
@@ -402,20 +340,18 @@ json::array write_outcomes(const std::vector<OutcomeRule>& all) {
 
 // --- workgroups: reader and writer
 
-void read_workgroups(const json::value& v, FixtureSet& f) {
-    const auto& a = as_array(v, "workgroups");
+void read_workgroups(const JsonReader& v, FixtureSet& f) {
+    const auto& a = v.array();
     std::set<std::string> seen;
     for (std::size_t i = 0; i < a.size(); ++i) {
-        const std::string p = "workgroups[" + std::to_string(i) + "]";
-        const auto& o = as_object(a[i], p);
-        only(o, p,
-             {"name", "engine_version", "profile", "scenario", "state", "description", "configuration", "tags",
-              "account", "region", "creation_time"});
+        const JsonReader o = v.element(i);
+        const std::string p = o.path();
+        o.only({"name", "engine_version", "profile", "scenario", "state", "description", "configuration", "tags",
+                "account", "region", "creation_time"});
         FixtureWorkgroup w;
         w.path = p;
-        w.name =
-            matching(need(o, "name", p), p + ".name", kWorkgroupPattern, "1 to 128 letters, digits, '.', '_' or '-'");
-        w.engine_version = as_string(need(o, "engine_version", p), p + ".engine_version");
+        w.name = matching(o.need("name"), kWorkgroupPattern, "1 to 128 letters, digits, '.', '_' or '-'");
+        w.engine_version = o.need("engine_version").string();
         static constexpr std::string_view kEngines[] = {"PySpark engine version 3", "Athena engine version 3",
                                                         "Athena engine version 2", "AUTO"};
         if (std::find(std::begin(kEngines), std::end(kEngines), w.engine_version) == std::end(kEngines))
@@ -423,29 +359,25 @@ void read_workgroups(const json::value& v, FixtureSet& f) {
                       "must be \"PySpark engine version 3\" (Spark), \"Athena engine version 3\", "
                       "\"Athena engine version 2\" or \"AUTO\" (SQL) (got \"" +
                           w.engine_version + "\")"};
-        if (auto* fv = get(o, "profile")) w.profile = bounded_string(*fv, p + ".profile", 1, 128);
-        if (auto* fv = get(o, "scenario")) w.scenario = bounded_string(*fv, p + ".scenario", 1, 128);
-        if (auto* fv = get(o, "state")) {
-            const std::string s = as_string(*fv, p + ".state");
+        if (auto fv = o.find("profile")) w.profile = bounded_string(*fv, 1, 128);
+        if (auto fv = o.find("scenario")) w.scenario = bounded_string(*fv, 1, 128);
+        if (auto fv = o.find("state")) {
+            const std::string s = fv->string();
             if (s != "ENABLED" && s != "DISABLED")
                 throw Bad{p + ".state", "must be ENABLED or DISABLED (got \"" + s + "\")"};
             w.enabled = s == "ENABLED";
         }
-        if (auto* fv = get(o, "description")) w.description = bounded_string(*fv, p + ".description", 0, 1024);
-        if (auto* fv = get(o, "configuration")) {
-            w.configuration = opaque_object(*fv, p + ".configuration");
-            const auto& cfg = fv->get_object();
-            if (auto* role = get(cfg, "ExecutionRole"))
-                w.execution_role = as_string(*role, p + ".configuration.ExecutionRole");
-            if (auto* rc = get(cfg, "ResultConfiguration"))
-                if (auto* loc = get(as_object(*rc, p + ".configuration.ResultConfiguration"), "OutputLocation"))
-                    w.output_location = as_string(*loc, p + ".configuration.ResultConfiguration.OutputLocation");
+        if (auto fv = o.find("description")) w.description = bounded_string(*fv, 0, 1024);
+        if (auto fv = o.find("configuration")) {
+            w.configuration = opaque_object(*fv);
+            if (auto role = fv->find("ExecutionRole")) w.execution_role = role->string();
+            if (auto rc = fv->find("ResultConfiguration"))
+                if (auto loc = rc->find("OutputLocation")) w.output_location = loc->string();
         }
-        if (auto* fv = get(o, "tags")) w.tags = parse_tags(*fv, p + ".tags");
-        if (auto* fv = get(o, "creation_time")) w.created = as_time(*fv, p + ".creation_time");
-        if (auto* fv = get(o, "account")) w.account = matching(*fv, p + ".account", kAccountPattern, "12 digits");
-        if (auto* fv = get(o, "region"))
-            w.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");
+        if (auto fv = o.find("tags")) w.tags = parse_tags(*fv);
+        if (auto fv = o.find("creation_time")) w.created = as_time(*fv);
+        if (auto fv = o.find("account")) w.account = matching(*fv, kAccountPattern, "12 digits");
+        if (auto fv = o.find("region")) w.region = matching(*fv, kRegionPattern, "a region name such as \"us-east-1\"");
         const std::string key = w.account.value_or("") + "/" + w.region.value_or("") + "/" + w.name;
         if (!seen.insert(key).second) throw Bad{p + ".name", "workgroup '" + w.name + "' appears twice"};
         f.workgroups.push_back(std::move(w));
@@ -473,50 +405,41 @@ json::array write_workgroups(const std::vector<WorkgroupRecord>& all) {
 
 // --- sessions: reader and writer
 
-void read_sessions(const json::value& v, FixtureSet& f) {
-    const auto& a = as_array(v, "sessions");
+void read_sessions(const JsonReader& v, FixtureSet& f) {
+    const auto& a = v.array();
     std::set<std::string> seen;
     for (std::size_t i = 0; i < a.size(); ++i) {
-        const std::string p = "sessions[" + std::to_string(i) + "]";
-        const auto& o = as_object(a[i], p);
-        only(o, p,
-             {"id", "workgroup", "description", "start_time", "script", "scenario", "history", "idle_timeout_minutes",
-              "engine_configuration", "tags", "account", "region", "terminating_ms", "monitoring_configuration",
-              "notebook_version", "execution_role", "working_directory", "next_calculation_id"});
+        const JsonReader o = v.element(i);
+        const std::string p = o.path();
+        o.only({"id", "workgroup", "description", "start_time", "script", "scenario", "history", "idle_timeout_minutes",
+                "engine_configuration", "tags", "account", "region", "terminating_ms", "monitoring_configuration",
+                "notebook_version", "execution_role", "working_directory", "next_calculation_id"});
         FixtureSession s;
         s.path = p;
-        s.id = bounded_string(need(o, "id", p), p + ".id", 1, 256);
-        s.workgroup = matching(need(o, "workgroup", p), p + ".workgroup", kWorkgroupPattern, "a workgroup name");
-        if (auto* fv = get(o, "description")) s.description = bounded_string(*fv, p + ".description", 0, 1024);
-        if (auto* fv = get(o, "start_time")) s.start_time = as_time(*fv, p + ".start_time");
-        if (get(o, "script") && get(o, "scenario"))
+        s.id = bounded_string(o.need("id"), 1, 256);
+        s.workgroup = matching(o.need("workgroup"), kWorkgroupPattern, "a workgroup name");
+        if (auto fv = o.find("description")) s.description = bounded_string(*fv, 0, 1024);
+        if (auto fv = o.find("start_time")) s.start_time = as_time(*fv);
+        if (o.find("script") && o.find("scenario"))
             throw Bad{p + ".scenario", "give either \"script\" or \"scenario\", not both"};
-        if (auto* fv = get(o, "script")) s.script = parse_steps(*fv, p + ".script", get(o, "history") != nullptr);
-        if (auto* fv = get(o, "next_calculation_id"))
-            s.next_calculation_id = bounded_string(*fv, p + ".next_calculation_id", 1, 36);
-        if (auto* fv = get(o, "terminating_ms"))
-            s.terminating_ms = Millis{as_int(*fv, p + ".terminating_ms", 0, 7LL * 24 * 3600 * 1000)};
-        if (auto* fv = get(o, "monitoring_configuration"))
-            s.monitoring_configuration = opaque_object(*fv, p + ".monitoring_configuration");
-        if (auto* fv = get(o, "notebook_version"))
-            s.notebook_version = bounded_string(*fv, p + ".notebook_version", 1, 128);
-        if (auto* fv = get(o, "execution_role")) s.execution_role = bounded_string(*fv, p + ".execution_role", 0, 2048);
-        if (auto* fv = get(o, "working_directory"))
-            s.working_directory = bounded_string(*fv, p + ".working_directory", 1, 1024);
-        if (auto* fv = get(o, "scenario")) s.scenario = bounded_string(*fv, p + ".scenario", 1, 128);
-        if (auto* fv = get(o, "history")) {
-            const auto& h = as_array(*fv, p + ".history");
-            for (std::size_t j = 0; j < h.size(); ++j) {
-                const std::string hp = p + ".history[" + std::to_string(j) + "]";
-                const auto& ho = as_object(h[j], hp);
-                only(ho, hp, {"state", "time", "epoch_ms", "reason", "cause"});
-                Step st{as_time(need(ho, "time", hp), hp + ".time"),
-                        as_state(need(ho, "state", hp), hp + ".state"),
-                        Cause::Script,
-                        {}};
-                if (auto* r = get(ho, "reason")) st.reason = bounded_string(*r, hp + ".reason", 1, 1024);
-                if (auto* c = get(ho, "cause")) {
-                    auto cause = parse_cause(as_string(*c, hp + ".cause"));
+        if (auto fv = o.find("script")) s.script = parse_steps(*fv, o.find("history").has_value());
+        if (auto fv = o.find("next_calculation_id")) s.next_calculation_id = bounded_string(*fv, 1, 36);
+        if (auto fv = o.find("terminating_ms")) s.terminating_ms = Millis{as_int(*fv, 0, 7LL * 24 * 3600 * 1000)};
+        if (auto fv = o.find("monitoring_configuration")) s.monitoring_configuration = opaque_object(*fv);
+        if (auto fv = o.find("notebook_version")) s.notebook_version = bounded_string(*fv, 1, 128);
+        if (auto fv = o.find("execution_role")) s.execution_role = bounded_string(*fv, 0, 2048);
+        if (auto fv = o.find("working_directory")) s.working_directory = bounded_string(*fv, 1, 1024);
+        if (auto fv = o.find("scenario")) s.scenario = bounded_string(*fv, 1, 128);
+        if (auto fv = o.find("history")) {
+            const std::size_t n = fv->array().size();
+            for (std::size_t j = 0; j < n; ++j) {
+                const JsonReader ho = fv->element(j);
+                const std::string hp = ho.path();
+                ho.only({"state", "time", "epoch_ms", "reason", "cause"});
+                Step st{as_time(ho.need("time")), as_state(ho.need("state")), Cause::Script, {}};
+                if (auto r = ho.find("reason")) st.reason = bounded_string(*r, 1, 1024);
+                if (auto c = ho.find("cause")) {
+                    auto cause = parse_cause(c->string());
                     if (!cause)
                         throw Bad{hp + ".cause",
                                   "must be one of api, profile, script, calculation, idle_timeout, admin"};
@@ -527,23 +450,18 @@ void read_sessions(const json::value& v, FixtureSet& f) {
                 s.history.push_back(std::move(st));
             }
         }
-        if (auto* fv = get(o, "idle_timeout_minutes"))
-            s.idle_timeout_minutes = static_cast<int>(as_int(*fv, p + ".idle_timeout_minutes", 1, 480));
-        if (auto* fv = get(o, "engine_configuration")) {
-            s.engine_configuration = opaque_object(*fv, p + ".engine_configuration");
-            const auto& ec = fv->get_object();
-            const std::string ep = p + ".engine_configuration.";
-            if (auto* d = get(ec, "CoordinatorDpuSize"))
-                s.coordinator_dpu_size = static_cast<int>(as_int(*d, ep + "CoordinatorDpuSize", 1, 1));
-            if (auto* d = get(ec, "MaxConcurrentDpus"))
-                s.max_concurrent_dpus = static_cast<int>(as_int(*d, ep + "MaxConcurrentDpus", 2, 5000));
-            if (auto* d = get(ec, "DefaultExecutorDpuSize"))
-                s.default_executor_dpu_size = static_cast<int>(as_int(*d, ep + "DefaultExecutorDpuSize", 1, 1));
+        if (auto fv = o.find("idle_timeout_minutes")) s.idle_timeout_minutes = static_cast<int>(as_int(*fv, 1, 480));
+        if (auto fv = o.find("engine_configuration")) {
+            s.engine_configuration = opaque_object(*fv);
+            const JsonReader& ec = *fv;
+            if (auto d = ec.find("CoordinatorDpuSize")) s.coordinator_dpu_size = static_cast<int>(as_int(*d, 1, 1));
+            if (auto d = ec.find("MaxConcurrentDpus")) s.max_concurrent_dpus = static_cast<int>(as_int(*d, 2, 5000));
+            if (auto d = ec.find("DefaultExecutorDpuSize"))
+                s.default_executor_dpu_size = static_cast<int>(as_int(*d, 1, 1));
         }
-        if (auto* fv = get(o, "tags")) s.tags = parse_tags(*fv, p + ".tags");
-        if (auto* fv = get(o, "account")) s.account = matching(*fv, p + ".account", kAccountPattern, "12 digits");
-        if (auto* fv = get(o, "region"))
-            s.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");
+        if (auto fv = o.find("tags")) s.tags = parse_tags(*fv);
+        if (auto fv = o.find("account")) s.account = matching(*fv, kAccountPattern, "12 digits");
+        if (auto fv = o.find("region")) s.region = matching(*fv, kRegionPattern, "a region name such as \"us-east-1\"");
         const std::string key = s.account.value_or("") + "/" + s.region.value_or("") + "/" + s.id;
         if (!seen.insert(key).second) throw Bad{p + ".id", "session '" + s.id + "' appears twice"};
         f.sessions.push_back(std::move(s));
@@ -595,50 +513,47 @@ json::array write_sessions(const std::vector<SessionSnapshot>& all) {
 
 // --- calculations: reader and writer
 
-void read_calculations(const json::value& v, FixtureSet& f) {
-    const auto& a = as_array(v, "calculations");
+void read_calculations(const JsonReader& v, FixtureSet& f) {
+    const auto& a = v.array();
     for (std::size_t i = 0; i < a.size(); ++i) {
-        const std::string p = "calculations[" + std::to_string(i) + "]";
-        const auto& o = as_object(a[i], p);
-        only(o, p,
-             {"id", "session_id", "account", "region", "description", "code", "submitted", "working_directory",
-              "result", "steps", "stdout", "stderr", "result_text"});
+        const JsonReader o = v.element(i);
+        const std::string p = o.path();
+        o.only({"id", "session_id", "account", "region", "description", "code", "submitted", "working_directory",
+                "result", "steps", "stdout", "stderr", "result_text"});
         FixtureCalculation c;
-        c.record.output = parse_output(o, p);
+        c.record.output = parse_output(o);
         c.path = p;
-        c.record.id = bounded_string(need(o, "id", p), p + ".id", 1, 36);
-        c.record.session_id = bounded_string(need(o, "session_id", p), p + ".session_id", 1, 256);
-        if (auto* fv = get(o, "account")) c.account = matching(*fv, p + ".account", kAccountPattern, "12 digits");
-        if (auto* fv = get(o, "region"))
-            c.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");
-        if (auto* fv = get(o, "description")) c.record.description = bounded_string(*fv, p + ".description", 0, 1024);
-        c.record.code = bounded_string(need(o, "code", p), p + ".code", 0, 68000);
-        c.record.submitted = as_time(need(o, "submitted", p), p + ".submitted");
-        if (auto* fv = get(o, "working_directory"))
-            c.record.working_directory = bounded_string(*fv, p + ".working_directory", 0, 1024);
-        if (auto* fv = get(o, "result")) {
-            const auto& ro = as_object(*fv, p + ".result");
-            only(ro, p + ".result", {"result_s3_uri", "stdout_s3_uri", "stderr_s3_uri", "result_type"});
+        c.record.id = bounded_string(o.need("id"), 1, 36);
+        c.record.session_id = bounded_string(o.need("session_id"), 1, 256);
+        if (auto fv = o.find("account")) c.account = matching(*fv, kAccountPattern, "12 digits");
+        if (auto fv = o.find("region")) c.region = matching(*fv, kRegionPattern, "a region name such as \"us-east-1\"");
+        if (auto fv = o.find("description")) c.record.description = bounded_string(*fv, 0, 1024);
+        c.record.code = bounded_string(o.need("code"), 0, 68000);
+        c.record.submitted = as_time(o.need("submitted"));
+        if (auto fv = o.find("working_directory")) c.record.working_directory = bounded_string(*fv, 0, 1024);
+        if (auto fv = o.find("result")) {
+            const JsonReader& ro = *fv;
+            ro.only({"result_s3_uri", "stdout_s3_uri", "stderr_s3_uri", "result_type"});
             auto field = [&](const char* name) {
-                auto* x = get(ro, name);
-                return x ? as_string(*x, p + ".result." + name) : std::string();
+                auto x = ro.find(name);
+                return x ? x->string() : std::string();
             };
             c.record.result = CalculationResultUris{field("result_s3_uri"), field("stdout_s3_uri"),
                                                     field("stderr_s3_uri"), field("result_type")};
         }
-        const auto& steps = as_array(need(o, "steps", p), p + ".steps");
-        if (steps.empty()) throw Bad{p + ".steps", "must have at least one step"};
-        for (std::size_t j = 0; j < steps.size(); ++j) {
-            const std::string sp = p + ".steps[" + std::to_string(j) + "]";
-            const auto& so = as_object(steps[j], sp);
-            only(so, sp, {"state", "time", "reason"});
-            const std::string state = as_string(need(so, "state", sp), sp + ".state");
+        const JsonReader steps = o.need("steps");
+        if (steps.array().empty()) steps.fail("must have at least one step");
+        for (std::size_t j = 0; j < steps.array().size(); ++j) {
+            const JsonReader so = steps.element(j);
+            const std::string sp = so.path();
+            so.only({"state", "time", "reason"});
+            const std::string state = so.need("state").string();
             auto cs = parse_calculation_state(state);
             if (!cs)
                 throw Bad{sp + ".state",
                           "must be one of CREATING, CREATED, QUEUED, RUNNING, CANCELING, CANCELED, COMPLETED, FAILED"};
-            CalculationStep step{as_time(need(so, "time", sp), sp + ".time"), *cs, {}};
-            if (auto* r = get(so, "reason")) step.reason = bounded_string(*r, sp + ".reason", 1, 1024);
+            CalculationStep step{as_time(so.need("time")), *cs, {}};
+            if (auto r = so.find("reason")) step.reason = bounded_string(*r, 1, 1024);
             if (!c.record.steps.empty() && step.at < c.record.steps.back().at)
                 throw Bad{sp + ".time", "steps must be in time order"};
             c.record.steps.push_back(std::move(step));
@@ -679,28 +594,26 @@ json::array write_calculations(const std::vector<CalculationRecord>& all) {
 
 // --- tokens: reader and writer
 
-void read_tokens(const json::value& v, FixtureSet& f) {
-    const auto& a = as_array(v, "tokens");
+void read_tokens(const JsonReader& v, FixtureSet& f) {
+    const auto& a = v.array();
     for (std::size_t i = 0; i < a.size(); ++i) {
-        const std::string p = "tokens[" + std::to_string(i) + "]";
-        const auto& o = as_object(a[i], p);
-        only(o, p, {"account", "region", "operation", "token", "fingerprint", "result"});
+        const JsonReader o = v.element(i);
+        const std::string p = o.path();
+        o.only({"account", "region", "operation", "token", "fingerprint", "result"});
         FixtureToken t;
         t.path = p;
-        if (auto* fv = get(o, "account")) t.account = matching(*fv, p + ".account", kAccountPattern, "12 digits");
-        if (auto* fv = get(o, "region"))
-            t.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");
-        t.operation = as_string(need(o, "operation", p), p + ".operation");
+        if (auto fv = o.find("account")) t.account = matching(*fv, kAccountPattern, "12 digits");
+        if (auto fv = o.find("region")) t.region = matching(*fv, kRegionPattern, "a region name such as \"us-east-1\"");
+        t.operation = o.need("operation").string();
         const bool notebook = std::find(kNotebookTokenOperations.begin(), kNotebookTokenOperations.end(),
                                         t.operation) != kNotebookTokenOperations.end();
         if (t.operation != "StartSession" && t.operation != "StartCalculationExecution" && !notebook)
             throw Bad{p + ".operation",
                       "must be StartSession, StartCalculationExecution, CreateNotebook, ImportNotebook, "
                       "UpdateNotebook or UpdateNotebookMetadata"};
-        t.token = notebook ? bounded_string(need(o, "token", p), p + ".token", 1, 36)
-                           : bounded_string(need(o, "token", p), p + ".token", 32, 128);
-        t.fingerprint = bounded_string(need(o, "fingerprint", p), p + ".fingerprint", 1, 128);
-        t.result = bounded_string(need(o, "result", p), p + ".result", 1, 512);
+        t.token = notebook ? bounded_string(o.need("token"), 1, 36) : bounded_string(o.need("token"), 32, 128);
+        t.fingerprint = bounded_string(o.need("fingerprint"), 1, 128);
+        t.result = bounded_string(o.need("result"), 1, 512);
         f.tokens.push_back(std::move(t));
     }
 }
@@ -721,38 +634,34 @@ json::array write_tokens(const std::vector<TokenRecord>& all) {
 
 const boost::regex kNotebookIdPattern("[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}");
 
-void read_notebook_sessions(const json::value& v, const std::string& p, FixtureNotebook& n) {
-    const auto& a = as_array(v, p);
-    for (std::size_t j = 0; j < a.size(); ++j)
-        n.sessions.push_back(bounded_string(a[j], p + "[" + std::to_string(j) + "]", 1, 256));
+void read_notebook_sessions(const JsonReader& v, FixtureNotebook& n) {
+    for (std::size_t j = 0; j < v.array().size(); ++j) n.sessions.push_back(bounded_string(v.element(j), 1, 256));
 }
 
-void read_notebooks(const json::value& v, FixtureSet& f) {
-    const auto& a = as_array(v, "notebooks");
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        const std::string p = "notebooks[" + std::to_string(i) + "]";
-        const auto& o = as_object(a[i], p);
-        only(o, p,
-             {"id", "workgroup", "name", "payload", "type", "sessions", "account", "region", "created", "modified"});
+void read_notebooks(const JsonReader& v, FixtureSet& f) {
+    for (std::size_t i = 0; i < v.array().size(); ++i) {
+        const JsonReader o = v.element(i);
+        o.only({"id", "workgroup", "name", "payload", "type", "sessions", "account", "region", "created", "modified"});
         FixtureNotebook n;
-        n.path = p;
-        n.id = matching(need(o, "id", p), p + ".id", kNotebookIdPattern, "a lowercase UUID, as a NotebookId");
-        n.workgroup = matching(need(o, "workgroup", p), p + ".workgroup", kWorkgroupPattern, "a workgroup name");
-        n.name = bounded_string(need(o, "name", p), p + ".name", 1, 255);
-        if (n.name.find_first_of("/:\\") != std::string::npos)
-            throw Bad{p + ".name", "must not contain '/', ':' or '\\'"};
-        if (auto* fv = get(o, "type")) n.type = as_string(*fv, p + ".type");
-        if (check_notebook_type(n.type)) throw Bad{p + ".type", "must be IPYNB"};
-        if (auto* fv = get(o, "payload")) {
-            n.payload = bounded_string(*fv, p + ".payload", 1, 10485760);
-            if (auto why = notebook_payload_problem(*n.payload)) throw Bad{p + ".payload", *why};
+        n.path = o.path();
+        n.id = matching(o.need("id"), kNotebookIdPattern, "a lowercase UUID, as a NotebookId");
+        n.workgroup = matching(o.need("workgroup"), kWorkgroupPattern, "a workgroup name");
+        const JsonReader name = o.need("name");
+        n.name = bounded_string(name, 1, 255);
+        if (n.name.find_first_of("/:\\") != std::string::npos) name.fail("must not contain '/', ':' or '\\'");
+        if (auto fv = o.find("type")) {
+            n.type = fv->string();
+            if (check_notebook_type(n.type)) fv->fail("must be IPYNB");
         }
-        if (auto* fv = get(o, "account")) n.account = matching(*fv, p + ".account", kAccountPattern, "12 digits");
-        if (auto* fv = get(o, "region"))
-            n.region = matching(*fv, p + ".region", kRegionPattern, "a region name such as \"us-east-1\"");
-        if (auto* fv = get(o, "created")) n.created = as_time(*fv, p + ".created");
-        if (auto* fv = get(o, "modified")) n.modified = as_time(*fv, p + ".modified");
-        if (auto* fv = get(o, "sessions")) read_notebook_sessions(*fv, p + ".sessions", n);
+        if (auto fv = o.find("payload")) {
+            n.payload = bounded_string(*fv, 1, 10485760);
+            if (auto why = notebook_payload_problem(*n.payload)) fv->fail(*why);
+        }
+        if (auto fv = o.find("account")) n.account = matching(*fv, kAccountPattern, "12 digits");
+        if (auto fv = o.find("region")) n.region = matching(*fv, kRegionPattern, "a region name such as \"us-east-1\"");
+        if (auto fv = o.find("created")) n.created = as_time(*fv);
+        if (auto fv = o.find("modified")) n.modified = as_time(*fv);
+        if (auto fv = o.find("sessions")) read_notebook_sessions(*fv, n);
         f.notebooks.push_back(std::move(n));
     }
 }
@@ -779,19 +688,18 @@ json::array write_notebooks(const std::vector<NotebookSnapshot>& all) {
 FixtureSet parse_document(const json::value& root, const std::string& source) {
     FixtureSet f;
     f.source = source;
-    const auto& doc = as_object(root, "$");
-    only(doc, "",
-         {"profiles", "scenarios", "workgroups", "sessions", "clock", "outcomes", "calculations", "tokens", "faults",
-          "notebooks"});
-    if (auto* v = get(doc, "clock")) f.clock = as_time(*v, "clock");
-    if (auto* v = get(doc, "profiles")) read_profiles(*v, f);
-    if (auto* v = get(doc, "scenarios")) read_scenarios(*v, f);
-    if (auto* v = get(doc, "outcomes")) read_outcomes(*v, f);
-    if (auto* v = get(doc, "workgroups")) read_workgroups(*v, f);
-    if (auto* v = get(doc, "sessions")) read_sessions(*v, f);
-    if (auto* v = get(doc, "calculations")) read_calculations(*v, f);
-    if (auto* v = get(doc, "tokens")) read_tokens(*v, f);
-    if (auto* v = get(doc, "notebooks")) read_notebooks(*v, f);
+    const JsonReader doc(root, "");
+    doc.only({"profiles", "scenarios", "workgroups", "sessions", "clock", "outcomes", "calculations", "tokens",
+              "faults", "notebooks"});
+    if (auto v = doc.find("clock")) f.clock = as_time(*v);
+    if (auto v = doc.find("profiles")) read_profiles(*v, f);
+    if (auto v = doc.find("scenarios")) read_scenarios(*v, f);
+    if (auto v = doc.find("outcomes")) read_outcomes(*v, f);
+    if (auto v = doc.find("workgroups")) read_workgroups(*v, f);
+    if (auto v = doc.find("sessions")) read_sessions(*v, f);
+    if (auto v = doc.find("calculations")) read_calculations(*v, f);
+    if (auto v = doc.find("tokens")) read_tokens(*v, f);
+    if (auto v = doc.find("notebooks")) read_notebooks(*v, f);
     return f;
 }
 
@@ -878,14 +786,17 @@ Result<std::vector<FixtureDocument>> load_fixture_paths(const std::vector<std::s
         if (!in) return make_error(ErrorKind::InvalidArgument, file.string() + ": cannot read the fixture file");
         std::stringstream ss;
         ss << in.rdbuf();
-        auto r = parse_fixture_document(ss.str(), file.string());
+        std::string text = std::move(ss).str();
+        auto r = parse_fixture_document(text, file.string());
         if (!r) return r.error();
+        r->text = std::move(text);
         out.push_back(std::move(*r));
         return std::nullopt;
     };
     if (paths.empty()) {
         auto r = parse_fixture_document(embedded_default_fixture(), "built-in fixtures/default.json");
         if (!r) return r.error();
+        r->text = embedded_default_fixture();
         out.push_back(std::move(*r));
         return out;
     }

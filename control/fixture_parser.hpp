@@ -26,6 +26,7 @@ Result<FixtureSet> parse_fixture_value(const boost::json::value& doc, const std:
 struct FixtureDocument {
     FixtureSet set;
     std::vector<FaultRule> faults;
+    std::string text;  // as read by load_fixture_paths (the startup fixtures: reset parses it again)
 };
 Result<FixtureDocument> parse_fixture_document(std::string_view text, const std::string& source);
 

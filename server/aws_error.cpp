@@ -53,6 +53,38 @@ AwsError AwsError::invalid_signature(std::string message) {
     return AwsError{400, "InvalidSignatureException", std::move(message), {}};
 }
 
+AwsError AwsError::request_timeout(const std::string& timeout) {
+    return AwsError{408,
+                    "RequestTimeoutException",
+                    "The request was not received in full within " + timeout +
+                        " (--request-timeout-s); send the whole request at once, or raise the limit",
+                    {}};
+}
+
+AwsError AwsError::body_too_large(std::size_t bytes, std::string_view flag) {
+    return AwsError{413,
+                    "RequestEntityTooLargeException",
+                    "Request body exceeds the limit of " + std::to_string(bytes) + " bytes (" + std::string(flag) + ")",
+                    {}};
+}
+
+AwsError AwsError::headers_too_large(std::size_t bytes) {
+    return AwsError{
+        431,
+        "RequestHeaderFieldsTooLargeException",
+        "The request line and headers exceed the limit of " + std::to_string(bytes) + " bytes (--max-header-bytes)",
+        {}};
+}
+
+AwsError AwsError::too_many_connections(std::size_t open, std::size_t max) {
+    return AwsError{503,
+                    "ServiceUnavailableException",
+                    "athena-emu already has " + std::to_string(open) +
+                        " open connections, its limit (--max-connections " + std::to_string(max) +
+                        "): close idle connections, or raise the limit",
+                    {}};
+}
+
 AwsError to_aws_error(const Error& e) {
     switch (e.kind) {
         case ErrorKind::SessionNotFound:

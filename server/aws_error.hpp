@@ -1,6 +1,8 @@
 #pragma once
 // AWS JSON 1.1 errors: the one place where domain errors become HTTP status + __type.
+#include <cstddef>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -31,6 +33,15 @@ struct AwsError {
     static AwsError incomplete_signature(std::string message);
     static AwsError unrecognized_client();
     static AwsError invalid_signature(std::string message);
+    // The transport's refusals (http_codec, http_server), each naming the limit and its flag.
+    // 408: a request begun and not received in full within `timeout` (e.g. "30 s").
+    static AwsError request_timeout(const std::string& timeout);
+    // 413: a body over the route's limit of `bytes`, set by `flag` (Router::body_limit).
+    static AwsError body_too_large(std::size_t bytes, std::string_view flag);
+    // 431: request line and headers over `bytes` (--max-header-bytes).
+    static AwsError headers_too_large(std::size_t bytes);
+    // 503: a connection over --max-connections (`max`), with `open` already open.
+    static AwsError too_many_connections(std::size_t open, std::size_t max);
 };
 
 // The AWS error for a domain error. Every ErrorKind is mapped here and only here.

@@ -3,7 +3,13 @@
 #include <boost/program_options.hpp>
 #include <boost/regex.hpp>
 
+#include <algorithm>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
 #include <sstream>
+#include <string_view>
+#include <utility>
 
 #include "server/time_format.hpp"
 
@@ -102,18 +108,39 @@ struct Settings {
     }
 };
 
+// A whole number of at most `digits` digits within [lo, hi]; `expected` says so for the error.
+std::optional<std::uint64_t> read_number(const Settings& setting, const char* flag, int digits, std::uint64_t lo,
+                                         std::uint64_t hi, const std::string& expected) {
+    auto s = setting(flag);
+    if (!s) return std::nullopt;
+    const bool ok = !s->value.empty() && s->value.size() <= static_cast<std::size_t>(digits) &&
+                    std::all_of(s->value.begin(), s->value.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+    if (!ok || std::stoull(s->value) < lo || std::stoull(s->value) > hi) bad(s->source, s->value, expected);
+    return std::stoull(s->value);
+}
+
+// A flag whose value names one of `choices`; `expected` lists them for the error.
+template <class T>
+void read_choice(const Settings& setting, const char* flag, T& out,
+                 std::initializer_list<std::pair<std::string_view, T>> choices, const char* expected) {
+    auto s = setting(flag);
+    if (!s) return;
+    for (const auto& [name, value] : choices)
+        if (s->value == name) {
+            out = value;
+            return;
+        }
+    bad(s->source, s->value, expected);
+}
+
 // --host, --port, --ready-file, --db, --fixtures.
 void read_where(const Settings& setting, Config& c) {
     if (auto s = setting("host")) {
         if (s->value.empty()) bad(s->source, s->value, "an IP address such as 127.0.0.1, ::1 or 0.0.0.0");
         c.host = s->value;
     }
-    if (auto s = setting("port")) {
-        static const boost::regex digits("[0-9]{1,5}");
-        if (!boost::regex_match(s->value, digits) || std::stoul(s->value) > 65535)
-            bad(s->source, s->value, "a port number from 0 to 65535 (0 picks a free one)");
-        c.port = static_cast<unsigned short>(std::stoul(s->value));
-    }
+    if (auto v = read_number(setting, "port", 5, 0, 65535, "a port number from 0 to 65535 (0 picks a free one)"))
+        c.port = static_cast<unsigned short>(*v);
     if (auto s = setting("ready-file")) {
         if (s->value.empty()) bad(s->source, s->value, "a file path");
         c.ready_file = s->value;
@@ -143,14 +170,8 @@ void read_where(const Settings& setting, Config& c) {
 
 // --clock, --start-time, --seed, --account-id, --region, --threads, --journal-size.
 void read_clock_and_identity(const Settings& setting, Config& c) {
-    if (auto s = setting("clock")) {
-        if (s->value == "system")
-            c.clock = ClockMode::System;
-        else if (s->value == "manual")
-            c.clock = ClockMode::Manual;
-        else
-            bad(s->source, s->value, "system or manual");
-    }
+    read_choice(setting, "clock", c.clock, {{"system", ClockMode::System}, {"manual", ClockMode::Manual}},
+                "system or manual");
     if (auto s = setting("start-time")) {
         auto t = parse_time_text(s->value);
         if (!t) bad(s->source, s->value, "an RFC 3339 time such as 2026-01-01T00:00:00Z, or epoch seconds");
@@ -176,49 +197,21 @@ void read_clock_and_identity(const Settings& setting, Config& c) {
         if (!boost::regex_match(s->value, region)) bad(s->source, s->value, "a region name such as us-east-1");
         c.region = s->value;
     }
-    if (auto s = setting("threads")) {
-        static const boost::regex digits("[0-9]{1,3}");
-        if (!boost::regex_match(s->value, digits) || std::stoi(s->value) < 1 || std::stoi(s->value) > 64)
-            bad(s->source, s->value, "a number of I/O threads from 1 to 64");
-        c.threads = std::stoi(s->value);
-    }
-    if (auto s = setting("journal-size")) {
-        static const boost::regex digits("[0-9]{1,9}");
-        if (!boost::regex_match(s->value, digits)) bad(s->source, s->value, "a number of entries from 0 to 999999999");
-        c.journal_size = std::stoul(s->value);
-    }
+    if (auto v = read_number(setting, "threads", 3, 1, 64, "a number of I/O threads from 1 to 64"))
+        c.threads = static_cast<int>(*v);
+    if (auto v = read_number(setting, "journal-size", 9, 0, 999999999, "a number of entries from 0 to 999999999"))
+        c.journal_size = static_cast<std::size_t>(*v);
 }
 
 // --log-format, --log-level, --admin, --admin-token.
 void read_logging_and_admin(const Settings& setting, Config& c) {
-    if (auto s = setting("log-format")) {
-        if (s->value == "text")
-            c.log_format = LogFormat::Text;
-        else if (s->value == "json")
-            c.log_format = LogFormat::Json;
-        else
-            bad(s->source, s->value, "text or json");
-    }
-    if (auto s = setting("log-level")) {
-        if (s->value == "debug")
-            c.log_level = LogLevel::Debug;
-        else if (s->value == "info")
-            c.log_level = LogLevel::Info;
-        else if (s->value == "warn")
-            c.log_level = LogLevel::Warn;
-        else if (s->value == "error")
-            c.log_level = LogLevel::Error;
-        else
-            bad(s->source, s->value, "debug, info, warn or error");
-    }
-    if (auto s = setting("admin")) {
-        if (s->value == "on")
-            c.admin = true;
-        else if (s->value == "off")
-            c.admin = false;
-        else
-            bad(s->source, s->value, "on or off");
-    }
+    read_choice(setting, "log-format", c.log_format, {{"text", LogFormat::Text}, {"json", LogFormat::Json}},
+                "text or json");
+    read_choice(
+        setting, "log-level", c.log_level,
+        {{"debug", LogLevel::Debug}, {"info", LogLevel::Info}, {"warn", LogLevel::Warn}, {"error", LogLevel::Error}},
+        "debug, info, warn or error");
+    read_choice(setting, "admin", c.admin, {{"on", true}, {"off", false}}, "on or off");
     if (auto s = setting("admin-token")) {
         if (s->value.empty()) bad(s->source, s->value, "a non-empty token");
         c.admin_token = s->value;
@@ -229,14 +222,8 @@ void read_logging_and_admin(const Settings& setting, Config& c) {
 void read_limits(const Settings& setting, Config& c) {
     // Sizes and counts: a whole number within [lo, hi].
     auto count = [&](const char* flag, std::size_t& out, std::size_t lo, std::size_t hi, const char* what) {
-        if (auto s = setting(flag)) {
-            static const boost::regex digits("[0-9]{1,12}");
-            const auto expected = std::string(what) + " from " + std::to_string(lo) + " to " + std::to_string(hi);
-            if (!boost::regex_match(s->value, digits)) bad(s->source, s->value, expected);
-            const auto v = std::stoull(s->value);
-            if (v < lo || v > hi) bad(s->source, s->value, expected);
-            out = static_cast<std::size_t>(v);
-        }
+        const auto expected = std::string(what) + " from " + std::to_string(lo) + " to " + std::to_string(hi);
+        if (auto v = read_number(setting, flag, 12, lo, hi, expected)) out = static_cast<std::size_t>(*v);
     };
     count("max-connections", c.limits.max_connections, 1, 1000000, "a number of connections");
     count("max-header-bytes", c.limits.max_header_bytes, 1024, 1024 * 1024, "a size in bytes");
@@ -264,24 +251,13 @@ void read_limits(const Settings& setting, Config& c) {
 
 // --auth, --credentials, --max-skew-s.
 void read_auth(const Settings& setting, Config& c) {
-    if (auto s = setting("auth")) {
-        if (s->value == "none")
-            c.auth = AuthMode::None;
-        else if (s->value == "sigv4")
-            c.auth = AuthMode::Sigv4;
-        else
-            bad(s->source, s->value, "none or sigv4");
-    }
+    read_choice(setting, "auth", c.auth, {{"none", AuthMode::None}, {"sigv4", AuthMode::Sigv4}}, "none or sigv4");
     if (auto s = setting("credentials")) {
         if (s->value.empty()) bad(s->source, s->value, "a credentials JSON file");
         c.credentials = s->value;
     }
-    if (auto s = setting("max-skew-s")) {
-        static const boost::regex digits("[0-9]{1,6}");
-        if (!boost::regex_match(s->value, digits) || std::stoi(s->value) > 604800)
-            bad(s->source, s->value, "a number of seconds from 0 to 604800");
-        c.max_skew_s = std::stoi(s->value);
-    }
+    if (auto v = read_number(setting, "max-skew-s", 6, 0, 604800, "a number of seconds from 0 to 604800"))
+        c.max_skew_s = static_cast<int>(*v);
     if (c.auth == AuthMode::Sigv4 && !c.credentials)
         throw ConfigError(
             "--auth sigv4 needs --credentials PATH (or ATHENA_EMU_CREDENTIALS): a JSON list of "

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "control/fixture_parser.hpp"
+#include "server/json_reader.hpp"
 
 namespace athena {
 
@@ -15,25 +16,18 @@ namespace json = boost::json;
 
 namespace {
 
-// What a bad entry is: the JSON path and why.
-struct Bad {
-    std::string path;
-    std::string reason;
-};
-
 const boost::regex kAccessKeyPattern("[A-Za-z0-9_.-]{1,128}");
 const boost::regex kAccountPattern("[0-9]{12}");
 
-std::string string_member(const json::object& o, std::string_view key, const std::string& path, bool required) {
-    const json::value* v = o.if_contains(key);
-    const std::string p = path + "." + std::string(key);
-    if (!v) {
-        if (required) throw Bad{p, "is required"};
+// A non-empty string member; absent: "is required" when `required`, else "".
+std::string string_member(const JsonReader& o, std::string_view key, bool required) {
+    auto m = o.find(key);
+    if (!m) {
+        if (required) o.need(key);
         return {};
     }
-    if (!v->is_string()) throw Bad{p, "must be a string"};
-    std::string s(v->get_string());
-    if (s.empty()) throw Bad{p, "must not be empty"};
+    std::string s = m->string();
+    if (s.empty()) m->fail("must not be empty");
     return s;
 }
 
@@ -43,41 +37,44 @@ bool printable_ascii(std::string_view s) {
     return true;
 }
 
-std::vector<Credential> parse_entries(const json::value& doc) {
-    if (!doc.is_array())
-        throw Bad{"$", "must be a JSON list of {\"access_key_id\", \"secret_access_key\", \"account_id\"} objects"};
-    const auto& list = doc.get_array();
-    if (list.empty()) throw Bad{"$", "must list at least one credential"};
+Credential parse_entry(const JsonReader& o) {
+    for (const auto& kv : o.object()) {
+        const std::string_view k = kv.key();
+        if (k != "access_key_id" && k != "secret_access_key" && k != "account_id" && k != "session_token")
+            throw JsonPathError{o.member_path(k),
+                                "unknown field (expected access_key_id, secret_access_key, account_id, session_token)"};
+    }
+    Credential c;
+    c.access_key_id = string_member(o, "access_key_id", true);
+    if (!boost::regex_match(c.access_key_id, kAccessKeyPattern))
+        o.need("access_key_id")
+            .fail("must be 1 to 128 letters, digits, '_', '.' or '-' (got \"" + c.access_key_id + "\")");
+    c.secret_access_key = string_member(o, "secret_access_key", true);
+    c.account_id = string_member(o, "account_id", true);
+    if (!boost::regex_match(c.account_id, kAccountPattern))
+        o.need("account_id").fail("must be a 12-digit AWS account id (got \"" + c.account_id + "\")");
+    if (auto token = o.find("session_token")) {
+        c.session_token = string_member(o, "session_token", false);
+        if (!printable_ascii(*c.session_token))
+            token->fail("must be printable ASCII (it travels in the X-Amz-Security-Token header)");
+    }
+    return c;
+}
+
+std::vector<Credential> parse_entries(const JsonReader& doc) {
+    if (!doc.value().is_array())
+        doc.fail("must be a JSON list of {\"access_key_id\", \"secret_access_key\", \"account_id\"} objects");
+    const auto& list = doc.array();
+    if (list.empty()) doc.fail("must list at least one credential");
     std::vector<Credential> out;
     std::unordered_map<std::string, std::size_t> seen;
     for (std::size_t i = 0; i < list.size(); ++i) {
-        const std::string p = "[" + std::to_string(i) + "]";
-        if (!list[i].is_object()) throw Bad{p, "must be an object"};
-        const auto& o = list[i].get_object();
-        for (const auto& kv : o) {
-            const std::string_view k = kv.key();
-            if (k != "access_key_id" && k != "secret_access_key" && k != "account_id" && k != "session_token")
-                throw Bad{p + "." + std::string(k),
-                          "unknown field (expected access_key_id, secret_access_key, account_id, session_token)"};
-        }
-        Credential c;
-        c.access_key_id = string_member(o, "access_key_id", p, true);
-        if (!boost::regex_match(c.access_key_id, kAccessKeyPattern))
-            throw Bad{p + ".access_key_id",
-                      "must be 1 to 128 letters, digits, '_', '.' or '-' (got \"" + c.access_key_id + "\")"};
-        c.secret_access_key = string_member(o, "secret_access_key", p, true);
-        c.account_id = string_member(o, "account_id", p, true);
-        if (!boost::regex_match(c.account_id, kAccountPattern))
-            throw Bad{p + ".account_id", "must be a 12-digit AWS account id (got \"" + c.account_id + "\")"};
-        if (o.contains("session_token")) {
-            c.session_token = string_member(o, "session_token", p, false);
-            if (!printable_ascii(*c.session_token))
-                throw Bad{p + ".session_token",
-                          "must be printable ASCII (it travels in the X-Amz-Security-Token header)"};
-        }
+        const JsonReader entry = doc.element(i);
+        Credential c = parse_entry(entry);
         if (auto [it, fresh] = seen.emplace(c.access_key_id, i); !fresh)
-            throw Bad{p + ".access_key_id", "\"" + c.access_key_id + "\" is already listed at [" +
-                                                std::to_string(it->second) + "]: each access key once"};
+            entry.need("access_key_id")
+                .fail("\"" + c.access_key_id + "\" is already listed at [" + std::to_string(it->second) +
+                      "]: each access key once");
         out.push_back(std::move(c));
     }
     return out;
@@ -107,10 +104,11 @@ Result<CredentialStore> parse_credentials_text(std::string_view text, const std:
     const std::size_t used = parser.write(text.data(), text.size(), ec);
     if (!ec) parser.finish(ec);
     if (ec) return credentials_error(source, "$", json_syntax_error(text, used, ec));
+    const json::value doc = parser.release();
     try {
-        return CredentialStore(parse_entries(parser.release()));
-    } catch (const Bad& b) {
-        return credentials_error(source, b.path, b.reason);
+        return CredentialStore(parse_entries(JsonReader(doc, "")));
+    } catch (const JsonPathError& e) {
+        return credentials_error(source, e.path, e.reason);
     }
 }
 

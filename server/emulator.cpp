@@ -21,10 +21,34 @@ std::unique_ptr<Store> open_store(const std::string& db) {
     }
 }
 
+// The startup fixtures as the Service asks for them: the documents main.cpp parsed, handed
+// over once for initialize(), then only their text, parsed again by each reset. A parsed
+// 1M-session document is ~550 MB of small strings; its text ~120 MB.
+struct StartupFixtures {
+    std::vector<std::pair<std::string, std::string>> texts;  // (text, source)
+    std::vector<FixtureSet> parsed;                          // until initialize() is done
+    bool handed_over{false};
+
+    Result<std::vector<FixtureSet>> operator()() {
+        if (!handed_over) {
+            handed_over = true;
+            return std::move(parsed);
+        }
+        std::vector<FixtureSet> sets;
+        for (const auto& [text, source] : texts) {
+            auto doc = parse_fixture_document(text, source);
+            if (!doc) return doc.error();
+            sets.push_back(std::move(doc->set));
+        }
+        return sets;
+    }
+};
+
 }  // namespace
 
-Emulator::Emulator(const Config& cfg, std::vector<FixtureDocument> fixtures, CredentialStore credentials)
-    : manual_(cfg.clock == ClockMode::Manual ? std::make_unique<ManualClock>(cfg.start_time.value_or(wall_.now()))
+Emulator::Emulator(const Config& cfg, std::vector<FixtureDocument> fixtures, CredentialStore credentials, Clock* wall)
+    : wall_(wall ? *wall : system_wall_),
+      manual_(cfg.clock == ClockMode::Manual ? std::make_unique<ManualClock>(cfg.start_time.value_or(wall_.now()))
                                              : nullptr),
       store_(open_store(cfg.db)),
       seed_(pick_seed(cfg.seed)),
@@ -38,13 +62,20 @@ Emulator::Emulator(const Config& cfg, std::vector<FixtureDocument> fixtures, Cre
     sopts.start_time = cfg.start_time;
     sopts.seed = seed_;
     std::vector<FaultRule> startup_faults;
+    auto startup = std::make_shared<StartupFixtures>();
     for (auto& doc : fixtures) {
-        sopts.startup_fixtures.push_back(std::move(doc.set));
+        startup->texts.emplace_back(std::move(doc.text), doc.set.source);
+        startup->parsed.push_back(std::move(doc.set));
         for (auto& rule : doc.faults) startup_faults.push_back(std::move(rule));
     }
-    Clock& clock = manual_ ? static_cast<Clock&>(*manual_) : static_cast<Clock&>(wall_);
+    fixtures.clear();
+    sopts.startup_fixtures = [startup] { return (*startup)(); };
+    Clock& clock = manual_ ? static_cast<Clock&>(*manual_) : wall_;
     service_ = std::make_unique<Services>(*store_, clock, manual_.get(), wall_.now(), std::move(sopts));
     if (auto r = service_->control.initialize(); !r) throw StartupError("fixtures: " + r.error().message);
+    // a saved database does not ask for them: drop the parsed documents either way
+    startup->handed_over = true;
+    startup->parsed = {};
     restore_or_add_faults(startup_faults);
     Observability obs{*faults_, journal_, metrics_, wall_};
     admin_ = std::make_unique<AdminApi>(*service_, AdminOptions{cfg.admin, cfg.admin_token}, obs, startup_faults);

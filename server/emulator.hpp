@@ -30,8 +30,11 @@ class Emulator {
 public:
     // Opens the store (--db), applies `fixtures` to a new database (or restores a saved one's
     // clock and fault rules), and wires the rest. `credentials` serves --credentials and
-    // --auth sigv4. Throws StartupError.
-    Emulator(const Config& cfg, std::vector<FixtureDocument> fixtures, CredentialStore credentials = {});
+    // --auth sigv4. `wall` is the real time (logs, journal, Date headers, the manual clock's
+    // default start); null: the system clock (the unit tests and fuzzers pass a fixed one).
+    // Throws StartupError.
+    Emulator(const Config& cfg, std::vector<FixtureDocument> fixtures, CredentialStore credentials = {},
+             Clock* wall = nullptr);
     Emulator(const Emulator&) = delete;
     Emulator& operator=(const Emulator&) = delete;
 
@@ -51,7 +54,8 @@ public:
 private:
     void restore_or_add_faults(const std::vector<FaultRule>& startup_faults);
 
-    SystemClock wall_;
+    SystemClock system_wall_;
+    Clock& wall_;  // system_wall_ unless the caller gave one
     std::unique_ptr<ManualClock> manual_;
     std::unique_ptr<Store> store_;
     std::uint64_t seed_;

@@ -10,14 +10,14 @@
 #include <ctime>
 #include <limits>
 
+#include "server/router.hpp"
+
 namespace athena {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
 
 namespace {
-
-bool is_admin(std::string_view target) { return target.substr(0, 10) == "/_emulator"; }
 
 template <class Msg, class Name>
 std::string_view header(const Msg& msg, Name name) {
@@ -81,14 +81,13 @@ RequestReader::Step RequestReader::end_of_input(const beast::flat_buffer& buffer
 // The header is in: apply the route's body limit, refuse what cannot be read.
 RequestReader::Step RequestReader::check_header() {
     const auto& msg = parser_->get();
-    body_limit_admin_ = is_admin(msg.target());
-    body_limit_ = body_limit_admin_ ? limits_.max_admin_body_bytes : limits_.max_body_bytes;
-    if (auto len = parser_->content_length(); len && *len > body_limit_) return fail(http::error::body_limit);
+    body_limit_ = Router::body_limit(msg.target(), limits_);
+    if (auto len = parser_->content_length(); len && *len > body_limit_.bytes) return fail(http::error::body_limit);
     // RFC 9112 §6.3: a request whose last transfer coding is not chunked has no knowable length.
     if (auto te = msg.find(http::field::transfer_encoding); te != msg.end() && !parser_->chunked())
         return fail(AwsError::serialization("Transfer-Encoding '" + std::string(te->value()) +
                                             "' is not supported: send the body with Content-Length or chunked"));
-    parser_->body_limit(body_limit_);
+    parser_->body_limit(body_limit_.bytes);
     auto expect = msg.find(http::field::expect);
     if (expect != msg.end() && beast::iequals(expect->value(), "100-continue") && msg.version() >= 11 &&
         !parser_->is_done())
@@ -99,24 +98,10 @@ RequestReader::Step RequestReader::check_header() {
 RequestReader::Step RequestReader::fail(beast::error_code ec) {
     if (ec == http::error::body_limit) {
         // Content-Length above every limit fails inside the header's parse: route it here.
-        if (!header_checked_) {
-            body_limit_admin_ = is_admin(parser_->get().target());
-            body_limit_ = body_limit_admin_ ? limits_.max_admin_body_bytes : limits_.max_body_bytes;
-        }
-        return fail(AwsError{413,
-                             "RequestEntityTooLargeException",
-                             "Request body exceeds the limit of " + std::to_string(body_limit_) + " bytes (" +
-                                 (body_limit_admin_ ? "--max-admin-body-bytes" : "--max-body-bytes") + ")",
-                             {},
-                             {}});
+        if (!header_checked_) body_limit_ = Router::body_limit(parser_->get().target(), limits_);
+        return fail(AwsError::body_too_large(body_limit_.bytes, body_limit_.flag));
     }
-    if (ec == http::error::header_limit)
-        return fail(AwsError{431,
-                             "RequestHeaderFieldsTooLargeException",
-                             "The request line and headers exceed the limit of " +
-                                 std::to_string(limits_.max_header_bytes) + " bytes (--max-header-bytes)",
-                             {},
-                             {}});
+    if (ec == http::error::header_limit) return fail(AwsError::headers_too_large(limits_.max_header_bytes));
     return fail(AwsError::serialization("Malformed HTTP request: " + ec.message()));
 }
 

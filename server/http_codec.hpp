@@ -56,8 +56,7 @@ private:
     std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
     std::optional<AwsError> error_;
     std::size_t header_bytes_{0};
-    std::size_t body_limit_{0};
-    bool body_limit_admin_{false};
+    BodyLimit body_limit_{0, {}};  // the route's (Router::body_limit), once the target is known
     bool header_checked_{false};
 };
 

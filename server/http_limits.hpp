@@ -2,6 +2,7 @@
 // What one client may take from the server: connections, sizes, time.
 #include <chrono>
 #include <cstddef>
+#include <string_view>
 
 namespace athena {
 
@@ -14,6 +15,13 @@ struct HttpLimits {
     std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};     // kept-alive, no request begun
     std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};  // first byte to whole request
     std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};    // an answer the client won't read
+};
+
+// A route's body limit and the flag that sets it: Router::body_limit decides, from the request
+// target, before the transport reads a body.
+struct BodyLimit {
+    std::size_t bytes;
+    std::string_view flag;
 };
 
 }  // namespace athena

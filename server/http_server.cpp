@@ -94,15 +94,7 @@ public:
             self->log_.log(LogLevel::Warn, "refused a connection: too many open",
                            {{"open", std::to_string(open), true},
                             {"max_connections", std::to_string(self->limits_.max_connections), true}});
-            HttpResponse r = aws_error_response(AwsError{503,
-                                                         "ServiceUnavailableException",
-                                                         "athena-emu already has " + std::to_string(open) +
-                                                             " open connections, its limit "
-                                                             "(--max-connections " +
-                                                             std::to_string(self->limits_.max_connections) +
-                                                             "): close idle connections, or raise the limit",
-                                                         {},
-                                                         {}},
+            HttpResponse r = aws_error_response(AwsError::too_many_connections(open, self->limits_.max_connections),
                                                 new_request_id());
             self->send(std::move(r));
         });
@@ -152,14 +144,8 @@ private:
                 log_.log(LogLevel::Warn, "closed a connection: request not received in full in time",
                          {{"peer", peer()}, {"request_timeout", seconds_text(limits_.request_timeout)}});
                 keep_alive_ = false;
-                return send(aws_error_response(
-                    AwsError{408,
-                             "RequestTimeoutException",
-                             "The request was not received in full within " + seconds_text(limits_.request_timeout) +
-                                 " (--request-timeout-s); send the whole request at once, or raise the limit",
-                             {},
-                             {}},
-                    new_request_id()));
+                return send(aws_error_response(AwsError::request_timeout(seconds_text(limits_.request_timeout)),
+                                               new_request_id()));
             case Phase::Write:
                 log_.log(LogLevel::Warn, "closed a connection: the client did not read its answer in time",
                          {{"peer", peer()}, {"write_timeout", seconds_text(limits_.write_timeout)}});

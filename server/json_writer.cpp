@@ -111,31 +111,23 @@ void JsonWriter::comma() {
     if (need_comma_) out_.push_back(',');
 }
 
-JsonWriter& JsonWriter::begin_object() {
+JsonWriter& JsonWriter::open(char bracket) {
     comma();
-    out_.push_back('{');
+    out_.push_back(bracket);
     need_comma_ = false;
     return *this;
 }
 
-JsonWriter& JsonWriter::end_object() {
-    out_.push_back('}');
+JsonWriter& JsonWriter::close(char bracket) {
+    out_.push_back(bracket);
     need_comma_ = true;
     return *this;
 }
 
-JsonWriter& JsonWriter::begin_array() {
-    comma();
-    out_.push_back('[');
-    need_comma_ = false;
-    return *this;
-}
-
-JsonWriter& JsonWriter::end_array() {
-    out_.push_back(']');
-    need_comma_ = true;
-    return *this;
-}
+JsonWriter& JsonWriter::begin_object() { return open('{'); }
+JsonWriter& JsonWriter::end_object() { return close('}'); }
+JsonWriter& JsonWriter::begin_array() { return open('['); }
+JsonWriter& JsonWriter::end_array() { return close(']'); }
 
 JsonWriter& JsonWriter::key(std::string_view k) {
     comma();
@@ -145,37 +137,45 @@ JsonWriter& JsonWriter::key(std::string_view k) {
     return *this;
 }
 
-JsonWriter& JsonWriter::string(std::string_view v) {
+template <class Append>
+JsonWriter& JsonWriter::value(Append append) {
     comma();
-    append_json_string(out_, v);
+    append(out_);
     need_comma_ = true;
     return *this;
+}
+
+JsonWriter& JsonWriter::string(std::string_view v) {
+    return value([&](std::string& out) { append_json_string(out, v); });
 }
 
 JsonWriter& JsonWriter::integer(std::int64_t v) {
-    comma();
-    char buf[24];
-    auto r = std::to_chars(buf, buf + sizeof buf, v);
-    out_.append(buf, r.ptr);
-    need_comma_ = true;
-    return *this;
+    return value([&](std::string& out) {
+        char buf[24];
+        auto r = std::to_chars(buf, buf + sizeof buf, v);
+        out.append(buf, r.ptr);
+    });
 }
 
 JsonWriter& JsonWriter::boolean(bool v) {
-    comma();
-    out_ += v ? "true" : "false";
-    need_comma_ = true;
-    return *this;
+    return value([&](std::string& out) { out += v ? "true" : "false"; });
 }
 
 JsonWriter& JsonWriter::decimal(double v) {
-    comma();
-    if (!std::isfinite(v)) v = 0;  // JSON has no NaN or infinity
-    char buf[400];                 // DBL_MAX written out in full fits
-    auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
-    out_.append(buf, r.ptr);
-    need_comma_ = true;
-    return *this;
+    return value([&](std::string& out) {
+        const double d = std::isfinite(v) ? v : 0;  // JSON has no NaN or infinity
+        char buf[400];                              // DBL_MAX written out in full fits
+        auto r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
+        out.append(buf, r.ptr);
+    });
+}
+
+JsonWriter& JsonWriter::epoch_seconds(Instant t) {
+    return value([&](std::string& out) { append_epoch_seconds(out, t); });
+}
+
+JsonWriter& JsonWriter::raw(std::string_view json) {
+    return value([&](std::string& out) { out.append(json); });
 }
 
 namespace {
@@ -209,20 +209,6 @@ std::string serialize_plain(const boost::json::value& v) {
     JsonWriter w(out);
     write_plain(w, v);
     return out;
-}
-
-JsonWriter& JsonWriter::epoch_seconds(Instant t) {
-    comma();
-    append_epoch_seconds(out_, t);
-    need_comma_ = true;
-    return *this;
-}
-
-JsonWriter& JsonWriter::raw(std::string_view json) {
-    comma();
-    out_.append(json);
-    need_comma_ = true;
-    return *this;
 }
 
 }  // namespace athena

@@ -45,6 +45,10 @@ public:
 
 private:
     void comma();
+    JsonWriter& open(char bracket);   // `{` or `[`, after a comma when one is due
+    JsonWriter& close(char bracket);  // `}` or `]`
+    template <class Append>
+    JsonWriter& value(Append append);  // a scalar: `append` writes it, after a comma when one is due
     std::string& out_;
     bool need_comma_{false};
 };

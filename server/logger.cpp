@@ -1,5 +1,7 @@
 #include "server/logger.hpp"
 
+#include <cstdio>
+
 #include <unistd.h>
 
 #include "server/json_writer.hpp"
@@ -67,6 +69,20 @@ void Logger::log(LogLevel l, std::string_view message, const std::vector<LogFiel
         p += n;
         left -= static_cast<std::size_t>(n);
     }
+}
+
+std::vector<LogField> request_log_fields(const std::string& request_id, const std::string& account,
+                                         const std::string& region, const std::string& operation) {
+    return {{"request_id", request_id},
+            {"account", account},
+            {"region", region},
+            {"operation", operation.empty() ? "-" : operation}};
+}
+
+std::string latency_ms_text(double ms) {
+    char latency[32];
+    std::snprintf(latency, sizeof latency, "%.3f", ms);
+    return latency;
 }
 
 }  // namespace athena

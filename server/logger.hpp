@@ -19,6 +19,13 @@ struct LogField {
     bool number{false};  // emitted unquoted in JSON
 };
 
+// The fields a request's log line ("request") begins with: request_id, account, region,
+// operation ("-" when none).
+std::vector<LogField> request_log_fields(const std::string& request_id, const std::string& account,
+                                         const std::string& region, const std::string& operation);
+// A latency in ms with three decimals, as the request lines give it.
+std::string latency_ms_text(double ms);
+
 class Logger {
 public:
     // `wall` gives the time stamped on each line (the real clock, even under --clock manual).

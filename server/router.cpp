@@ -91,6 +91,8 @@ Answer failed(AwsError e) {
     return a;
 }
 
+bool is_admin(std::string_view target) { return target.substr(0, kAdminPrefix.size()) == kAdminPrefix; }
+
 }  // namespace
 
 Tenant tenant_from_authorization(std::string_view auth, const Tenant& fallback, const CredentialStore* credentials) {
@@ -126,9 +128,13 @@ AwsError injected_error(const FaultRule& rule) {
     return e;
 }
 
+BodyLimit Router::body_limit(std::string_view target, const HttpLimits& limits) {
+    if (is_admin(target)) return {limits.max_admin_body_bytes, "--max-admin-body-bytes"};
+    return {limits.max_body_bytes, "--max-body-bytes"};
+}
+
 HttpResponse Router::handle(const HttpRequest& req) {
-    if (req.target.substr(0, kAdminPrefix.size()) == kAdminPrefix)
-        return admin_.handle(req, req.target.substr(kAdminPrefix.size()));
+    if (is_admin(req.target)) return admin_.handle(req, req.target.substr(kAdminPrefix.size()));
     const std::string_view path = req.target.substr(0, req.target.find('?'));
     if (path == "/" && req.method == "POST" && !req.amz_target.empty()) return handle_aws(req);
     // Without X-Amz-Target: S3 when it looks like S3 (s3_api.hpp), else as before.
@@ -308,18 +314,13 @@ void Router::record(RequestFacts&& facts, const Delivered& out, std::string erro
 
 void Router::log_request(const RequestFacts& facts, unsigned status, const std::string& error_code,
                          const std::string& log_reason, const std::optional<FaultRule>& fault, double ms) const {
-    char latency[32];
-    std::snprintf(latency, sizeof latency, "%.3f", ms);
-    std::vector<LogField> f{{"request_id", facts.request_id},
-                            {"account", facts.tenant.account},
-                            {"region", facts.tenant.region},
-                            {"operation", facts.operation.empty() ? "-" : facts.operation}};
+    auto f = request_log_fields(facts.request_id, facts.tenant.account, facts.tenant.region, facts.operation);
     if (!facts.session_id.empty()) f.push_back({"session_id", facts.session_id});
     if (!facts.calculation_id.empty()) f.push_back({"calculation_id", facts.calculation_id});
     f.push_back({"status", std::to_string(status), true});
     if (!error_code.empty()) f.push_back({"error", error_code});
     if (!log_reason.empty()) f.push_back({"reason", log_reason});
-    f.push_back({"latency_ms", latency, true});
+    f.push_back({"latency_ms", latency_ms_text(ms), true});
     if (fault) f.push_back({"fault_id", fault->id});
     log_.log(LogLevel::Info, "request", f);
 }

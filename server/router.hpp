@@ -17,6 +17,7 @@
 #include "control/admin_api.hpp"
 #include "control/observability.hpp"
 #include "server/aws_error.hpp"
+#include "server/http_limits.hpp"
 #include "server/http_types.hpp"
 #include "server/logger.hpp"
 #include "server/operations.hpp"
@@ -74,6 +75,10 @@ public:
     // How deeply an AWS request's JSON body may nest (--max-json-depth); deeper is a
     // SerializationException.
     void set_max_json_depth(std::size_t depth) { max_json_depth_ = depth; }
+
+    // The body limit of the route `target` goes to (the admin API's or the AWS requests'), for
+    // the transport to apply before it reads a body.
+    static BodyLimit body_limit(std::string_view target, const HttpLimits& limits);
 
     // The stages of an AWS request, in order (public for the unit tests).
     //

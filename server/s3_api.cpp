@@ -484,16 +484,11 @@ void S3Api::record(const Exchange& x, Instant received, unsigned status, std::ch
                                   x.session_id, x.calculation_id, std::string(), status, error_code, ms,
                                   x.fault ? x.fault->id : std::string()});
     if (!log_.enabled(LogLevel::Info)) return;
-    char latency[32];
-    std::snprintf(latency, sizeof latency, "%.3f", ms);
-    std::vector<LogField> f{{"request_id", x.request_id},
-                            {"account", x.tenant.account},
-                            {"region", x.tenant.region},
-                            {"operation", x.target.operation}};
+    auto f = request_log_fields(x.request_id, x.tenant.account, x.tenant.region, x.target.operation);
     if (!x.resource.empty()) f.push_back({"resource", x.resource});
     f.push_back({"status", std::to_string(status), true});
     if (x.error) f.push_back({"error", x.error->code});
-    f.push_back({"latency_ms", latency, true});
+    f.push_back({"latency_ms", latency_ms_text(ms), true});
     if (x.fault) f.push_back({"fault_id", x.fault->id});
     log_.log(LogLevel::Info, "request", f);
 }

@@ -109,6 +109,11 @@ Result<WorkgroupRecord> fixture_workgroup(Store::Tx& tx, const FixtureSet& f, co
 
 }  // namespace
 
+Result<std::vector<FixtureSet>> ControlService::startup_fixtures() const {
+    if (!ctx_.opts.startup_fixtures) return std::vector<FixtureSet>{};
+    return ctx_.opts.startup_fixtures();
+}
+
 Result<Unit> ControlService::initialize() {
     try {
         if (!ctx_.store.is_new()) {
@@ -126,8 +131,10 @@ Result<Unit> ControlService::initialize() {
     } catch (const SqliteError& e) {
         return make_error(ErrorKind::Internal, e.what());
     }
+    auto startup = startup_fixtures();
+    if (!startup) return startup.error();
     std::optional<Instant> first_fixture_clock;
-    for (const auto& f : ctx_.opts.startup_fixtures)
+    for (const auto& f : *startup)
         if (f.clock) {
             first_fixture_clock = f.clock;
             break;
@@ -137,7 +144,7 @@ Result<Unit> ControlService::initialize() {
     std::optional<Instant> clock_after;
     auto r = ctx_.store.write([&](Store::Tx& tx) -> Result<Unit> {
         tx.set_meta("clock_start_ms", to_epoch_ms(ctx_.clock_start));
-        for (const auto& f : ctx_.opts.startup_fixtures)
+        for (const auto& f : *startup)
             if (auto applied = apply_in(tx, f, clock_after); !applied) return applied.error();
         if (ctx_.manual) tx.set_meta("clock_now_ms", to_epoch_ms(clock_after.value_or(ctx_.clock_start)));
         tx.mark_initialized();
@@ -322,13 +329,15 @@ Result<FixtureCounts> ControlService::apply_in(Store::Tx& tx, const FixtureSet& 
 
 Result<Unit> ControlService::reset(bool reapply_startup_fixtures) {
     std::lock_guard lock(ctx_.clock_mu);
+    Result<std::vector<FixtureSet>> startup = std::vector<FixtureSet>{};
+    if (reapply_startup_fixtures) startup = startup_fixtures();
+    if (!startup) return startup.error();
     std::optional<Instant> clock_after;
     auto r = ctx_.store.write([&](Store::Tx& tx) -> Result<Unit> {
         tx.clear_all();
         if (ctx_.manual) clock_after = ctx_.clock_start;
-        if (reapply_startup_fixtures)
-            for (const auto& f : ctx_.opts.startup_fixtures)
-                if (auto applied = apply_in(tx, f, clock_after); !applied) return applied.error();
+        for (const auto& f : *startup)
+            if (auto applied = apply_in(tx, f, clock_after); !applied) return applied.error();
         if (ctx_.manual) tx.set_meta("clock_now_ms", to_epoch_ms(*clock_after));
         return Unit{};
     });

@@ -100,6 +100,7 @@ public:
     Result<StateSnapshot> export_state();
 
 private:
+    Result<std::vector<FixtureSet>> startup_fixtures() const;  // ctx_.opts.startup_fixtures, or none
     Result<FixtureCounts> apply_in(Store::Tx& tx, const FixtureSet& f, std::optional<Instant>& clock);
     Result<Instant> fixture_clock(const FixtureSet& f, std::optional<Instant>& clock);
     Result<Unit> apply_fixture_calculations(Store::Tx& tx, const FixtureSet& f, Instant now, FixtureCounts& counts);

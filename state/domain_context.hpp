@@ -25,8 +25,8 @@ struct ServiceOptions {
     // The manual clock's start time for a new database (--start-time, else the first startup
     // fixture's clock, else the real time at startup).
     std::optional<Instant> start_time;
-    std::vector<FixtureSet> startup_fixtures;
-    std::uint64_t seed{0};  // generated session ids
+    FixtureSource startup_fixtures;  // empty: none
+    std::uint64_t seed{0};           // generated session ids
 };
 
 // Characters of UTF-8 text, as the model's length constraints count them (chosen ids).

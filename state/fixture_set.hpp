@@ -1,12 +1,14 @@
 #pragma once
 // A fixture document in domain terms, as the wire layer parsed it. Each entity keeps the
 // JSON path it came from so that the domain's checks can name it.
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "state/calculation.hpp"
 #include "state/profile.hpp"
+#include "state/result.hpp"
 #include "state/scenario.hpp"
 #include "state/session.hpp"
 
@@ -85,6 +87,11 @@ struct FixtureSet {
     std::vector<FixtureNotebook> notebooks;
     std::optional<Instant> clock;
 };
+
+// The startup fixtures (--fixtures), asked for by Service::initialize() on a new database and
+// again by each reset that re-applies them. The server keeps the documents compactly (their
+// text) and parses them on each call instead of holding them parsed for the process's life.
+using FixtureSource = std::function<Result<std::vector<FixtureSet>>()>;
 
 struct FixtureCounts {
     int profiles{0}, scenarios{0}, workgroups{0}, sessions{0}, outcomes{0}, calculations{0}, tokens{0};

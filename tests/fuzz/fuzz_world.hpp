@@ -9,15 +9,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <memory>
-#include <string_view>
+#include <vector>
 
-#include "control/admin_api.hpp"
 #include "control/fixture_parser.hpp"
-#include "server/request_id.hpp"
-#include "server/router.hpp"
-#include "state/services.hpp"
-#include "state/store.hpp"
+#include "server/emulator.hpp"
 
 namespace athena::fuzz {
 
@@ -37,42 +32,32 @@ inline const FixtureDocument& default_fixtures() {
     return doc;
 }
 
+// The server's composition root (server/emulator.hpp) with the fixed clocks and seeds above.
 struct World {
-    Store store{":memory:"};
-    ManualClock clock{from_epoch_ms(kStartMs)};
     ManualClock wall{from_epoch_ms(kStartMs)};
-    // Errors only (a failing operation); the fuzzers' output stays readable.
-    Logger log{LogFormat::Text, LogLevel::Error, wall};
-    FaultInjector faults{kSeed, nullptr};
-    RequestJournal journal{64};
-    Metrics metrics;
-    Services service;
-    AdminApi admin;
-    Router router;
+    Emulator emu;
+    Services& service;
+    RequestJournal& journal;
+    Router& router;
 
     explicit World(bool with_default_fixtures = true)
-        : service(store, clock, &clock, from_epoch_ms(kStartMs), options(with_default_fixtures)),
-          admin(service, AdminOptions{}, Observability{faults, journal, metrics, wall},
-                startup_faults(with_default_fixtures)),
-          router(service, admin, log, Observability{faults, journal, metrics, wall}) {
-        seed_request_ids(kSeed);
-        if (auto r = service.control.initialize(); !r) {
-            std::fprintf(stderr, "fuzz: initialize failed: %s\n", r.error().message.c_str());
-            std::abort();
-        }
-        if (with_default_fixtures)
-            for (auto rule : default_fixtures().faults) faults.add(rule);
-    }
+        : emu(config(), fixtures(with_default_fixtures), {}, &wall),
+          service(emu.service()),
+          journal(emu.journal()),
+          router(emu.router()) {}
 
-    static ServiceOptions options(bool with_default_fixtures) {
-        ServiceOptions o;
-        o.seed = kSeed;
-        o.start_time = from_epoch_ms(kStartMs);
-        if (with_default_fixtures) o.startup_fixtures.push_back(default_fixtures().set);
-        return o;
+    static Config config() {
+        Config c;
+        c.clock = ClockMode::Manual;
+        c.start_time = from_epoch_ms(kStartMs);
+        c.seed = kSeed;
+        c.journal_size = 64;
+        c.log_level = LogLevel::Error;  // errors only (a failing operation): the output stays readable
+        return c;
     }
-    static std::vector<FaultRule> startup_faults(bool with_default_fixtures) {
-        return with_default_fixtures ? default_fixtures().faults : std::vector<FaultRule>{};
+    static std::vector<FixtureDocument> fixtures(bool with_default_fixtures) {
+        if (!with_default_fixtures) return {};
+        return {default_fixtures()};
     }
 };
 

@@ -3,10 +3,8 @@
 
 #include <boost/json/parse.hpp>
 
-#include "control/admin_api.hpp"
 #include "control/fixture_parser.hpp"
-#include "server/router.hpp"
-#include "state/services.hpp"
+#include "server/emulator.hpp"
 
 using namespace athena;
 namespace json = boost::json;
@@ -15,17 +13,14 @@ namespace {
 
 const Instant T0 = from_epoch_ms(1767225600000);
 
+// The server's composition root (server/emulator.hpp): manual clock at T0, in-memory store,
+// `fixture` as the one startup fixture document.
 struct World {
-    Store store{":memory:"};
-    ManualClock clock{T0};
-    SystemClock wall;
-    Logger log{LogFormat::Text, LogLevel::Error, wall};
-    FaultInjector faults{1, nullptr};
-    RequestJournal journal{100};
-    Metrics metrics;
-    Services service;
-    AdminApi admin;
-    Router router;
+    Emulator emu;
+    Services& service;
+    RequestJournal& journal;
+    Metrics& metrics;
+    Router& router;
 
     explicit World(std::string_view fixture = R"({
         "profiles": {"fast": {"terminating_ms": 500}},
@@ -33,18 +28,28 @@ struct World {
         "sessions": [{"id": "s1", "workgroup": "wg", "idle_timeout_minutes": 1,
                       "script": [{"after_ms": 0, "state": "CREATING"}, {"after_ms": 1000, "state": "IDLE"}]}]})",
                    AdminOptions admin_opts = {})
-        : service(store, clock, &clock, T0, options(fixture)),
-          admin(service, admin_opts, Observability{faults, journal, metrics, wall}, {}),
-          router(service, admin, log, Observability{faults, journal, metrics, wall}) {
-        REQUIRE(service.control.initialize());
-    }
+        : emu(config(admin_opts), documents(fixture)),
+          service(emu.service()),
+          journal(emu.journal()),
+          metrics(emu.metrics()),
+          router(emu.router()) {}
 
-    static ServiceOptions options(std::string_view fixture) {
-        ServiceOptions o;
-        auto f = parse_fixture_text(fixture, "test");
-        REQUIRE(f);
-        o.startup_fixtures.push_back(*f);
-        return o;
+    static Config config(const AdminOptions& admin) {
+        Config c;
+        c.clock = ClockMode::Manual;
+        c.start_time = T0;
+        c.seed = 0;
+        c.journal_size = 100;
+        c.log_level = LogLevel::Error;
+        c.admin = admin.enabled;
+        c.admin_token = admin.token;
+        return c;
+    }
+    static std::vector<FixtureDocument> documents(std::string_view fixture) {
+        auto doc = parse_fixture_document(fixture, "test");
+        REQUIRE(doc);
+        doc->text = fixture;
+        return {std::move(*doc)};
     }
 
     HttpResponse aws(std::string_view target, std::string_view body, std::string_view auth = {}) {

@@ -68,7 +68,7 @@ struct Domain {
         ServiceOptions o;
         o.default_tenant = A;
         o.seed = 7;
-        o.startup_fixtures.push_back(fixture(kFixture));
+        o.startup_fixtures = []() -> Result<std::vector<FixtureSet>> { return std::vector{fixture(kFixture)}; };
         return o;
     }
     // Everything the state export shows, and the states GetSessionStatus reads from memory.
