@@ -223,7 +223,7 @@ AdminApi::AdminApi(Services& service, AdminOptions opts, Observability obs, std:
       opts_(std::move(opts)),
       obs_(obs),
       startup_faults_(std::move(startup_faults)),
-      started_(std::chrono::steady_clock::now()) {}
+      started_(obs.steady()) {}
 
 HttpResponse AdminApi::handle(const HttpRequest& req, std::string_view full) {
     const auto qpos = full.find('?');
@@ -266,7 +266,7 @@ std::optional<HttpResponse> AdminApi::refuse(const HttpRequest& req) const {
 }
 
 HttpResponse AdminApi::health(const AdminCall&) {
-    const auto up = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_);
+    const auto up = std::chrono::duration_cast<std::chrono::milliseconds>(obs_.steady() - started_);
     return json_response(200,
                          json::object{{"status", "ok"}, {"version", ATHENA_EMU_VERSION}, {"uptime_ms", up.count()}});
 }

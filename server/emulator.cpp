@@ -46,7 +46,8 @@ struct StartupFixtures {
 
 }  // namespace
 
-Emulator::Emulator(const Config& cfg, std::vector<FixtureDocument> fixtures, CredentialStore credentials, Clock* wall)
+Emulator::Emulator(const Config& cfg, std::vector<FixtureDocument> fixtures, CredentialStore credentials, Clock* wall,
+                   Stopwatch steady)
     : wall_(wall ? *wall : system_wall_),
       manual_(cfg.clock == ClockMode::Manual ? std::make_unique<ManualClock>(cfg.start_time.value_or(wall_.now()))
                                              : nullptr),
@@ -78,6 +79,7 @@ Emulator::Emulator(const Config& cfg, std::vector<FixtureDocument> fixtures, Cre
     startup->parsed = {};
     restore_or_add_faults(startup_faults);
     Observability obs{*faults_, journal_, metrics_, wall_};
+    if (steady) obs.steady = steady;
     admin_ = std::make_unique<AdminApi>(*service_, AdminOptions{cfg.admin, cfg.admin_token}, obs, startup_faults);
     if (cfg.auth == AuthMode::Sigv4)
         sigv4_ =

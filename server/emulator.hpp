@@ -32,9 +32,10 @@ public:
     // clock and fault rules), and wires the rest. `credentials` serves --credentials and
     // --auth sigv4. `wall` is the real time (logs, journal, Date headers, the manual clock's
     // default start); null: the system clock (the unit tests and fuzzers pass a fixed one).
-    // Throws StartupError.
+    // `steady` measures latencies and uptime; null: std::chrono::steady_clock (the fuzzers pass
+    // one that never moves). Throws StartupError.
     Emulator(const Config& cfg, std::vector<FixtureDocument> fixtures, CredentialStore credentials = {},
-             Clock* wall = nullptr);
+             Clock* wall = nullptr, Stopwatch steady = nullptr);
     Emulator(const Emulator&) = delete;
     Emulator& operator=(const Emulator&) = delete;
 

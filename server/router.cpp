@@ -152,7 +152,7 @@ HttpResponse Router::handle(const HttpRequest& req) {
 }
 
 HttpResponse Router::handle_aws(const HttpRequest& req) {
-    const auto started = std::chrono::steady_clock::now();
+    const auto started = obs_.steady();
     RequestFacts facts{new_request_id(),
                        obs_.wall.now(),
                        service_.now(),
@@ -167,8 +167,8 @@ HttpResponse Router::handle_aws(const HttpRequest& req) {
     std::string log_reason = a.error ? a.error->log_reason : std::string();
     const auto delay = a.delay;
     Delivered out = deliver(std::move(a), fault, facts.request_id);
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count() +
-                      static_cast<double>(delay.count());
+    const double ms =
+        std::chrono::duration<double, std::milli>(obs_.steady() - started).count() + static_cast<double>(delay.count());
     record(std::move(facts), out, std::move(error_code), log_reason, fault, ms);
     return std::move(out.response);
 }

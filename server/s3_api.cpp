@@ -417,7 +417,7 @@ HttpResponse S3Api::serve(const HttpRequest& req, Exchange& x) {
 }
 
 HttpResponse S3Api::handle(const HttpRequest& req) {
-    const auto started = std::chrono::steady_clock::now();
+    const auto started = obs_.steady();
     const Instant received = obs_.wall.now();
     Exchange x;
     x.request_id = new_request_id();
@@ -476,8 +476,8 @@ HttpResponse S3Api::handle(const HttpRequest& req) {
 
 void S3Api::record(const Exchange& x, Instant received, unsigned status, std::chrono::steady_clock::time_point started,
                    std::chrono::milliseconds delay) {
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count() +
-                      static_cast<double>(delay.count());
+    const double ms =
+        std::chrono::duration<double, std::milli>(obs_.steady() - started).count() + static_cast<double>(delay.count());
     const std::string error_code = x.error ? x.error->code : std::string();
     obs_.metrics.observe(x.target.operation, status, error_code, ms / 1000.0);
     obs_.journal.add(JournalEntry{received, x.request_id, x.tenant.account, x.tenant.region, x.target.operation,

@@ -2,8 +2,9 @@
 // A whole emulator without sockets or disk, for the fuzz targets: in-memory SQLite, a manual
 // clock at 2026-01-01T00:00:00Z, the built-in default fixtures, fixed seeds, the router and the
 // admin API. The "wall" clock (journal times, Date headers) is a second manual clock that
-// never moves, so an input's answers do not depend on when it runs. (Request latencies still
-// come from the real steady clock: the metrics histogram bucket they pick can vary.) A fuzz target makes a fresh one
+// never moves, and so does the stopwatch that times requests (latency 0, the same metrics
+// bucket every run): an input's answers and the path it takes do not depend on when or how fast
+// it runs, so a fixed-seed run is the same run every time. A fuzz target makes a fresh one
 // for every input, so an input's outcome never depends on the inputs before it (a crash reproduces from its file alone)
 // and memory stays bounded.
 #include <cstdint>
@@ -41,11 +42,12 @@ struct World {
     Router& router;
 
     explicit World(bool with_default_fixtures = true)
-        : emu(config(), fixtures(with_default_fixtures), {}, &wall),
+        : emu(config(), fixtures(with_default_fixtures), {}, &wall, &still),
           service(emu.service()),
           journal(emu.journal()),
           router(emu.router()) {}
 
+    static std::chrono::steady_clock::time_point still() { return {}; }
     static Config config() {
         Config c;
         c.clock = ClockMode::Manual;
