@@ -13,8 +13,13 @@ endforeach()
 file(REMOVE_RECURSE "${WORK}")
 file(MAKE_DIRECTORY "${WORK}/corpus" "${WORK}/artifacts")
 # -timeout=60: a single input over a minute is a hang, not a slow machine.
+# -use_cmp=0 and -reload=0 make the run the same run every time: libFuzzer's compare traces
+# hold the values the target compared, pointers among them (heap addresses differ from run to
+# run), and feed them to its mutations; -reload re-reads the corpus directory on a timer. With
+# both off, the same seed keeps the same inputs (fuzz.<target>.same_twice checks it).
+# scripts/fuzz.sh, for people, keeps libFuzzer's defaults.
 execute_process(
-  COMMAND "${FUZZER}" -seed=${SEED} -runs=${RUNS} -timeout=60 -rss_limit_mb=2048
+  COMMAND "${FUZZER}" -seed=${SEED} -runs=${RUNS} -use_cmp=0 -reload=0 -timeout=60 -rss_limit_mb=2048
           -print_final_stats=1 -dict=${DICT} -artifact_prefix=${WORK}/artifacts/
           "${WORK}/corpus" "${CORPUS}"
   RESULT_VARIABLE rc)
