@@ -96,19 +96,8 @@ int max_results(const json::object& o, int fallback) {
     return static_cast<int>(v.get_int64());
 }
 
-OperationOutcome failed(const Error& e, std::string session_id = {}) {
-    OperationOutcome out;
-    out.error = to_aws_error(e);
-    out.session_id = std::move(session_id);
-    return out;
-}
-
-OperationOutcome ok(std::string body, std::string session_id = {}) {
-    OperationOutcome out;
-    out.body = std::move(body);
-    out.session_id = std::move(session_id);
-    return out;
-}
+using outcome::failed;
+using outcome::ok;
 
 OperationOutcome ok_empty() { return ok("{}"); }
 
@@ -175,26 +164,25 @@ OperationOutcome import_notebook(OperationContext& ctx, const json::object& in) 
     return notebook_id_answer(ctx.service.notebooks.create(ctx.tenant, "ImportNotebook", c));
 }
 
-OperationOutcome export_notebook(OperationContext& ctx, const json::object& in) {
+// {"NotebookMetadata": {...}} of the notebook the input names, and its Payload when asked.
+OperationOutcome notebook_answer(OperationContext& ctx, const json::object& in, bool with_payload) {
     auto r = ctx.service.notebooks.get(ctx.tenant, string_member(in, "NotebookId"));
     if (!r) return failed(r.error());
     std::string body;
     JsonWriter w(body);
     w.begin_object().key("NotebookMetadata");
     write_metadata(w, *r);
-    w.member("Payload", r->payload).end_object();
+    if (with_payload) w.member("Payload", r->payload);
+    w.end_object();
     return ok(std::move(body));
 }
 
+OperationOutcome export_notebook(OperationContext& ctx, const json::object& in) {
+    return notebook_answer(ctx, in, true);
+}
+
 OperationOutcome get_notebook_metadata(OperationContext& ctx, const json::object& in) {
-    auto r = ctx.service.notebooks.get(ctx.tenant, string_member(in, "NotebookId"));
-    if (!r) return failed(r.error());
-    std::string body;
-    JsonWriter w(body);
-    w.begin_object().key("NotebookMetadata");
-    write_metadata(w, *r);
-    w.end_object();
-    return ok(std::move(body));
+    return notebook_answer(ctx, in, false);
 }
 
 OperationOutcome list_notebook_metadata(OperationContext& ctx, const json::object& in) {

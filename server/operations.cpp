@@ -12,6 +12,21 @@
 #include "server/page_token.hpp"
 
 namespace athena {
+
+OperationOutcome outcome::failed(const Error& e, std::string session_id) {
+    OperationOutcome out;
+    out.error = to_aws_error(e);
+    out.session_id = std::move(session_id);
+    return out;
+}
+
+OperationOutcome outcome::ok(std::string body, std::string session_id) {
+    OperationOutcome out;
+    out.body = std::move(body);
+    out.session_id = std::move(session_id);
+    return out;
+}
+
 namespace {
 
 std::string_view string_member(const boost::json::object& o, std::string_view name) {
@@ -23,19 +38,8 @@ std::string_view string_member(const boost::json::object& o, std::string_view na
 
 namespace json = boost::json;
 
-OperationOutcome failed(const Error& e, std::string session_id = {}) {
-    OperationOutcome out;
-    out.error = to_aws_error(e);
-    out.session_id = std::move(session_id);
-    return out;
-}
-
-OperationOutcome ok(std::string body, std::string session_id = {}) {
-    OperationOutcome out;
-    out.body = std::move(body);
-    out.session_id = std::move(session_id);
-    return out;
-}
+using outcome::failed;
+using outcome::ok;
 
 // An integer member; a decimal is truncated (`1.5` reads 1), as real Athena does. The
 // validator has checked the range.

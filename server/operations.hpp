@@ -28,6 +28,13 @@ struct OperationOutcome {
     std::string calculation_id;
 };
 
+// The two answers a handler gives: a domain error (as AWS shows it) or an encoded body, each
+// with the session it concerns (for the journal, the log and fault rules).
+namespace outcome {
+OperationOutcome failed(const Error& e, std::string session_id = {});
+OperationOutcome ok(std::string body, std::string session_id = {});
+}  // namespace outcome
+
 using OperationHandler = OperationOutcome (*)(OperationContext&, const boost::json::object& input);
 
 struct Operation {

@@ -15,21 +15,30 @@ Error calculation_not_found(std::string_view id) {
                       std::string(id));
 }
 
-std::optional<Result<std::pair<std::string, std::string>>> replay_token(Store::Tx& tx, const Tenant& t,
-                                                                        std::string_view operation,
-                                                                        const std::optional<std::string>& token,
-                                                                        const std::string& fingerprint) {
+std::optional<Result<std::string>> stored_token_answer(Store::Tx& tx, const Tenant& t, std::string_view operation,
+                                                       const std::optional<std::string>& token,
+                                                       const std::string& fingerprint) {
     if (!token) return std::nullopt;
     auto prior = tx.find_token(t, operation, *token);
     if (!prior) return std::nullopt;
     if (prior->first != fingerprint)
-        return Result<std::pair<std::string, std::string>>(
+        return Result<std::string>(
             make_error(ErrorKind::IdempotentParameterMismatch,
                        "ClientRequestToken " + *token + " was already used with different parameters."));
-    // Stored as "<first state> <id>".
-    const auto space = prior->second.find(' ');
-    return Result<std::pair<std::string, std::string>>(
-        std::make_pair(prior->second.substr(0, space), prior->second.substr(space + 1)));
+    return Result<std::string>(std::move(prior->second));
+}
+
+std::optional<Result<std::pair<std::string, std::string>>> replay_token(Store::Tx& tx, const Tenant& t,
+                                                                        std::string_view operation,
+                                                                        const std::optional<std::string>& token,
+                                                                        const std::string& fingerprint) {
+    using Answer = Result<std::pair<std::string, std::string>>;
+    auto stored = stored_token_answer(tx, t, operation, token, fingerprint);
+    if (!stored) return std::nullopt;
+    if (!*stored) return Answer(stored->error());
+    const std::string& text = **stored;
+    const auto space = text.find(' ');
+    return Answer(std::make_pair(text.substr(0, space), text.substr(space + 1)));
 }
 
 void terminate_in(Store::Tx& tx, SessionRecord& s, Instant now, std::string reason) {

@@ -65,8 +65,13 @@ Error session_not_found(std::string_view id);
 Error workgroup_not_found(std::string_view name);
 Error calculation_not_found(std::string_view id);
 
-// A ClientRequestToken seen before: nullopt when new; else the original answer's (first state,
-// id), or IdempotentParameterMismatch when the parameters (`fingerprint`) differ.
+// A ClientRequestToken seen before: nullopt when new; else the original answer as stored, or
+// IdempotentParameterMismatch when the parameters (`fingerprint`) differ.
+std::optional<Result<std::string>> stored_token_answer(Store::Tx& tx, const Tenant& t, std::string_view operation,
+                                                       const std::optional<std::string>& token,
+                                                       const std::string& fingerprint);
+// The same for StartSession and StartCalculationExecution, whose answer is stored as
+// "<first state> <id>": (first state, id).
 std::optional<Result<std::pair<std::string, std::string>>> replay_token(Store::Tx& tx, const Tenant& t,
                                                                         std::string_view operation,
                                                                         const std::optional<std::string>& token,

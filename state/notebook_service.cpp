@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "state/domain_context.hpp"
 #include "state/workgroup_service.hpp"
 
 namespace athena {
@@ -91,23 +92,10 @@ std::vector<NotebookSnapshot> NotebookService::export_in(Store::Tx& tx) {
 NotebookService::NotebookService(Store& store, Clock& clock, std::uint64_t seed)
     : store_(store), clock_(clock), ids_(seed ^ kNotebookSeedSalt) {}
 
-std::optional<Result<std::string>> NotebookService::replay(Store::Tx& tx, const Tenant& t, std::string_view operation,
-                                                           const std::optional<std::string>& token,
-                                                           const std::string& fingerprint) {
-    if (!token) return std::nullopt;
-    auto prior = tx.find_token(t, operation, *token);
-    if (!prior) return std::nullopt;
-    if (prior->first != fingerprint)
-        return Result<std::string>(
-            make_error(ErrorKind::IdempotentParameterMismatch,
-                       "ClientRequestToken " + *token + " was already used with different parameters."));
-    return Result<std::string>(prior->second);
-}
-
 Result<std::string> NotebookService::create(const Tenant& t, std::string_view operation,
                                             const CreateNotebookInput& in) {
     return store_.write([&](Store::Tx& tx) -> Result<std::string> {
-        if (auto prior = replay(tx, t, operation, in.client_token, in.fingerprint)) return *prior;
+        if (auto prior = stored_token_answer(tx, t, operation, in.client_token, in.fingerprint)) return *prior;
         auto wg = tx.find_workgroup(t, in.workgroup);
         if (!wg) return workgroup_missing(in.workgroup);
         if (!wg->is_spark())
@@ -180,7 +168,7 @@ std::optional<Error> NotebookService::check_linkable_session(Store::Tx& tx, cons
 
 Result<Unit> NotebookService::update(const Tenant& t, const UpdateNotebookInput& in) {
     return store_.write([&](Store::Tx& tx) -> Result<Unit> {
-        if (auto prior = replay(tx, t, "UpdateNotebook", in.client_token, in.fingerprint)) {
+        if (auto prior = stored_token_answer(tx, t, "UpdateNotebook", in.client_token, in.fingerprint)) {
             if (!*prior) return prior->error();
             return Unit{};
         }
@@ -203,7 +191,7 @@ Result<Unit> NotebookService::update(const Tenant& t, const UpdateNotebookInput&
 Result<Unit> NotebookService::rename(const Tenant& t, std::string_view id, std::string_view name,
                                      const std::optional<std::string>& client_token, const std::string& fingerprint) {
     return store_.write([&](Store::Tx& tx) -> Result<Unit> {
-        if (auto prior = replay(tx, t, "UpdateNotebookMetadata", client_token, fingerprint)) {
+        if (auto prior = stored_token_answer(tx, t, "UpdateNotebookMetadata", client_token, fingerprint)) {
             if (!*prior) return prior->error();
             return Unit{};
         }

@@ -114,9 +114,6 @@ public:
     static std::vector<NotebookSnapshot> export_in(Store::Tx& tx);
 
 private:
-    // nullopt when the token is new (or absent); else the first answer's id, or the mismatch.
-    std::optional<Result<std::string>> replay(Store::Tx& tx, const Tenant& t, std::string_view operation,
-                                              const std::optional<std::string>& token, const std::string& fingerprint);
     std::optional<Error> check_linkable_session(Store::Tx& tx, const Tenant& t, const NotebookRecord& n,
                                                 std::string_view session_id);
 
