@@ -65,6 +65,11 @@ need_tools() {   # need_tools wrk nginx
     }
 }
 
+# ---- memory of a process: resident set now and its peak (VmHWM), in KiB; KiB -> MB text
+rss_kb() { ps -o rss= -p "$1" | tr -d ' '; }
+hwm_kb() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
+mb() { awk "BEGIN{printf \"%.1f\", $1/1024}"; }
+
 # ---- processes: every one started here is stopped by the EXIT trap -------------------------
 
 WORK="$(mktemp -d /tmp/athena-bench.XXXXXX)"

@@ -19,10 +19,6 @@ LOAD_S="${LOAD_S:-5}"
 check_bin
 need_tools wrk python3
 
-rss_kb() { ps -o rss= -p "$1" | tr -d ' '; }
-hwm_kb() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
-mb() { awk "BEGIN{printf \"%.1f\", $1/1024}"; }
-
 ROWS=()
 measure() {   # measure LABEL N_FOR_WRK [flags...]
     local label="$1" n="$2"; shift 2

@@ -20,10 +20,6 @@ SETTLE_S="${SETTLE_S:-0.5}"
 check_bin
 need_tools curl python3
 
-rss_kb() { ps -o rss= -p "$1" | tr -d ' '; }
-hwm_kb() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
-mb() { awk "BEGIN{printf \"%.1f\", $1/1024}"; }
-
 start_emu baseline --fixtures none
 sleep "$SETTLE_S"
 BASE_KB=$(rss_kb "$EMU_PID")

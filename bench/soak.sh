@@ -84,7 +84,6 @@ scrape() {
     metrics >"$1" || true
     echo $(( ($(date +%s%N) - m0) / 1000000 ))
 }
-rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$EMU_PID/status"; }
 fd_count() { find "/proc/$EMU_PID/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 # sessions in the store: counted in the database file (read-only), not through /metrics
 sessions_in_db() {
@@ -133,7 +132,7 @@ while kill -0 "$WRK_PID" 2>/dev/null; do
         fi
     fi
     sample=$(( sample + 1 ))
-    printf '%s,%s,%s,%s,%s,%s\n' "$now" "$(rss_kb)" "$(fd_count)" "$(sessions_in_db)" "$(db_kb)" "$metrics_ms" >>"$CSV"
+    printf '%s,%s,%s,%s,%s,%s\n' "$now" "$(rss_kb "$EMU_PID")" "$(fd_count)" "$(sessions_in_db)" "$(db_kb)" "$metrics_ms" >>"$CSV"
     sleep "$SAMPLE_S" &
     wait $! || true
 done
